@@ -1,0 +1,52 @@
+"""Hedgerow's web service. ``create_app`` is the only way in; nothing runs at import."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, Response
+
+from service import config as settings
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the Flask app from the environment, then ``test_config`` on top.
+
+    Raises :class:`service.config.ConfigError` when a setting is missing or invalid
+    (there is no default secret key).
+    """
+    app = Flask(__name__)
+    config = settings.load(require_secret=False)
+    if test_config:
+        config.update(test_config)
+    if not config.get("SECRET_KEY"):
+        raise settings.ConfigError(settings.missing_secret_message())
+    if isinstance(config["SECRET_KEY"], str):
+        config["SECRET_KEY"] = settings.parse_secret_keys("SECRET_KEY", config["SECRET_KEY"])
+    if not config.get("REDIS_URL"):
+        raise settings.ConfigError(
+            "HEDGEROW_REDIS_URL is not set; `hedgerow serve` starts an embedded Redis for you."
+        )
+    app.config.update(
+        MAX_CONTENT_LENGTH=config["MAX_BODY_BYTES"],
+        JSON_SORT_KEYS=False,
+        HEDGEROW=config,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+
+    from service import app_state, captcha_api, errors, health, openapi, siteverify
+
+    app_state.init_app(app, config)
+    errors.register_error_handlers(app)
+    for blueprint in (captcha_api.bp, siteverify.bp, health.bp, openapi.bp):
+        app.register_blueprint(blueprint)
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        return response
+
+    return app

@@ -2,9 +2,62 @@
 
 from __future__ import annotations
 
-import click
+import json
+import os
+import secrets
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
+import click
+import redis
+
+from service import config as settings
 from service import model_cli
+from service.embedded_redis import EmbeddedRedis, EmbeddedRedisError
+from service.sites import SiteError, SiteRegistry
+from service.store import Store, connect
+
+DEMO_SECRET_FILE = "demo-secret-key"
+DEMO_SITE_FILE = "demo-site.json"
+
+
+def _load_config() -> dict[str, Any]:
+    try:
+        return settings.load(require_secret=False)
+    except settings.ConfigError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@contextmanager
+def open_store() -> Iterator[Store]:
+    """A store on HEDGEROW_REDIS_URL, or on the embedded Redis in the data directory."""
+    config = _load_config()
+    embedded: EmbeddedRedis | None = None
+    try:
+        if config["REDIS_URL"]:
+            url = config["REDIS_URL"]
+        else:
+            embedded = EmbeddedRedis(Path(config["DATA_DIR"])).start()
+            url = embedded.url
+        store = Store(connect(url), prefix=config["KEY_PREFIX"])
+        store.ping()
+        yield store
+    except (EmbeddedRedisError, ValueError) as error:
+        raise click.ClickException(str(error)) from None
+    except redis.RedisError as error:
+        raise click.ClickException(
+            f"cannot reach Redis ({error.__class__.__name__}); check HEDGEROW_REDIS_URL"
+        ) from None
+    finally:
+        if embedded is not None:
+            embedded.stop()
+
+
+def _print_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -12,9 +65,184 @@ from service import model_cli
 def main() -> None:
     """Hedgerow: self-hosted captcha and comment-spam protection.
 
-    Configure with HEDGEROW_* environment variables (see the README); every command
-    that needs Redis uses HEDGEROW_REDIS_URL, or the embedded Redis in HEDGEROW_DATA_DIR.
+    Configure with HEDGEROW_* environment variables (see the README). Commands that
+    need Redis use HEDGEROW_REDIS_URL, or the embedded Redis in HEDGEROW_DATA_DIR.
     """
+
+
+# -- secrets ---------------------------------------------------------------------------
+@main.group()
+def secret() -> None:
+    """Signing keys for HEDGEROW_SECRET_KEY."""
+
+
+@secret.command("generate")
+def secret_generate() -> None:
+    """Print a new random signing key (384 bits).
+
+    To rotate, put the new key first and keep the old one until its tokens have
+    expired: HEDGEROW_SECRET_KEY=NEW,OLD
+    """
+    click.echo(secrets.token_urlsafe(48))
+
+
+# -- sites -----------------------------------------------------------------------------
+@main.group()
+def sites() -> None:
+    """Register the sites that embed the widget."""
+
+
+@sites.command("add")
+@click.argument("name")
+@click.option(
+    "--origin", "origins", multiple=True, required=True, metavar="URL",
+    help="An origin the widget runs on, e.g. https://blog.example.com (repeatable).",
+)
+def sites_add(name: str, origins: tuple[str, ...]) -> None:
+    """Register a site; prints JSON with its sitekey and secret (shown only once)."""
+    with open_store() as store:
+        try:
+            site, site_secret = SiteRegistry(store).add(name, list(origins))
+        except SiteError as error:
+            raise click.BadParameter(str(error), param_hint="--origin/NAME") from None
+    click.echo("Keep the secret safe: it is stored hashed and cannot be shown again.", err=True)
+    _print_json({**site.public(), "secret": site_secret})
+
+
+@sites.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON array instead of a table.")
+def sites_list(as_json: bool) -> None:
+    """List the registered sites."""
+    with open_store() as store:
+        all_sites = [s.public() for s in SiteRegistry(store).all()]
+    if as_json:
+        _print_json(all_sites)
+        return
+    if not all_sites:
+        click.echo("No sites yet. Add one with: hedgerow sites add NAME --origin URL")
+        return
+    for site in all_sites:
+        click.echo(f"{site['sitekey']}  {site['name']}  {' '.join(site['origins'])}")
+
+
+@sites.command("remove")
+@click.argument("site")
+def sites_remove(site: str) -> None:
+    """Remove a site (by sitekey or name); its secret stops working at once."""
+    with open_store() as store:
+        registry = SiteRegistry(store)
+        try:
+            found = registry.find(site)
+        except SiteError as error:
+            raise click.ClickException(str(error)) from None
+        registry.remove(found)
+    _print_json({"removed": found.sitekey, "name": found.name})
+
+
+@sites.command("rotate-secret")
+@click.argument("site")
+@click.option(
+    "--grace", type=click.IntRange(0, 30 * 86400), default=0, show_default=True,
+    metavar="SECONDS", help="Keep the old secret working this long, for a smooth switch.",
+)
+def sites_rotate_secret(site: str, grace: int) -> None:
+    """Give a site a new secret; prints JSON with the new secret."""
+    with open_store() as store:
+        registry = SiteRegistry(store)
+        try:
+            found = registry.find(site)
+        except SiteError as error:
+            raise click.ClickException(str(error)) from None
+        rotated, site_secret = registry.rotate_secret(found, grace)
+    _print_json({**rotated.public(), "secret": site_secret, "old_secret_valid_for": grace})
+
+
+# -- serve -----------------------------------------------------------------------------
+def _demo_secret_key(data_dir: Path) -> str:
+    path = data_dir / DEMO_SECRET_FILE
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+def _ensure_demo_site(store: Store, data_dir: Path, origins: list[str]) -> dict[str, Any]:
+    path = data_dir / DEMO_SITE_FILE
+    registry = SiteRegistry(store)
+    if path.exists():
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        existing = registry.get(saved.get("sitekey"))
+        if existing is not None and registry.by_secret(saved.get("secret")) is not None:
+            if set(origins) <= set(existing.origins):
+                return dict(saved)
+            registry.remove(existing)
+    site, site_secret = registry.add("Demo", origins)
+    saved = {"sitekey": site.sitekey, "secret": site_secret}
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(saved, handle)
+    return saved
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+    help="Worker processes behind the one port.",
+)
+@click.option(
+    "--demo", is_flag=True,
+    help="Work with no configuration: a generated key kept in the data directory, "
+    "a demo site and the demo page at /demo.",
+)
+def serve(host: str, port: int, workers: int, demo: bool) -> None:
+    """Run the service."""
+    config = _load_config()
+    data_dir = Path(config["DATA_DIR"])
+    if demo and not config["SECRET_KEY"]:
+        os.environ["HEDGEROW_SECRET_KEY"] = _demo_secret_key(data_dir)
+        click.secho(
+            f"Demo mode: using the signing key kept in {data_dir / DEMO_SECRET_FILE}. "
+            "For production set HEDGEROW_SECRET_KEY (see `hedgerow secret generate`).",
+            fg="yellow", err=True,
+        )
+    elif not config["SECRET_KEY"]:
+        click.secho(f"Error: {settings.missing_secret_message()}", fg="red", err=True)
+        sys.exit(2)
+    embedded: EmbeddedRedis | None = None
+    try:
+        if not config["REDIS_URL"]:
+            embedded = EmbeddedRedis(data_dir).start()
+            os.environ["HEDGEROW_REDIS_URL"] = embedded.url
+            click.echo(f"Using the embedded Redis in {embedded.dir}", err=True)
+        if demo:
+            os.environ["HEDGEROW_DEMO"] = "true"
+            hosts = {host, "localhost", "127.0.0.1"} if host in ("127.0.0.1", "0.0.0.0") else {host}
+            origins = sorted(f"http://{h}:{port}" for h in hosts if h != "0.0.0.0")
+            with open_store() as store:
+                _ensure_demo_site(store, data_dir, origins)
+        from service import create_app
+
+        try:
+            create_app()
+        except settings.ConfigError as error:
+            raise click.ClickException(str(error)) from None
+        base = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"
+        click.echo(f"Hedgerow listening on {base}" + (f" — open {base}/demo" if demo else ""),
+                   err=True)
+        from service.server import run
+
+        run(host, port, workers)
+    except EmbeddedRedisError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        if embedded is not None:
+            embedded.stop()
 
 
 model_cli.register(main)

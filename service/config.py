@@ -39,7 +39,7 @@ def _parse_int(name: str, raw: str) -> int:
     return value
 
 
-def _parse_keys(name: str, raw: str) -> list[str]:
+def parse_secret_keys(name: str, raw: str) -> list[str]:
     keys = [k.strip() for k in raw.split(",") if k.strip()]
     if not keys:
         raise ConfigError(f"{ENV_PREFIX}{name} is empty")
@@ -67,7 +67,7 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("SECRET_KEY", None, _parse_keys,
+    Setting("SECRET_KEY", None, parse_secret_keys,
             "Signing keys, comma-separated, newest first. Required."),
     Setting("REDIS_URL", "", _parse_str,
             "redis://, rediss://, unix:// or redis+cluster:// URL; empty runs an embedded Redis."),
@@ -82,6 +82,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RATELIMIT_SOLVE", "30/minute;500/hour", _parse_str, "Per client IP."),
     Setting("RATELIMIT_SITEVERIFY", "600/minute", _parse_str, "Per site secret."),
     Setting("RATELIMIT_COMMENT_CHECK", "600/minute", _parse_str, "Per site secret."),
+    Setting("DEMO", False, _parse_bool, "Serve the demo page (set by `hedgerow serve --demo`)."),
     Setting("TRUSTED_PROXIES", 0, _parse_int,
             "How many X-Forwarded-For hops to trust; 0 ignores the header."),
 )

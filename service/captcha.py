@@ -1,0 +1,183 @@
+"""The captcha flow: issue a challenge, solve it, verify the response.
+
+Each step returns a result with a reason code rather than raising, and checks in a
+fixed order: form, signature, age, site, single use, answer. A token is spent before
+its answer is looked at, so a wrong answer burns the challenge and two racing
+requests cannot both pass.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from service import challenge as arithmetic
+from service.sites import Site, SiteRegistry
+from service.store import Store
+from service.tokens import Purpose, TokenSigner, Verdict, new_nonce
+
+
+@dataclass(frozen=True)
+class IssuedChallenge:
+    """A challenge as sent to the widget."""
+
+    token: str
+    prompt: str
+    expires_in: int
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON body of ``GET /v1/challenge``."""
+        return {"token": self.token, "prompt": self.prompt, "expires_in": self.expires_in}
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    """The outcome of ``POST /v1/solve``."""
+
+    success: bool
+    error_codes: list[str] = field(default_factory=list)
+    response: str | None = None
+    expires_in: int = 0
+    site: Site | None = None
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """The outcome of siteverify, in the reCAPTCHA/Turnstile vocabulary."""
+
+    success: bool
+    error_codes: list[str] = field(default_factory=list)
+    challenge_ts: float | None = None
+    hostname: str = ""
+    solved_at: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON body of ``POST /v1/siteverify``."""
+        body: dict[str, Any] = {"success": self.success, "error-codes": self.error_codes}
+        if self.success and self.challenge_ts is not None:
+            body["challenge_ts"] = time.strftime(
+                "%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.challenge_ts)
+            )
+            body["hostname"] = self.hostname
+        return body
+
+
+class Captcha:
+    """Issues and checks challenges for registered sites."""
+
+    def __init__(
+        self,
+        store: Store,
+        sites: SiteRegistry,
+        signer: TokenSigner,
+        challenge_ttl: int,
+        response_ttl: int,
+    ) -> None:
+        self.store = store
+        self.sites = sites
+        self.signer = signer
+        self.challenge_ttl = challenge_ttl
+        self.response_ttl = response_ttl
+
+    def issue(self, site: Site) -> IssuedChallenge:
+        """A fresh challenge for ``site``; nothing is stored until it is answered."""
+        question = arithmetic.generate()
+        nonce = new_nonce()
+        token = self.signer.sign(
+            Purpose.CHALLENGE,
+            {"n": nonce, "k": site.sitekey, "a": self.signer.answer_mac(nonce, question.answer)},
+        )
+        return IssuedChallenge(token, question.prompt, self.challenge_ttl)
+
+    def site_of_challenge(self, token: object) -> Site | None:
+        """The site an authentic (even expired) challenge token was issued for."""
+        result = self.signer.verify(Purpose.CHALLENGE, token, self.challenge_ttl)
+        if result.payload is None:
+            return None
+        return self.sites.get(result.payload.get("k"))
+
+    def solve(self, token: object, raw_answer: object, origin: str = "") -> SolveResult:
+        """Check an answer; on success, a single-use response token for siteverify."""
+        checked = self.signer.verify(Purpose.CHALLENGE, token, self.challenge_ttl)
+        if checked.verdict in (Verdict.MALFORMED, Verdict.BAD_SIGNATURE):
+            return SolveResult(False, ["invalid-input-token"])
+        payload = checked.payload or {}
+        site = self.sites.get(payload.get("k"))
+        if site is None:
+            return SolveResult(False, ["invalid-input-token"])
+        if checked.verdict is Verdict.EXPIRED:
+            return SolveResult(False, ["timeout-or-duplicate"], site=site)
+        nonce = payload.get("n")
+        if not isinstance(nonce, str):
+            return SolveResult(False, ["invalid-input-token"], site=site)
+        # Spend the challenge before looking at the answer: a wrong guess burns it.
+        if not self.store.consume_once("challenge", nonce, self.challenge_ttl + 60).first_use:
+            self.store.count("solve_replayed")
+            return SolveResult(False, ["timeout-or-duplicate"], site=site)
+        answer = arithmetic.parse_answer(raw_answer)
+        if answer is None:
+            self.store.count("solve_failed")
+            code = "missing-input-answer" if raw_answer in (None, "") else "invalid-input-answer"
+            return SolveResult(False, [code], site=site)
+        if not self.signer.check_answer(nonce, answer, payload.get("a")):
+            self.store.count("solve_failed")
+            return SolveResult(False, ["wrong-answer"], site=site)
+        response = self.signer.sign(
+            Purpose.RESPONSE,
+            {
+                "n": new_nonce(),
+                "k": site.sitekey,
+                "c": checked.issued_at,
+                "h": _hostname(origin),
+            },
+        )
+        self.store.count("solve_succeeded")
+        return SolveResult(True, response=response, expires_in=self.response_ttl, site=site)
+
+    def verify(self, site: Site, response: object, idempotency_key: str = "") -> VerifyResult:
+        """siteverify: is ``response`` a fresh, unused solve for ``site``?"""
+        checked = self.signer.verify(Purpose.RESPONSE, response, self.response_ttl)
+        if checked.verdict in (Verdict.MALFORMED, Verdict.BAD_SIGNATURE):
+            return VerifyResult(False, ["invalid-input-response"])
+        payload = checked.payload or {}
+        if payload.get("k") != site.sitekey:
+            return VerifyResult(False, ["invalid-input-response"])
+        if checked.verdict is Verdict.EXPIRED:
+            return VerifyResult(False, ["timeout-or-duplicate"])
+        nonce = payload.get("n")
+        if not isinstance(nonce, str):
+            return VerifyResult(False, ["invalid-input-response"])
+        spent = self.store.consume_once(
+            "response", nonce, self.response_ttl + 60, idempotency_key
+        )
+        # A retry that carries the idempotency key of the first verification sees the
+        # same success; any other second use is a duplicate.
+        retry = (
+            not spent.first_use
+            and bool(idempotency_key)
+            and _same(spent.idempotency_key, idempotency_key)
+        )
+        if not (spent.first_use or retry):
+            self.store.count("siteverify_duplicate")
+            return VerifyResult(False, ["timeout-or-duplicate"])
+        self.store.count("siteverify_succeeded")
+        return VerifyResult(
+            True,
+            challenge_ts=float(payload.get("c") or checked.issued_at or 0),
+            hostname=str(payload.get("h") or ""),
+            solved_at=checked.issued_at,
+        )
+
+
+def _same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+def _hostname(origin: str) -> str:
+    try:
+        return (urlsplit(origin).hostname or "") if origin else ""
+    except ValueError:
+        return ""

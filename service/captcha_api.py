@@ -1,0 +1,76 @@
+"""HTTP endpoints the widget calls: ``GET /v1/challenge`` and ``POST /v1/solve``."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from service import cors
+from service.app_state import state
+from service.errors import BadRequest, Forbidden
+from service.request_data import read_fields
+from service.sites import Site
+
+bp = Blueprint("captcha", __name__)
+
+_SOLVE_STATUS = {"invalid-input-token": 400, "missing-input-token": 400}
+
+
+def _check_origin(site: Site) -> None:
+    origin = cors.request_origin()
+    if origin and not site.allows_origin(origin):
+        raise Forbidden(
+            "This page's origin is not registered for the sitekey; add it with "
+            "`hedgerow sites add … --origin`.",
+            code="origin-not-allowed",
+        )
+
+
+@bp.route("/v1/challenge", methods=["OPTIONS"])
+@bp.route("/v1/solve", methods=["OPTIONS"])
+def preflight() -> Response:
+    """CORS preflight for the widget's requests."""
+    return cors.preflight()
+
+
+@bp.get("/v1/challenge")
+def get_challenge() -> Response:
+    """Issue a challenge for the site named by ``sitekey``."""
+    sitekey = request.args.get("sitekey", "")
+    if not sitekey:
+        raise BadRequest("Pass the site's public key as ?sitekey=…", code="missing-input-sitekey")
+    site = state().sites.get(sitekey)
+    if site is None:
+        raise BadRequest(
+            "Unknown sitekey; `hedgerow sites list` shows the registered ones.",
+            code="invalid-input-sitekey",
+        )
+    _check_origin(site)
+    response = jsonify(state().captcha.issue(site).to_json())
+    response.headers["Cache-Control"] = "no-store"
+    return cors.allow(response, site)
+
+
+@bp.post("/v1/solve")
+def solve() -> Response:
+    """Check an answer; give a response token or a fresh challenge."""
+    fields = read_fields(request, max_field_length=4096)
+    token = fields.get("token", "")
+    if not token:
+        raise BadRequest("Send the challenge's token and your answer.", code="missing-input-token")
+    captcha = state().captcha
+    site = captcha.site_of_challenge(token)
+    if site is not None:
+        _check_origin(site)
+    result = captcha.solve(token, fields.get("answer"), cors.request_origin())
+    if result.success:
+        body = {"success": True, "response": result.response, "expires_in": result.expires_in}
+        status = 200
+    else:
+        body = {"success": False, "error-codes": result.error_codes}
+        if result.site is not None:
+            body["challenge"] = captcha.issue(result.site).to_json()
+        status = _SOLVE_STATUS.get(result.error_codes[0], 200)
+    response = jsonify(body)
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    return cors.allow(response, result.site)

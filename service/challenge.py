@@ -1,0 +1,85 @@
+"""Arithmetic fill-in-the-blank challenges with a wide, flat answer space.
+
+The answer (the blank) is drawn first, uniformly from :data:`ANSWERS`; the operation
+and the other numbers are then chosen around it. So every answer is equally likely
+whatever the prompt looks like, and the best blind guess passes ``1/len(ANSWERS)``
+(1.1%) of challenges — against 10% for a plugin whose answers were always 1–10.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+BLANK = "\u2610"  # ☐
+PLUS = "+"
+MINUS = "\u2212"  # − (not the ASCII hyphen)
+TIMES = "\u00d7"  # ×
+
+ANSWERS = range(10, 100)
+_rng = secrets.SystemRandom()
+
+
+@dataclass(frozen=True)
+class Challenge:
+    """A question and its answer. ``prompt`` is what the visitor sees."""
+
+    prompt: str
+    answer: int
+
+
+def _times_factors(answer: int) -> list[tuple[int, int]]:
+    return [(a, answer // a) for a in range(2, 10) if answer % a == 0 and 2 <= answer // a <= 12]
+
+
+def generate() -> Challenge:
+    """Draw a challenge whose answer is uniform over :data:`ANSWERS`.
+
+    All numbers stay below 200 and multiplication stays within the times tables, so
+    a person solves it in their head.
+    """
+    x = _rng.choice(ANSWERS)
+    shapes = ["a+_", "_+a", "a-_", "_-a"]
+    if _times_factors(x):
+        shapes.append("axb")
+    shape = _rng.choice(shapes)
+    if shape == "a+_":
+        a = _rng.randint(1, 99)
+        return Challenge(f"{a} {PLUS} {BLANK} = {a + x}", x)
+    if shape == "_+a":
+        a = _rng.randint(1, 99)
+        return Challenge(f"{BLANK} {PLUS} {a} = {a + x}", x)
+    if shape == "a-_":
+        c = _rng.randint(1, 99)
+        return Challenge(f"{x + c} {MINUS} {BLANK} = {c}", x)
+    if shape == "_-a":
+        a = _rng.randint(1, x - 1)
+        return Challenge(f"{BLANK} {MINUS} {a} = {x - a}", x)
+    a, b = _rng.choice(_times_factors(x))
+    return Challenge(f"{a} {TIMES} {b} = {BLANK}", x)
+
+
+def solve_prompt(prompt: str) -> int:
+    """Work out a prompt's blank — used by tests and the benchmark's synthetic client."""
+    left, right = prompt.split(" = ")
+    a, op, b = left.split(" ")
+    if right == BLANK:
+        x, y = int(a), int(b)
+        return x + y if op == PLUS else x - y if op == MINUS else x * y
+    c = int(right)
+    if a == BLANK:
+        return c - int(b) if op == PLUS else c + int(b)
+    return c - int(a) if op == PLUS else int(a) - c
+
+
+def parse_answer(raw: object) -> int | None:
+    """An answer as an int, or None when it is not a plain whole number."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw if -1_000_000 < raw < 1_000_000 else None
+    if isinstance(raw, str):
+        text = raw.strip()
+        if 0 < len(text) <= 7 and (text.isdecimal() or (text[0] == "-" and text[1:].isdecimal())):
+            return int(text)
+    return None

@@ -1,0 +1,120 @@
+"""One error hierarchy and one JSON error shape for every endpoint.
+
+Every error body is ``{"success": false, "error-codes": [code], "message": text}``: the
+code is stable for programs, the message is for people. Nothing internal (tracebacks,
+paths, secrets) is ever put in one.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """An error answered to the client with a stable code and a human message."""
+
+    status = 400
+    code = "bad-request"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        extra: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+        self.extra = extra or {}
+        self.headers = headers or {}
+
+
+class BadRequest(ApiError):
+    """The request is malformed: wrong type, missing field, unparseable body."""
+
+
+class Forbidden(ApiError):
+    """The request is well formed but not allowed (unknown origin, bad key)."""
+
+    status = 403
+    code = "forbidden"
+
+
+class Unavailable(ApiError):
+    """A dependency (Redis) is down; the client may retry later."""
+
+    status = 503
+    code = "internal-error"
+
+
+# Messages for the HTTP errors Flask raises itself, so their bodies say what to do.
+_HTTP_MESSAGES = {
+    404: ("not-found", "No such endpoint. See /openapi.json for the API."),
+    405: ("method-not-allowed", "This endpoint does not accept that HTTP method."),
+    413: ("payload-too-large", "The request body is larger than this service accepts."),
+    415: ("unsupported-media-type", "Send JSON or form-encoded data."),
+}
+
+
+def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    """Build the standard error body."""
+    return {"success": False, "error-codes": [code], "message": message, **extra}
+
+
+def error_response(
+    code: str, message: str, status: int, headers: dict[str, str] | None = None, **extra: Any
+) -> Response:
+    """A JSON error response in the standard shape."""
+    response = jsonify(error_body(code, message, **extra))
+    response.status_code = status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Answer every error, expected or not, with the standard JSON body."""
+
+    @app.errorhandler(ApiError)
+    def _api_error(error: ApiError) -> Response:
+        return error_response(
+            error.code, error.message, error.status, error.headers, **error.extra
+        )
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> Response:
+        status = error.code or 500
+        code, message = _HTTP_MESSAGES.get(
+            status, ("bad-request" if status < 500 else "internal-error", error.name)
+        )
+        response = error_response(code, message, status)
+        if status == 405 and error.valid_methods:  # type: ignore[attr-defined]
+            response.headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        from redis.exceptions import RedisError
+
+        if isinstance(error, RedisError):
+            log.warning("Redis unavailable: %s", error.__class__.__name__)
+            return error_response(
+                "internal-error",
+                "The service's storage is unavailable; try again shortly.",
+                503,
+                {"Retry-After": "5"},
+            )
+        log.exception("unhandled error")
+        return error_response("internal-error", "Something went wrong on our side.", 500)

@@ -1,0 +1,48 @@
+"""Liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify
+from redis.exceptions import RedisError
+
+from service.app_state import state
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    """Liveness: the process answers. Never touches Redis."""
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/readyz")
+def readyz() -> Response:
+    """Readiness: Redis answers. 503 otherwise, so a balancer stops sending traffic."""
+    checks: dict[str, str] = {}
+    try:
+        state().store.ping()
+        checks["redis"] = "ok"
+    except RedisError:
+        checks["redis"] = "unavailable"
+    ready = all(v == "ok" for v in checks.values())
+    response = jsonify({"status": "ready" if ready else "unavailable", "checks": checks})
+    response.status_code = 200 if ready else 503
+    return response
+
+
+@bp.get("/metrics")
+def metrics() -> Response:
+    """Service-wide counters (shared by every worker) in Prometheus text format."""
+    lines = []
+    try:
+        counters = state().store.counters()
+        up = 1
+    except RedisError:
+        counters, up = {}, 0
+    lines += ["# HELP hedgerow_redis_up Whether Redis answered this scrape.",
+              "# TYPE hedgerow_redis_up gauge", f"hedgerow_redis_up {up}"]
+    for name in sorted(counters):
+        metric = f"hedgerow_{name}_total"
+        lines += [f"# TYPE {metric} counter", f"{metric} {counters[name]}"]
+    return Response("\n".join(lines) + "\n", mimetype="text/plain; version=0.0.4")

@@ -1,0 +1,218 @@
+"""Sites: who may embed the widget (sitekey, origins) and who may verify (secret).
+
+The sitekey is public. The secret is shown once, when made, and stored only as its
+SHA-256 hash: it is 256 random bits, so a plain hash is enough and lookups stay O(1).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from service.store import Store
+
+SITEKEY_PREFIX = "hk_"
+SECRET_PREFIX = "hs_"
+_SITEKEY_RE = re.compile(r"^hk_[A-Za-z0-9_-]{22}$")
+_SECRET_RE = re.compile(r"^hs_[A-Za-z0-9_-]{43}$")
+MAX_NAME_LENGTH = 100
+MAX_ORIGINS = 50
+
+
+class SiteError(ValueError):
+    """A site operation was given bad input; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class Site:
+    """A registered site."""
+
+    sitekey: str
+    name: str
+    origins: tuple[str, ...]
+    created: float
+    secret_hash: str
+    previous_secret_hashes: tuple[str, ...] = field(default=())
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def to_record(self) -> dict[str, Any]:
+        """The stored form."""
+        return {
+            "name": self.name,
+            "origins": list(self.origins),
+            "created": self.created,
+            "secret_hash": self.secret_hash,
+            "previous_secret_hashes": list(self.previous_secret_hashes),
+            "settings": self.settings,
+        }
+
+    @classmethod
+    def from_record(cls, sitekey: str, record: dict[str, Any]) -> Site:
+        """Rebuild a site from its stored form."""
+        return cls(
+            sitekey=sitekey,
+            name=record["name"],
+            origins=tuple(record["origins"]),
+            created=float(record["created"]),
+            secret_hash=record["secret_hash"],
+            previous_secret_hashes=tuple(record.get("previous_secret_hashes", ())),
+            settings=dict(record.get("settings", {})),
+        )
+
+    def public(self) -> dict[str, Any]:
+        """What may be shown: everything but secret hashes."""
+        return {
+            "sitekey": self.sitekey,
+            "name": self.name,
+            "origins": list(self.origins),
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.created)),
+        }
+
+    def allows_origin(self, origin: str) -> bool:
+        """True when ``origin`` is one of the site's registered origins."""
+        try:
+            normal = normalize_origin(origin)
+        except SiteError:
+            return False
+        return normal in self.origins
+
+
+def hash_secret(secret: str) -> str:
+    """The stored form of a secret."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def is_sitekey(value: object) -> bool:
+    """True when ``value`` has the shape of a sitekey."""
+    return isinstance(value, str) and bool(_SITEKEY_RE.match(value))
+
+
+def is_secret(value: object) -> bool:
+    """True when ``value`` has the shape of a site secret."""
+    return isinstance(value, str) and bool(_SECRET_RE.match(value))
+
+
+def normalize_origin(raw: str) -> str:
+    """``scheme://host[:port]`` in lower case, default ports dropped; else :class:`SiteError`."""
+    try:
+        parts = urlsplit(raw.strip())
+        port = parts.port
+    except ValueError:
+        raise SiteError(f"{raw!r} is not a valid origin") from None
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise SiteError(f"{raw!r} is not an origin: use http(s)://host[:port]")
+    if parts.path not in {"", "/"} or parts.query or parts.fragment or parts.username:
+        raise SiteError(f"{raw!r} is not an origin: drop the path, query and credentials")
+    host = parts.hostname.lower()
+    if ":" in host:
+        host = f"[{host}]"
+    default = 443 if parts.scheme == "https" else 80
+    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
+
+
+def _validate_name(name: str) -> str:
+    name = name.strip()
+    if not name or len(name) > MAX_NAME_LENGTH or not name.isprintable():
+        raise SiteError(f"a site name is 1–{MAX_NAME_LENGTH} printable characters")
+    return name
+
+
+def _validate_origins(origins: list[str]) -> tuple[str, ...]:
+    if not origins:
+        raise SiteError("give at least one --origin, e.g. --origin https://blog.example.com")
+    if len(origins) > MAX_ORIGINS:
+        raise SiteError(f"at most {MAX_ORIGINS} origins per site")
+    return tuple(dict.fromkeys(normalize_origin(o) for o in origins))
+
+
+class SiteRegistry:
+    """Create, find, rotate and remove sites."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def add(self, name: str, origins: list[str]) -> tuple[Site, str]:
+        """Register a site; returns it and its secret (shown this once only)."""
+        secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+        site = Site(
+            sitekey=SITEKEY_PREFIX + secrets.token_urlsafe(16),
+            name=_validate_name(name),
+            origins=_validate_origins(origins),
+            created=time.time(),
+            secret_hash=hash_secret(secret),
+        )
+        self.store.save_site(site.sitekey, site.to_record(), site.secret_hash)
+        return site, secret
+
+    def get(self, sitekey: object) -> Site | None:
+        """The site with this sitekey, or None (also for anything not shaped like one)."""
+        if not is_sitekey(sitekey):
+            return None
+        assert isinstance(sitekey, str)
+        record = self.store.get_site(sitekey)
+        return Site.from_record(sitekey, record) if record else None
+
+    def by_secret(self, secret: object) -> Site | None:
+        """The site this secret belongs to, or None."""
+        if not is_secret(secret):
+            return None
+        assert isinstance(secret, str)
+        digest = hash_secret(secret)
+        site = self.get(self.store.sitekey_for_secret(digest))
+        if site is None:
+            return None
+        known = (site.secret_hash, *site.previous_secret_hashes)
+        # The index already matched; compare again in constant time so a stale index
+        # entry can never let a secret through.
+        matched = False
+        for candidate in known:
+            matched |= hmac.compare_digest(candidate, digest)
+        return site if matched else None
+
+    def all(self) -> list[Site]:
+        """Every site, by name."""
+        sites = [self.get(key) for key in self.store.list_sitekeys()]
+        return sorted((s for s in sites if s is not None), key=lambda s: (s.name, s.sitekey))
+
+    def find(self, ref: str) -> Site:
+        """A site by sitekey or by unique name; :class:`SiteError` otherwise."""
+        site = self.get(ref)
+        if site:
+            return site
+        named = [s for s in self.all() if s.name == ref]
+        if len(named) == 1:
+            return named[0]
+        if named:
+            raise SiteError(f"{len(named)} sites are named {ref!r}; use the sitekey")
+        raise SiteError(f"no site {ref!r}; `hedgerow sites list` shows them")
+
+    def rotate_secret(self, site: Site, grace_seconds: int = 0) -> tuple[Site, str]:
+        """Give a site a new secret; the old one works ``grace_seconds`` more (0: none)."""
+        secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+        new_hash = hash_secret(secret)
+        previous = (site.secret_hash,) if grace_seconds > 0 else ()
+        rotated = Site(
+            sitekey=site.sitekey,
+            name=site.name,
+            origins=site.origins,
+            created=site.created,
+            secret_hash=new_hash,
+            previous_secret_hashes=previous,
+            settings=site.settings,
+        )
+        self.store.replace_secret(
+            site.sitekey, rotated.to_record(), new_hash, site.secret_hash, grace_seconds
+        )
+        return rotated, secret
+
+    def remove(self, site: Site) -> bool:
+        """Delete a site; its secrets stop working at once."""
+        return self.store.delete_site(
+            site.sitekey, [site.secret_hash, *site.previous_secret_hashes]
+        )

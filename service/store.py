@@ -1,0 +1,149 @@
+"""The one owner of Redis keys and scripts.
+
+Every other module asks the :class:`Store` for what it needs (``consume_once``,
+``save_site``) and never builds a key itself. Keys are prefixed, and keys that take
+part in one multi-key operation share a hash tag (``{sites}``) so that they stay on one
+slot of a Redis Cluster.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import redis
+from redis.cluster import ClusterNode, RedisCluster
+
+RedisClient = redis.Redis | RedisCluster
+
+_TIMEOUTS: dict[str, Any] = {
+    "socket_timeout": 2.0,
+    "socket_connect_timeout": 2.0,
+    "health_check_interval": 15,
+}
+
+
+def connect(url: str) -> RedisClient:
+    """Open a client for ``redis://``, ``rediss://``, ``unix://`` or ``redis+cluster://``.
+
+    Connections are made lazily, on first use, so this never blocks on an unreachable
+    server.
+    """
+    if url.startswith("redis+cluster://"):
+        hosts = url.removeprefix("redis+cluster://").split("/", 1)[0]
+        nodes = []
+        for part in hosts.split(","):
+            host, _, port = part.rpartition(":")
+            nodes.append(ClusterNode(host or "localhost", int(port or 6379)))
+        return RedisCluster(startup_nodes=nodes, decode_responses=True, **_TIMEOUTS)
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError(
+            "HEDGEROW_REDIS_URL must start with redis://, rediss://, unix:// or redis+cluster://"
+        )
+    return redis.Redis.from_url(url, decode_responses=True, **_TIMEOUTS)
+
+
+def _script(name: str) -> str:
+    return resources.files("service").joinpath("lua", name).read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class ConsumeResult:
+    """Outcome of spending a single-use token."""
+
+    first_use: bool
+    idempotency_key: str = ""
+
+
+class Store:
+    """Redis-backed state: nonces, sites, counters."""
+
+    def __init__(self, client: RedisClient, prefix: str = "hedgerow") -> None:
+        self.client = client
+        self.prefix = prefix
+        self._consume = client.register_script(_script("consume_once.lua"))
+
+    # -- keys ------------------------------------------------------------------------
+    def _key(self, *parts: str) -> str:
+        return ":".join((self.prefix, *parts))
+
+    def _sites_key(self, *parts: str) -> str:
+        return self._key("{sites}", *parts)
+
+    # -- health ----------------------------------------------------------------------
+    def ping(self) -> bool:
+        """True when Redis answers."""
+        return bool(self.client.ping())
+
+    # -- single-use tokens -----------------------------------------------------------
+    def consume_once(
+        self, purpose: str, nonce: str, ttl_seconds: float, idempotency_key: str = ""
+    ) -> ConsumeResult:
+        """Atomically mark ``nonce`` spent; only the first caller gets ``first_use``.
+
+        The mark outlives the token (``ttl_seconds``), so a replay inside the token's
+        lifetime always finds it.
+        """
+        ttl_ms = max(1000, int(ttl_seconds * 1000))
+        first, stored = self._consume(
+            keys=[self._key("used", purpose, nonce)], args=[idempotency_key, ttl_ms]
+        )
+        return ConsumeResult(bool(int(first)), "" if stored in ("", "-") else str(stored))
+
+    # -- sites -----------------------------------------------------------------------
+    def save_site(self, sitekey: str, record: dict[str, Any], secret_hash: str) -> None:
+        """Create or replace a site and index its secret hash, in one transaction."""
+        pipe = self.client.pipeline(transaction=True)
+        pipe.set(self._sites_key("site", sitekey), json.dumps(record, sort_keys=True))
+        pipe.set(self._sites_key("secret", secret_hash), sitekey)
+        pipe.sadd(self._sites_key("all"), sitekey)
+        pipe.execute()
+
+    def get_site(self, sitekey: str) -> dict[str, Any] | None:
+        """The stored record of a site, or None."""
+        raw = self.client.get(self._sites_key("site", sitekey))
+        return json.loads(raw) if raw else None
+
+    def sitekey_for_secret(self, secret_hash: str) -> str | None:
+        """Which site a secret (given as its hash) belongs to, or None."""
+        value = self.client.get(self._sites_key("secret", secret_hash))
+        return str(value) if value else None
+
+    def list_sitekeys(self) -> list[str]:
+        """Every registered sitekey, sorted."""
+        return sorted(self.client.smembers(self._sites_key("all")))
+
+    def replace_secret(
+        self, sitekey: str, record: dict[str, Any], new_hash: str, old_hash: str, grace: int
+    ) -> None:
+        """Store a rotated secret; the old one stays valid for ``grace`` seconds (0: none)."""
+        pipe = self.client.pipeline(transaction=True)
+        pipe.set(self._sites_key("site", sitekey), json.dumps(record, sort_keys=True))
+        pipe.set(self._sites_key("secret", new_hash), sitekey)
+        if grace > 0:
+            pipe.expire(self._sites_key("secret", old_hash), grace)
+        else:
+            pipe.delete(self._sites_key("secret", old_hash))
+        pipe.execute()
+
+    def delete_site(self, sitekey: str, secret_hashes: list[str]) -> bool:
+        """Remove a site and its secrets; False when it did not exist."""
+        pipe = self.client.pipeline(transaction=True)
+        pipe.delete(self._sites_key("site", sitekey))
+        pipe.srem(self._sites_key("all"), sitekey)
+        for secret_hash in secret_hashes:
+            pipe.delete(self._sites_key("secret", secret_hash))
+        deleted, *_ = pipe.execute()
+        return bool(deleted)
+
+    # -- metrics ---------------------------------------------------------------------
+    def count(self, name: str, amount: int = 1) -> None:
+        """Add to a service-wide counter shared by every worker."""
+        self.client.hincrby(self._key("{metrics}", "counters"), name, amount)
+
+    def counters(self) -> dict[str, int]:
+        """Every service-wide counter."""
+        raw = self.client.hgetall(self._key("{metrics}", "counters"))
+        return {name: int(value) for name, value in raw.items()}

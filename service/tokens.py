@@ -1,0 +1,130 @@
+"""Signed, timestamped tokens, with a salt per purpose and a key list for rotation.
+
+Signed is not secret: anyone can read a token's payload, so payloads hold nonces and
+MACs, never answers or secrets. Verification returns a :class:`TokenResult` with a
+reason rather than raising, because a bad token is an expected outcome.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+MAX_TOKEN_LENGTH = 2048
+
+
+class Purpose(str, Enum):
+    """What a token is for; each purpose signs with its own salt."""
+
+    CHALLENGE = "hedgerow.challenge.v1"
+    RESPONSE = "hedgerow.response.v1"
+
+
+class Verdict(str, Enum):
+    """Why a token was or was not accepted."""
+
+    OK = "ok"
+    MALFORMED = "malformed"
+    BAD_SIGNATURE = "bad-signature"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True)
+class TokenResult:
+    """The outcome of reading a token: a verdict, and the payload when it can be trusted.
+
+    An expired token's payload is authentic (its signature checked out), so it is given
+    too: the caller may use it, for example to issue a fresh challenge for the same site.
+    """
+
+    verdict: Verdict
+    payload: dict[str, Any] | None = None
+    issued_at: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the token is authentic and within its lifetime."""
+        return self.verdict is Verdict.OK
+
+
+def new_nonce() -> str:
+    """A 128-bit random nonce, URL-safe."""
+    return secrets.token_urlsafe(16)
+
+
+class TokenSigner:
+    """Signs and verifies tokens with a list of keys, newest first."""
+
+    def __init__(self, keys: list[str]) -> None:
+        if not keys or any(not k for k in keys):
+            raise ValueError("TokenSigner needs at least one non-empty key")
+        # itsdangerous signs with the last key of its list and verifies with all of them.
+        ordered = list(reversed(keys))
+        self._serializers = {
+            purpose: URLSafeTimedSerializer(ordered, salt=purpose.value) for purpose in Purpose
+        }
+        self._mac_keys = [
+            hmac.new(k.encode(), b"hedgerow.answer-mac.v1", hashlib.sha256).digest() for k in keys
+        ]
+
+    def sign(self, purpose: Purpose, payload: dict[str, Any]) -> str:
+        """Sign ``payload`` for ``purpose``; the token records when it was made."""
+        token = self._serializers[purpose].dumps(payload)
+        return token if isinstance(token, str) else token.decode()
+
+    def verify(self, purpose: Purpose, token: object, max_age: int) -> TokenResult:
+        """Check a token's form, signature and age, in that order."""
+        if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
+            return TokenResult(Verdict.MALFORMED)
+        serializer = self._serializers[purpose]
+        try:
+            payload, issued = serializer.loads(token, max_age=max_age, return_timestamp=True)
+        except SignatureExpired as expired:
+            payload = self._trusted_payload(serializer, expired.payload)
+            issued_at = expired.date_signed.timestamp() if expired.date_signed else None
+            return TokenResult(Verdict.EXPIRED, payload, issued_at)
+        except BadSignature:
+            return TokenResult(Verdict.BAD_SIGNATURE)
+        if not isinstance(payload, dict):
+            return TokenResult(Verdict.MALFORMED)
+        return TokenResult(Verdict.OK, payload, issued.timestamp())
+
+    @staticmethod
+    def _trusted_payload(serializer: URLSafeTimedSerializer, raw: Any) -> dict[str, Any] | None:
+        try:
+            payload = serializer.load_payload(raw)
+        except BadSignature:
+            return None
+        return payload if isinstance(payload, dict) else None
+
+    def answer_mac(self, nonce: str, answer: int) -> str:
+        """A keyed MAC binding an answer to a nonce, made with the newest key."""
+        return _mac(self._mac_keys[0], nonce, answer)
+
+    def check_answer(self, nonce: str, answer: int, mac: object) -> bool:
+        """True when ``answer`` matches ``mac`` under any configured key (constant time)."""
+        if not isinstance(mac, str):
+            return False
+        matched = False
+        for key in self._mac_keys:
+            # Check every key, so the time taken does not say which one matched.
+            matched |= hmac.compare_digest(_mac(key, nonce, answer), mac)
+        return matched
+
+
+def _mac(key: bytes, nonce: str, answer: int) -> str:
+    digest = hmac.new(key, f"{nonce}:{answer}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode()
+
+
+def now() -> float:
+    """The current time; one place so tests can freeze it."""
+    return time.time()

@@ -1,0 +1,99 @@
+"""Fixtures: a real Redis server, the real app on real HTTP, a registered site."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+import requests
+from flask import Flask
+
+from service import create_app
+from service.app_state import AppState
+from service.sites import Site
+from tests.support.live_server import LiveServer
+from tests.support.redis_server import RedisServer
+
+SITE_ORIGIN = "https://blog.example.com"
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """One real redis-server for the whole run."""
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    """The test Redis, emptied before each test."""
+    client = redis.Redis.from_url(redis_server.url)
+    client.flushall()
+    client.close()
+    return redis_server.url
+
+
+@pytest.fixture
+def secret_keys() -> list[str]:
+    """Signing keys for one test, newest first."""
+    return [secrets.token_urlsafe(48)]
+
+
+@pytest.fixture
+def app_config(redis_url: str, secret_keys: list[str], tmp_path: Path) -> dict[str, Any]:
+    """The test configuration; tests may change it before ``app`` is built."""
+    return {
+        "SECRET_KEY": secret_keys,
+        "REDIS_URL": redis_url,
+        "DATA_DIR": str(tmp_path / "data"),
+        "RATELIMIT_ENABLED": False,
+    }
+
+
+@pytest.fixture
+def app(app_config: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Flask:
+    """The real app, configured for the test Redis (ignoring the caller's environment)."""
+    for name in list(__import__("os").environ):
+        if name.startswith("HEDGEROW_"):
+            monkeypatch.delenv(name)
+    return create_app(app_config)
+
+
+@pytest.fixture
+def state(app: Flask) -> AppState:
+    """The app's resources (store, sites, signer…)."""
+    return app.extensions["hedgerow"]  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def live(app: Flask) -> Iterator[LiveServer]:
+    """The app served over real HTTP."""
+    server = LiveServer(app).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def http(live: LiveServer) -> Iterator[requests.Session]:
+    """A requests session whose relative URLs go to the live server."""
+    session = requests.Session()
+    base = live.url
+    original = session.request
+
+    def request(method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
+        return original(method, base + url if url.startswith("/") else url, *args, **kwargs)
+
+    session.request = request  # type: ignore[method-assign]
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def site(state: AppState) -> tuple[Site, str]:
+    """A registered site and its secret."""
+    return state.sites.add("Blog", [SITE_ORIGIN])

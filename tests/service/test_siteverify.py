@@ -1,0 +1,145 @@
+"""siteverify speaks the reCAPTCHA/Turnstile protocol, single-use under concurrency."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from threading import Barrier
+
+import pytest
+import requests
+import time_machine
+
+from service.app_state import AppState
+from service.sites import Site
+from tests.support.flow import solved_response
+
+
+def _verify(http: requests.Session, as_json: bool = False, **fields: str) -> requests.Response:
+    if as_json:
+        return http.post("/v1/siteverify", json=fields)
+    return http.post("/v1/siteverify", data=fields)
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+@pytest.mark.parametrize("path", ["/v1/siteverify", "/siteverify"])
+def test_success_form_or_json_on_both_paths(
+    http: requests.Session, site: tuple[Site, str], as_json: bool, path: str
+) -> None:
+    response = solved_response(http, site[0].sitekey)
+    fields = {"secret": site[1], "response": response, "remoteip": "203.0.113.7"}
+    reply = http.post(path, json=fields) if as_json else http.post(path, data=fields)
+    assert reply.status_code == 200
+    body = reply.json()
+    assert body["success"] is True
+    assert set(body) == {"success", "challenge_ts", "hostname", "error-codes"}
+
+
+def test_missing_inputs(http: requests.Session) -> None:
+    assert _verify(http).json() == {
+        "success": False, "error-codes": ["missing-input-secret", "missing-input-response"]
+    }
+    assert _verify(http, response="x").json()["error-codes"] == ["missing-input-secret"]
+    assert _verify(http, secret="x").json()["error-codes"] == ["missing-input-response"]
+
+
+def test_wrong_secret(http: requests.Session, site: tuple[Site, str]) -> None:
+    response = solved_response(http, site[0].sitekey)
+    for secret in ("nope", "hs_" + "A" * 43, site[1][:-1] + ("B" if site[1][-1] != "B" else "C")):
+        body = _verify(http, secret=secret, response=response).json()
+        assert body == {"success": False, "error-codes": ["invalid-input-secret"]}
+    # The failed attempts did not spend the response.
+    assert _verify(http, secret=site[1], response=response).json()["success"] is True
+
+
+def test_garbage_response(http: requests.Session, site: tuple[Site, str]) -> None:
+    for junk in ("x", "a.b.c", "é" * 3000):
+        body = _verify(http, secret=site[1], response=junk).json()
+        assert body["error-codes"] in (["invalid-input-response"], ["bad-request"])
+        assert body["success"] is False
+
+
+def test_a_response_from_another_site_is_refused(
+    http: requests.Session, site: tuple[Site, str], state: AppState
+) -> None:
+    other, other_secret = state.sites.add("Other", ["https://other.example"])
+    response = solved_response(http, other.sitekey)
+    body = _verify(http, secret=site[1], response=response).json()
+    assert body == {"success": False, "error-codes": ["invalid-input-response"]}
+    assert _verify(http, secret=other_secret, response=response).json()["success"] is True
+
+
+def test_replay_is_a_duplicate(http: requests.Session, site: tuple[Site, str]) -> None:
+    response = solved_response(http, site[0].sitekey)
+    assert _verify(http, secret=site[1], response=response).json()["success"] is True
+    body = _verify(http, secret=site[1], response=response).json()
+    assert body == {"success": False, "error-codes": ["timeout-or-duplicate"]}
+
+
+def test_response_expiry_with_a_frozen_clock(
+    http: requests.Session, site: tuple[Site, str], state: AppState
+) -> None:
+    with time_machine.travel(1_900_000_000, tick=False) as clock:
+        response = solved_response(http, site[0].sitekey)
+        clock.shift(state.captcha.response_ttl + 1)
+        body = _verify(http, secret=site[1], response=response).json()
+    assert body == {"success": False, "error-codes": ["timeout-or-duplicate"]}
+
+
+def test_default_lifetimes_are_short(state: AppState) -> None:
+    assert state.captcha.challenge_ttl <= 300 and state.captcha.response_ttl <= 300
+
+
+def test_idempotency_key_lets_the_same_check_retry(
+    http: requests.Session, site: tuple[Site, str]
+) -> None:
+    response = solved_response(http, site[0].sitekey)
+    first = _verify(http, secret=site[1], response=response, idempotency_key="k-1").json()
+    retry = _verify(http, secret=site[1], response=response, idempotency_key="k-1").json()
+    other = _verify(http, secret=site[1], response=response, idempotency_key="k-2").json()
+    bare = _verify(http, secret=site[1], response=response).json()
+    assert first["success"] and retry["success"]
+    assert retry["challenge_ts"] == first["challenge_ts"]
+    assert other["error-codes"] == ["timeout-or-duplicate"]
+    assert bare["error-codes"] == ["timeout-or-duplicate"]
+
+
+def test_concurrent_verifications_of_one_response_pass_once(
+    live: object, site: tuple[Site, str], http: requests.Session
+) -> None:
+    response = solved_response(http, site[0].sitekey)
+    workers = 24
+    barrier = Barrier(workers)
+    url = live.url + "/v1/siteverify"  # type: ignore[attr-defined]
+
+    def attempt(_: int) -> bool:
+        with requests.Session() as session:
+            barrier.wait()
+            reply = session.post(url, data={"secret": site[1], "response": response})
+            return bool(reply.json()["success"])
+
+    with ThreadPoolExecutor(workers) as pool:
+        results = list(pool.map(attempt, range(workers)))
+    assert results.count(True) == 1
+
+
+def test_concurrent_solves_of_one_challenge_pass_once(
+    live: object, site: tuple[Site, str], http: requests.Session
+) -> None:
+    from service.challenge import solve_prompt
+    from tests.support.flow import get_challenge
+
+    challenge = get_challenge(http, site[0].sitekey)
+    answer = solve_prompt(challenge["prompt"])
+    workers = 24
+    barrier = Barrier(workers)
+    url = live.url + "/v1/solve"  # type: ignore[attr-defined]
+
+    def attempt(_: int) -> bool:
+        with requests.Session() as session:
+            barrier.wait()
+            reply = session.post(url, json={"token": challenge["token"], "answer": answer})
+            return bool(reply.json()["success"])
+
+    with ThreadPoolExecutor(workers) as pool:
+        results = list(pool.map(attempt, range(workers)))
+    assert results.count(True) == 1

@@ -1,0 +1,72 @@
+"""Signed tokens: tamper-evident, expiring, rotation-friendly, never carrying the answer."""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+
+import time_machine
+
+from service.tokens import Purpose, TokenSigner, Verdict
+
+OLD = secrets.token_urlsafe(48)
+NEW = secrets.token_urlsafe(48)
+
+
+def _payload_of(token: str) -> dict[str, object]:
+    body = token.split(".")[0]
+    return json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))  # type: ignore[no-any-return]
+
+
+def test_a_token_verifies_and_carries_a_mac_not_the_answer() -> None:
+    signer = TokenSigner([NEW])
+    mac = signer.answer_mac("nonce1", 57)
+    token = signer.sign(Purpose.CHALLENGE, {"n": "nonce1", "a": mac})
+    result = signer.verify(Purpose.CHALLENGE, token, 60)
+    assert result.ok and result.payload == {"n": "nonce1", "a": mac}
+    assert "57" not in json.dumps(_payload_of(token))
+    assert signer.check_answer("nonce1", 57, mac)
+    assert not signer.check_answer("nonce1", 58, mac)
+    assert not signer.check_answer("nonce2", 57, mac)
+
+
+def test_tampered_and_foreign_tokens_are_refused() -> None:
+    signer = TokenSigner([NEW])
+    token = signer.sign(Purpose.CHALLENGE, {"n": "x"})
+    body, stamp, sig = token.split(".")
+    forged_body = base64.urlsafe_b64encode(b'{"n":"y"}').rstrip(b"=").decode()
+    assert signer.verify(Purpose.CHALLENGE, f"{forged_body}.{stamp}.{sig}", 60).verdict is (
+        Verdict.BAD_SIGNATURE
+    )
+    assert TokenSigner([OLD]).verify(Purpose.CHALLENGE, token, 60).verdict is Verdict.BAD_SIGNATURE
+    # A token made for one purpose is not valid for another (salt per purpose).
+    assert signer.verify(Purpose.RESPONSE, token, 60).verdict is Verdict.BAD_SIGNATURE
+    for junk in ("", "a.b.c", "x" * 5000, None, 12):
+        assert not signer.verify(Purpose.CHALLENGE, junk, 60).ok
+
+
+def test_expiry_with_a_frozen_clock() -> None:
+    signer = TokenSigner([NEW])
+    with time_machine.travel(1_900_000_000, tick=False) as clock:
+        token = signer.sign(Purpose.RESPONSE, {"n": "x", "k": "site"})
+        clock.shift(59)
+        assert signer.verify(Purpose.RESPONSE, token, 60).ok
+        clock.shift(2)
+        expired = signer.verify(Purpose.RESPONSE, token, 60)
+    assert expired.verdict is Verdict.EXPIRED
+    assert expired.payload == {"n": "x", "k": "site"}
+
+
+def test_rotation_newest_signs_all_verify_dropped_key_fails() -> None:
+    before = TokenSigner([OLD])
+    token = before.sign(Purpose.CHALLENGE, {"n": "x"})
+    mac = before.answer_mac("x", 33)
+    during = TokenSigner([NEW, OLD])
+    assert during.verify(Purpose.CHALLENGE, token, 60).ok
+    assert during.check_answer("x", 33, mac)
+    fresh = during.sign(Purpose.CHALLENGE, {"n": "y"})
+    assert TokenSigner([NEW]).verify(Purpose.CHALLENGE, fresh, 60).ok  # signed with NEW
+    after = TokenSigner([NEW])
+    assert after.verify(Purpose.CHALLENGE, token, 60).verdict is Verdict.BAD_SIGNATURE
+    assert not after.check_answer("x", 33, mac)

@@ -1,0 +1,1 @@
+"""Shared test machinery: real Redis servers, real HTTP servers, real processes."""

@@ -1,0 +1,72 @@
+"""Running ``hedgerow`` as a real process, as an operator would."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import requests
+
+HEDGEROW = [sys.executable, "-m", "service"]
+
+
+def clean_env(**overrides: str) -> dict[str, str]:
+    """The test process's environment without any HEDGEROW_* settings, plus overrides."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HEDGEROW_")}
+    env.update(overrides)
+    return env
+
+
+def run_cli(*args: str, env: Mapping[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """Run ``hedgerow ARGS`` to completion."""
+    return subprocess.run(
+        [*HEDGEROW, *args], env=dict(env), capture_output=True, text=True, timeout=timeout
+    )
+
+
+class ServeProcess:
+    """``hedgerow serve`` in the background, stopped on exit."""
+
+    def __init__(self, port: int, env: Mapping[str, str], *args: str, log: Path) -> None:
+        self.port = port
+        self.log_path = log
+        self._log = log.open("w")
+        self.process = subprocess.Popen(
+            [*HEDGEROW, "serve", "--port", str(port), *args],
+            env=dict(env), stdout=self._log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    @property
+    def url(self) -> str:
+        """Base URL of the server."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def wait_ready(self, timeout: float = 30) -> ServeProcess:
+        """Wait until /readyz answers 200."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"serve exited: {self.log_path.read_text()}")
+            try:
+                if requests.get(self.url + "/readyz", timeout=1).status_code == 200:
+                    return self
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"serve not ready: {self.log_path.read_text()}")
+
+    def stop(self) -> None:
+        """Stop the server (SIGTERM, as a process manager would)."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
