@@ -39,6 +39,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from service import app_state, captcha_api, errors, health, openapi, siteverify
 
     app_state.init_app(app, config)
+    if config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     errors.register_error_handlers(app)
     for blueprint in (captcha_api.bp, siteverify.bp, health.bp, openapi.bp):
         app.register_blueprint(blueprint)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 
 from service.captcha import Captcha
+from service.ratelimit import SCOPES, RateLimits
 from service.sites import SiteRegistry
 from service.store import Store, connect
 from service.tokens import TokenSigner
@@ -24,6 +25,12 @@ class AppState:
     sites: SiteRegistry
     signer: TokenSigner
     captcha: Captcha
+    limits: RateLimits
+
+    def close(self) -> None:
+        """Close every connection this app opened (for tests and clean shutdowns)."""
+        self.store.client.close()
+        self.limits.close()
 
 
 def build_state(config: dict[str, Any]) -> AppState:
@@ -37,7 +44,14 @@ def build_state(config: dict[str, Any]) -> AppState:
     captcha = Captcha(
         store, sites, signer, config["CHALLENGE_TTL"], config["RESPONSE_TTL"]
     )
-    return AppState(config, store, sites, signer, captcha)
+    limits = RateLimits(
+        config["REDIS_URL"],
+        {scope: config[f"RATELIMIT_{scope.upper()}"] for scope in SCOPES},
+        enabled=config["RATELIMIT_ENABLED"],
+        on_error=config["RATELIMIT_ON_ERROR"],
+        prefix=config["KEY_PREFIX"],
+    )
+    return AppState(config, store, sites, signer, captcha, limits)
 
 
 def init_app(app: Flask, config: dict[str, Any]) -> AppState:
@@ -47,6 +61,17 @@ def init_app(app: Flask, config: dict[str, Any]) -> AppState:
     return app_state
 
 
+def rate_limit(scope: str, identity: str | None = None) -> None:
+    """Spend one unit of the budget of ``scope`` for ``identity`` (default: client IP)."""
+    state().limits.check(scope, identity if identity is not None else client_ip())
+
+
+def client_ip() -> str:
+    """The client's IP; ``X-Forwarded-For`` counts only through trusted proxy hops."""
+    return request.remote_addr or "unknown"
+
+
 def state() -> AppState:
     """The current app's state (inside a request or app context)."""
-    return current_app.extensions[EXTENSION_KEY]  # type: ignore[no-any-return]
+    app_state: AppState = current_app.extensions[EXTENSION_KEY]
+    return app_state

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, jsonify, request
 
 from service import cors
-from service.app_state import state
+from service.app_state import rate_limit, state
 from service.errors import BadRequest, Forbidden
 from service.request_data import read_fields
 from service.sites import Site
@@ -35,6 +37,7 @@ def preflight() -> Response:
 @bp.get("/v1/challenge")
 def get_challenge() -> Response:
     """Issue a challenge for the site named by ``sitekey``."""
+    rate_limit("challenge")
     sitekey = request.args.get("sitekey", "")
     if not sitekey:
         raise BadRequest("Pass the site's public key as ?sitekey=…", code="missing-input-sitekey")
@@ -53,6 +56,7 @@ def get_challenge() -> Response:
 @bp.post("/v1/solve")
 def solve() -> Response:
     """Check an answer; give a response token or a fresh challenge."""
+    rate_limit("solve")
     fields = read_fields(request, max_field_length=4096)
     token = fields.get("token", "")
     if not token:
@@ -62,6 +66,7 @@ def solve() -> Response:
     if site is not None:
         _check_origin(site)
     result = captcha.solve(token, fields.get("answer"), cors.request_origin())
+    body: dict[str, Any]
     if result.success:
         body = {"success": True, "response": result.response, "expires_in": result.expires_in}
         status = 200

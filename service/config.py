@@ -52,6 +52,13 @@ def parse_secret_keys(name: str, raw: str) -> list[str]:
     return keys
 
 
+def _parse_policy(name: str, raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in {"allow", "deny"}:
+        raise ConfigError(f"{ENV_PREFIX}{name} must be allow or deny, not {raw!r}")
+    return value
+
+
 def _parse_str(name: str, raw: str) -> str:
     return raw.strip()
 
@@ -83,6 +90,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RATELIMIT_SITEVERIFY", "600/minute", _parse_str, "Per site secret."),
     Setting("RATELIMIT_COMMENT_CHECK", "600/minute", _parse_str, "Per site secret."),
     Setting("DEMO", False, _parse_bool, "Serve the demo page (set by `hedgerow serve --demo`)."),
+    Setting("RATELIMIT_ON_ERROR", "allow", _parse_policy,
+            "When Redis is down: allow (log and count) or deny (503)."),
     Setting("TRUSTED_PROXIES", 0, _parse_int,
             "How many X-Forwarded-For hops to trust; 0 ignores the header."),
 )
@@ -92,7 +101,8 @@ SETTING_NAMES = frozenset(s.name for s in SETTINGS)
 
 def default_data_dir() -> Path:
     """The data directory used when ``HEDGEROW_DATA_DIR`` is unset."""
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    home_share = os.path.join(os.path.expanduser("~"), ".local", "share")
+    base = os.environ.get("XDG_DATA_HOME") or home_share
     return Path(base) / "hedgerow"
 
 
@@ -103,7 +113,9 @@ def data_dir_from_env(environ: Mapping[str, str] | None = None) -> Path:
     return Path(raw).expanduser() if raw else default_data_dir()
 
 
-def load(environ: Mapping[str, str] | None = None, *, require_secret: bool = True) -> dict[str, Any]:
+def load(
+    environ: Mapping[str, str] | None = None, *, require_secret: bool = True
+) -> dict[str, Any]:
     """Read every setting from the environment, applying defaults and validation.
 
     Raises :class:`ConfigError` for an invalid value, or for a missing secret key when

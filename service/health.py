@@ -34,9 +34,15 @@ def readyz() -> Response:
 @bp.get("/metrics")
 def metrics() -> Response:
     """Service-wide counters (shared by every worker) in Prometheus text format."""
-    lines = []
+    app_state = state()
+    lines = [
+        "# HELP hedgerow_ratelimit_fail_open_total Requests let through while rate-limit "
+        "storage was down (this worker).",
+        "# TYPE hedgerow_ratelimit_fail_open_total counter",
+        f"hedgerow_ratelimit_fail_open_total {app_state.limits.fail_open.value}",
+    ]
     try:
-        counters = state().store.counters()
+        counters = app_state.store.counters()
         up = 1
     except RedisError:
         counters, up = {}, 0

@@ -7,7 +7,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 
-class HedgerowServer(BaseApplication):  # type: ignore[misc]
+class HedgerowServer(BaseApplication):
     """Gunicorn, configured in code, building the app in each worker."""
 
     def __init__(self, options: dict[str, Any]) -> None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from service.app_state import state
+from service.app_state import rate_limit, state
 from service.errors import ApiError
+from service.ratelimit import secret_identity
 from service.request_data import read_fields
 
 bp = Blueprint("siteverify", __name__)
@@ -40,6 +41,7 @@ def siteverify() -> Response:
         missing.append("missing-input-response")
     if missing:
         return _answer(False, missing)
+    rate_limit("siteverify", secret_identity(secret))
     idempotency_key = fields.get("idempotency_key", "")
     if len(idempotency_key) > MAX_IDEMPOTENCY_KEY:
         return _answer(False, ["bad-request"], 400)

@@ -11,12 +11,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 import redis
 from redis.cluster import ClusterNode, RedisCluster
 
 RedisClient = redis.Redis | RedisCluster
+# redis-py annotates its commands as sync-or-async unions, which a sync caller cannot
+# use without a cast at every call; the store talks to its client through Any instead.
+AnyClient = Any
 
 _TIMEOUTS: dict[str, Any] = {
     "socket_timeout": 2.0,
@@ -61,9 +64,9 @@ class Store:
     """Redis-backed state: nonces, sites, counters."""
 
     def __init__(self, client: RedisClient, prefix: str = "hedgerow") -> None:
-        self.client = client
+        self.client: AnyClient = cast(Any, client)
         self.prefix = prefix
-        self._consume = client.register_script(_script("consume_once.lua"))
+        self._consume = self.client.register_script(_script("consume_once.lua"))
 
     # -- keys ------------------------------------------------------------------------
     def _key(self, *parts: str) -> str:

@@ -13,7 +13,7 @@ import hmac
 import secrets
 import time
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -21,14 +21,14 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 MAX_TOKEN_LENGTH = 2048
 
 
-class Purpose(str, Enum):
+class Purpose(StrEnum):
     """What a token is for; each purpose signs with its own salt."""
 
     CHALLENGE = "hedgerow.challenge.v1"
     RESPONSE = "hedgerow.response.v1"
 
 
-class Verdict(str, Enum):
+class Verdict(StrEnum):
     """Why a token was or was not accepted."""
 
     OK = "ok"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +16,7 @@ from flask import Flask
 from service import create_app
 from service.app_state import AppState
 from service.sites import Site
-from tests.support.live_server import LiveServer
+from tests.support.live_server import LiveServer, based_session
 from tests.support.redis_server import RedisServer
 
 SITE_ORIGIN = "https://blog.example.com"
@@ -56,12 +57,14 @@ def app_config(redis_url: str, secret_keys: list[str], tmp_path: Path) -> dict[s
 
 
 @pytest.fixture
-def app(app_config: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Flask:
+def app(app_config: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
     """The real app, configured for the test Redis (ignoring the caller's environment)."""
-    for name in list(__import__("os").environ):
+    for name in list(os.environ):
         if name.startswith("HEDGEROW_"):
             monkeypatch.delenv(name)
-    return create_app(app_config)
+    flask_app = create_app(app_config)
+    yield flask_app
+    flask_app.extensions["hedgerow"].close()
 
 
 @pytest.fixture
@@ -81,16 +84,8 @@ def live(app: Flask) -> Iterator[LiveServer]:
 @pytest.fixture
 def http(live: LiveServer) -> Iterator[requests.Session]:
     """A requests session whose relative URLs go to the live server."""
-    session = requests.Session()
-    base = live.url
-    original = session.request
-
-    def request(method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
-        return original(method, base + url if url.startswith("/") else url, *args, **kwargs)
-
-    session.request = request  # type: ignore[method-assign]
-    yield session
-    session.close()
+    with based_session(live.url) as session:
+        yield session
 
 
 @pytest.fixture

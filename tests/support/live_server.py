@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
+import requests
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
@@ -12,6 +14,7 @@ class LiveServer:
     """Serves ``app`` on 127.0.0.1 at a free port until stopped."""
 
     def __init__(self, app: Flask) -> None:
+        self.app = app
         self.server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -26,7 +29,20 @@ class LiveServer:
         return self
 
     def stop(self) -> None:
-        """Stop serving and free the port."""
+        """Stop serving, free the port and close the app's connections."""
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(timeout=5)
+        self.app.extensions["hedgerow"].close()
+
+
+def based_session(base: str) -> requests.Session:
+    """A requests session whose relative URLs ('/v1/…') go to ``base``."""
+    session = requests.Session()
+    original = session.request
+
+    def request(method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
+        return original(method, base + url if url.startswith("/") else url, *args, **kwargs)
+
+    session.request = request  # type: ignore[method-assign]
+    return session

@@ -21,7 +21,9 @@ def clean_env(**overrides: str) -> dict[str, str]:
     return env
 
 
-def run_cli(*args: str, env: Mapping[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, env: Mapping[str, str], timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     """Run ``hedgerow ARGS`` to completion."""
     return subprocess.run(
         [*HEDGEROW, *args], env=dict(env), capture_output=True, text=True, timeout=timeout

@@ -1,0 +1,148 @@
+"""Rate limits shared by every worker and replica, on Redis, with the ``limits`` library.
+
+Budgets: per client IP for challenge and solve, per site secret for siteverify,
+comment-check and the Akismet API. When Redis cannot be reached the limiter follows
+its outage policy (``HEDGEROW_RATELIMIT_ON_ERROR``): ``allow`` (the default) lets the
+request through with a warning and a metric, because the captcha itself still fails
+closed; ``deny`` answers 503.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+
+from limits import RateLimitItem, parse_many
+from limits.errors import StorageError
+from limits.storage import storage_from_string
+from limits.strategies import SlidingWindowCounterRateLimiter
+from redis.exceptions import RedisError
+
+from service.errors import ApiError, Unavailable
+
+log = logging.getLogger(__name__)
+
+SCOPES = ("challenge", "solve", "siteverify", "comment_check")
+_STORAGE_OPTIONS = {"socket_timeout": 1.0, "socket_connect_timeout": 1.0}
+
+
+class TooManyRequests(ApiError):
+    """A budget is spent; the headers say when to come back."""
+
+    status = 429
+    code = "rate-limited"
+
+
+def storage_uri(redis_url: str) -> str:
+    """The ``limits`` storage URI for one of our Redis URLs."""
+    if redis_url.startswith("unix://"):
+        return "redis+unix://" + redis_url.removeprefix("unix://")
+    return redis_url
+
+
+def secret_identity(secret: str) -> str:
+    """A rate-limit identity for a secret that does not put the secret in a key."""
+    return hashlib.sha256(secret.encode()).hexdigest()[:24]
+
+
+@dataclass
+class FailOpenCounter:
+    """Requests let through because Redis was down (this process only)."""
+
+    value: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self) -> None:
+        """Count one."""
+        with self._lock:
+            self.value += 1
+
+
+class RateLimits:
+    """Checks and spends the budgets of each scope."""
+
+    def __init__(
+        self,
+        redis_url: str,
+        rules: dict[str, str],
+        *,
+        enabled: bool = True,
+        on_error: str = "allow",
+        prefix: str = "hedgerow",
+    ) -> None:
+        self.enabled = enabled
+        self.on_error = on_error
+        self.rules: dict[str, list[RateLimitItem]] = {}
+        for scope in SCOPES:
+            try:
+                self.rules[scope] = parse_many(rules[scope]) if rules.get(scope) else []
+            except ValueError:
+                raise ValueError(
+                    f"HEDGEROW_RATELIMIT_{scope.upper()}={rules[scope]!r} is not in the "
+                    "limits notation, e.g. '30/minute;500/hour'"
+                ) from None
+        self.fail_open = FailOpenCounter()
+        self._limiter: SlidingWindowCounterRateLimiter | None = None
+        self._redis_url = redis_url
+        self._prefix = prefix
+
+    def _get_limiter(self) -> SlidingWindowCounterRateLimiter:
+        # Built on first use so that creating the app does no I/O.
+        if self._limiter is None:
+            storage = storage_from_string(
+                storage_uri(self._redis_url),
+                key_prefix=f"{self._prefix}:ratelimit",
+                **_STORAGE_OPTIONS,
+            )
+            self._limiter = SlidingWindowCounterRateLimiter(storage)
+        return self._limiter
+
+    def close(self) -> None:
+        """Close the limiter's Redis connections."""
+        if self._limiter is not None:
+            storage = self._limiter.storage
+            connection = getattr(storage, "storage", None)
+            if connection is not None:
+                connection.close()
+            self._limiter = None
+
+    def check(self, scope: str, identity: str) -> None:
+        """Spend one unit of ``identity``'s budget in ``scope``; raise when it is spent."""
+        if not self.enabled or not self.rules.get(scope):
+            return
+        try:
+            limiter = self._get_limiter()
+            for item in self.rules[scope]:
+                if not limiter.hit(item, scope, identity):
+                    reset_at, _ = limiter.get_window_stats(item, scope, identity)
+                    raise self._too_many(item, reset_at)
+        except (RedisError, StorageError, ConnectionError, OSError) as error:
+            self._storage_failed(error)
+
+    def _storage_failed(self, error: Exception) -> None:
+        if self.on_error == "deny":
+            raise Unavailable(
+                "Rate limiting is unavailable; try again shortly.", headers={"Retry-After": "5"}
+            ) from None
+        self.fail_open.add()
+        log.warning("rate limit storage unavailable, allowing request: %s",
+                    error.__class__.__name__)
+
+    @staticmethod
+    def _too_many(item: RateLimitItem, reset_at: float) -> TooManyRequests:
+        retry_after = max(1, math.ceil(reset_at - time.time()))
+        return TooManyRequests(
+            f"Too many requests: at most {item.amount} per {item.get_expiry()} s. "
+            f"Try again in {retry_after} s.",
+            headers={
+                "Retry-After": str(retry_after),
+                "RateLimit-Limit": str(item.amount),
+                "RateLimit-Remaining": "0",
+                "RateLimit-Reset": str(retry_after),
+                "RateLimit-Policy": f"{item.amount};w={item.get_expiry()}",
+            },
+        )
