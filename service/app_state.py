@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, current_app, request
 
 from service.captcha import Captcha
+from service.pow import Policy
 from service.ratelimit import SCOPES, RateLimits
 from service.sites import SiteRegistry
 from service.store import Store, connect
@@ -41,8 +42,13 @@ def build_state(config: dict[str, Any]) -> AppState:
     store = Store(connect(config["REDIS_URL"]), prefix=config["KEY_PREFIX"])
     sites = SiteRegistry(store)
     signer = TokenSigner(config["SECRET_KEY"])
+    pow_policy = (
+        Policy(min_bits=config["POW_MIN_BITS"], max_bits=config["POW_MAX_BITS"])
+        if config["POW_ENABLED"]
+        else None
+    )
     captcha = Captcha(
-        store, sites, signer, config["CHALLENGE_TTL"], config["RESPONSE_TTL"]
+        store, sites, signer, config["CHALLENGE_TTL"], config["RESPONSE_TTL"], pow_policy
     )
     limits = RateLimits(
         config["REDIS_URL"],

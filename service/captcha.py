@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from service import challenge as arithmetic
+from service import pow as work
 from service.sites import Site, SiteRegistry
 from service.store import Store
 from service.tokens import Purpose, TokenSigner, Verdict, new_nonce
@@ -27,10 +28,21 @@ class IssuedChallenge:
     token: str
     prompt: str
     expires_in: int
+    pow_salt: str = ""
+    pow_difficulty: int = 0
 
     def to_json(self) -> dict[str, Any]:
         """The JSON body of ``GET /v1/challenge``."""
-        return {"token": self.token, "prompt": self.prompt, "expires_in": self.expires_in}
+        body: dict[str, Any] = {
+            "token": self.token, "prompt": self.prompt, "expires_in": self.expires_in
+        }
+        if self.pow_difficulty:
+            body["pow"] = {
+                "algorithm": work.ALGORITHM,
+                "salt": self.pow_salt,
+                "difficulty": self.pow_difficulty,
+            }
+        return body
 
 
 @dataclass(frozen=True)
@@ -75,22 +87,33 @@ class Captcha:
         signer: TokenSigner,
         challenge_ttl: int,
         response_ttl: int,
+        pow_policy: work.Policy | None = None,
     ) -> None:
         self.store = store
         self.sites = sites
         self.signer = signer
         self.challenge_ttl = challenge_ttl
         self.response_ttl = response_ttl
+        self.pow_policy = pow_policy
 
-    def issue(self, site: Site) -> IssuedChallenge:
-        """A fresh challenge for ``site``; nothing is stored until it is answered."""
+    def issue(self, site: Site, client: str = "") -> IssuedChallenge:
+        """A fresh challenge for ``site``; nothing is stored until it is answered.
+
+        With proof of work on, the puzzle gets harder with ``client``'s recent failures
+        and request rate.
+        """
         question = arithmetic.generate()
         nonce = new_nonce()
-        token = self.signer.sign(
-            Purpose.CHALLENGE,
-            {"n": nonce, "k": site.sitekey, "a": self.signer.answer_mac(nonce, question.answer)},
-        )
-        return IssuedChallenge(token, question.prompt, self.challenge_ttl)
+        payload: dict[str, Any] = {
+            "n": nonce, "k": site.sitekey, "a": self.signer.answer_mac(nonce, question.answer)
+        }
+        difficulty = 0
+        if self.pow_policy is not None:
+            failures, requests = self.store.note_request(self.signer.pseudonym(client))
+            difficulty = self.pow_policy.difficulty(failures, requests)
+            payload["d"] = difficulty
+        token = self.signer.sign(Purpose.CHALLENGE, payload)
+        return IssuedChallenge(token, question.prompt, self.challenge_ttl, nonce, difficulty)
 
     def site_of_challenge(self, token: object) -> Site | None:
         """The site an authentic (even expired) challenge token was issued for."""
@@ -99,7 +122,14 @@ class Captcha:
             return None
         return self.sites.get(result.payload.get("k"))
 
-    def solve(self, token: object, raw_answer: object, origin: str = "") -> SolveResult:
+    def solve(
+        self,
+        token: object,
+        raw_answer: object,
+        origin: str = "",
+        pow_counter: object = None,
+        client: str = "",
+    ) -> SolveResult:
         """Check an answer; on success, a single-use response token for siteverify."""
         checked = self.signer.verify(Purpose.CHALLENGE, token, self.challenge_ttl)
         if checked.verdict in (Verdict.MALFORMED, Verdict.BAD_SIGNATURE):
@@ -117,14 +147,11 @@ class Captcha:
         if not self.store.consume_once("challenge", nonce, self.challenge_ttl + 60).first_use:
             self.store.count("solve_replayed")
             return SolveResult(False, ["timeout-or-duplicate"], site=site)
-        answer = arithmetic.parse_answer(raw_answer)
-        if answer is None:
+        code = self._check_work_and_answer(nonce, payload, raw_answer, pow_counter)
+        if code:
             self.store.count("solve_failed")
-            code = "missing-input-answer" if raw_answer in (None, "") else "invalid-input-answer"
+            self.store.note_failure(self.signer.pseudonym(client))
             return SolveResult(False, [code], site=site)
-        if not self.signer.check_answer(nonce, answer, payload.get("a")):
-            self.store.count("solve_failed")
-            return SolveResult(False, ["wrong-answer"], site=site)
         response = self.signer.sign(
             Purpose.RESPONSE,
             {
@@ -136,6 +163,23 @@ class Captcha:
         )
         self.store.count("solve_succeeded")
         return SolveResult(True, response=response, expires_in=self.response_ttl, site=site)
+
+    def _check_work_and_answer(
+        self, nonce: str, payload: dict[str, Any], raw_answer: object, pow_counter: object
+    ) -> str:
+        """'' when both pass, else the error code of the first that fails."""
+        difficulty = payload.get("d")
+        if isinstance(difficulty, int) and difficulty > 0:
+            if pow_counter in (None, ""):
+                return "missing-input-pow"
+            if not work.verify(nonce, difficulty, pow_counter):
+                return "invalid-input-pow"
+        answer = arithmetic.parse_answer(raw_answer)
+        if answer is None:
+            return "missing-input-answer" if raw_answer in (None, "") else "invalid-input-answer"
+        if not self.signer.check_answer(nonce, answer, payload.get("a")):
+            return "wrong-answer"
+        return ""
 
     def verify(self, site: Site, response: object, idempotency_key: str = "") -> VerifyResult:
         """siteverify: is ``response`` a fresh, unused solve for ``site``?"""

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from service import cors
-from service.app_state import rate_limit, state
+from service.app_state import client_ip, rate_limit, state
 from service.errors import BadRequest, Forbidden
 from service.request_data import read_fields
 from service.sites import Site
@@ -48,7 +48,7 @@ def get_challenge() -> Response:
             code="invalid-input-sitekey",
         )
     _check_origin(site)
-    response = jsonify(state().captcha.issue(site).to_json())
+    response = jsonify(state().captcha.issue(site, client_ip()).to_json())
     response.headers["Cache-Control"] = "no-store"
     return cors.allow(response, site)
 
@@ -65,7 +65,9 @@ def solve() -> Response:
     site = captcha.site_of_challenge(token)
     if site is not None:
         _check_origin(site)
-    result = captcha.solve(token, fields.get("answer"), cors.request_origin())
+    result = captcha.solve(
+        token, fields.get("answer"), cors.request_origin(), fields.get("pow"), client_ip()
+    )
     body: dict[str, Any]
     if result.success:
         body = {"success": True, "response": result.response, "expires_in": result.expires_in}
@@ -73,7 +75,7 @@ def solve() -> Response:
     else:
         body = {"success": False, "error-codes": result.error_codes}
         if result.site is not None:
-            body["challenge"] = captcha.issue(result.site).to_json()
+            body["challenge"] = captcha.issue(result.site, client_ip()).to_json()
         status = _SOLVE_STATUS.get(result.error_codes[0], 200)
     response = jsonify(body)
     response.status_code = status

@@ -95,6 +95,25 @@ class Store:
         )
         return ConsumeResult(bool(int(first)), "" if stored in ("", "-") else str(stored))
 
+    # -- client activity (for the proof-of-work difficulty) ----------------------------
+    def note_request(self, client: str, window: int = 60) -> tuple[int, int]:
+        """Count a challenge for ``client``; returns (recent failures, recent requests)."""
+        pipe = self.client.pipeline(transaction=False)
+        requests_key = self._key(f"{{client:{client}}}", "requests")
+        pipe.incr(requests_key)
+        pipe.expire(requests_key, window, nx=True)
+        pipe.get(self._key(f"{{client:{client}}}", "failures"))
+        count, _, failures = pipe.execute()
+        return int(failures or 0), int(count)
+
+    def note_failure(self, client: str, window: int = 600) -> None:
+        """Count a failed solve for ``client``; failures are remembered ``window`` s."""
+        pipe = self.client.pipeline(transaction=False)
+        key = self._key(f"{{client:{client}}}", "failures")
+        pipe.incr(key)
+        pipe.expire(key, window)
+        pipe.execute()
+
     # -- sites -----------------------------------------------------------------------
     def save_site(self, sitekey: str, record: dict[str, Any], secret_hash: str) -> None:
         """Create or replace a site and index its secret hash, in one transaction."""

@@ -105,6 +105,11 @@ class TokenSigner:
             return None
         return payload if isinstance(payload, dict) else None
 
+    def pseudonym(self, value: str) -> str:
+        """A keyed, irreversible stand-in for a personal value such as an IP address."""
+        digest = hmac.new(self._mac_keys[0], b"pseudonym:" + value.encode(), hashlib.sha256)
+        return base64.urlsafe_b64encode(digest.digest()[:12]).decode()
+
     def answer_mac(self, nonce: str, answer: int) -> str:
         """A keyed MAC binding an answer to a nonce, made with the newest key."""
         return _mac(self._mac_keys[0], nonce, answer)

@@ -6,6 +6,7 @@ from typing import Any
 
 import requests
 
+from service import pow as work
 from service.challenge import solve_prompt
 
 
@@ -19,11 +20,18 @@ def get_challenge(http: requests.Session, sitekey: str, **headers: str) -> dict[
 def solved_response(http: requests.Session, sitekey: str, **headers: str) -> str:
     """A response token from a correctly solved challenge."""
     challenge = get_challenge(http, sitekey, **headers)
-    reply = http.post(
-        "/v1/solve",
-        json={"token": challenge["token"], "answer": solve_prompt(challenge["prompt"])},
-        headers=headers,
-    )
+    reply = http.post("/v1/solve", json=solution(challenge), headers=headers)
     body = reply.json()
     assert body["success"] is True, body
     return str(body["response"])
+
+
+def solution(challenge: dict[str, Any], answer: int | None = None) -> dict[str, Any]:
+    """The body of a /v1/solve request that answers ``challenge`` (and its puzzle)."""
+    body: dict[str, Any] = {
+        "token": challenge["token"],
+        "answer": solve_prompt(challenge["prompt"]) if answer is None else answer,
+    }
+    if "pow" in challenge:
+        body["pow"] = work.solve(challenge["pow"]["salt"], challenge["pow"]["difficulty"])
+    return body
