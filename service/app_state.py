@@ -40,7 +40,7 @@ def build_state(config: dict[str, Any]) -> AppState:
     The Redis client connects lazily, so building the state does no I/O.
     """
     store = Store(connect(config["REDIS_URL"]), prefix=config["KEY_PREFIX"])
-    sites = SiteRegistry(store)
+    sites = SiteRegistry(store, cache_seconds=config["SITE_CACHE_SECONDS"])
     signer = TokenSigner(config["SECRET_KEY"])
     pow_policy = (
         Policy(min_bits=config["POW_MIN_BITS"], max_bits=config["POW_MAX_BITS"])

@@ -115,13 +115,6 @@ class Captcha:
         token = self.signer.sign(Purpose.CHALLENGE, payload)
         return IssuedChallenge(token, question.prompt, self.challenge_ttl, nonce, difficulty)
 
-    def site_of_challenge(self, token: object) -> Site | None:
-        """The site an authentic (even expired) challenge token was issued for."""
-        result = self.signer.verify(Purpose.CHALLENGE, token, self.challenge_ttl)
-        if result.payload is None:
-            return None
-        return self.sites.get(result.payload.get("k"))
-
     def solve(
         self,
         token: object,
@@ -138,6 +131,8 @@ class Captcha:
         site = self.sites.get(payload.get("k"))
         if site is None:
             return SolveResult(False, ["invalid-input-token"])
+        if origin and not site.allows_origin(origin):
+            return SolveResult(False, ["origin-not-allowed"])
         if checked.verdict is Verdict.EXPIRED:
             return SolveResult(False, ["timeout-or-duplicate"], site=site)
         nonce = payload.get("n")

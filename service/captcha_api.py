@@ -10,21 +10,18 @@ from service import cors
 from service.app_state import client_ip, rate_limit, state
 from service.errors import BadRequest, Forbidden
 from service.request_data import read_fields
-from service.sites import Site
 
 bp = Blueprint("captcha", __name__)
 
 _SOLVE_STATUS = {"invalid-input-token": 400, "missing-input-token": 400}
 
 
-def _check_origin(site: Site) -> None:
-    origin = cors.request_origin()
-    if origin and not site.allows_origin(origin):
-        raise Forbidden(
-            "This page's origin is not registered for the sitekey; add it with "
-            "`hedgerow sites add … --origin`.",
-            code="origin-not-allowed",
-        )
+def _origin_not_allowed() -> Forbidden:
+    return Forbidden(
+        "This page's origin is not registered for the sitekey; add it with "
+        "`hedgerow sites add … --origin`.",
+        code="origin-not-allowed",
+    )
 
 
 @bp.route("/v1/challenge", methods=["OPTIONS"])
@@ -47,7 +44,9 @@ def get_challenge() -> Response:
             "Unknown sitekey; `hedgerow sites list` shows the registered ones.",
             code="invalid-input-sitekey",
         )
-    _check_origin(site)
+    origin = cors.request_origin()
+    if origin and not site.allows_origin(origin):
+        raise _origin_not_allowed()
     response = jsonify(state().captcha.issue(site, client_ip()).to_json())
     response.headers["Cache-Control"] = "no-store"
     return cors.allow(response, site)
@@ -62,12 +61,11 @@ def solve() -> Response:
     if not token:
         raise BadRequest("Send the challenge's token and your answer.", code="missing-input-token")
     captcha = state().captcha
-    site = captcha.site_of_challenge(token)
-    if site is not None:
-        _check_origin(site)
     result = captcha.solve(
         token, fields.get("answer"), cors.request_origin(), fields.get("pow"), client_ip()
     )
+    if result.error_codes == ["origin-not-allowed"]:
+        raise _origin_not_allowed()
     body: dict[str, Any]
     if result.success:
         body = {"success": True, "response": result.response, "expires_in": result.expires_in}

@@ -111,6 +111,21 @@ PATHS: dict[str, Any] = {
             },
         }
     },
+    "/widget.js": {
+        "get": {
+            "summary": "The embeddable challenge widget (also /widget.css); see docs/widget.md",
+            "responses": {"200": {"description": "JavaScript", "content": {"text/javascript": {}}}},
+        }
+    },
+    "/demo": {
+        "get": {
+            "summary": "Demo comment form with the widget (only with `hedgerow serve --demo`)",
+            "responses": {
+                "200": {"description": "HTML page", "content": {"text/html": {}}},
+                "404": _JSON_ERROR,
+            },
+        }
+    },
     "/healthz": {"get": {"summary": "Liveness", "responses": {"200": {"description": "Alive"}}}},
     "/readyz": {
         "get": {

@@ -132,10 +132,18 @@ def _validate_origins(origins: list[str]) -> tuple[str, ...]:
 
 
 class SiteRegistry:
-    """Create, find, rotate and remove sites."""
+    """Create, find, rotate and remove sites.
 
-    def __init__(self, store: Store) -> None:
+    Lookups by sitekey are cached in the process for ``cache_seconds``: every challenge
+    needs its site, and sites change rarely. A removed site's secret stops working at
+    once (secrets are always looked up in Redis); its widget may get challenges for up
+    to ``cache_seconds`` more.
+    """
+
+    def __init__(self, store: Store, cache_seconds: float = 2.0) -> None:
         self.store = store
+        self.cache_seconds = cache_seconds
+        self._cache: dict[str, tuple[float, Site | None]] = {}
 
     def add(self, name: str, origins: list[str]) -> tuple[Site, str]:
         """Register a site; returns it and its secret (shown this once only)."""
@@ -148,6 +156,7 @@ class SiteRegistry:
             secret_hash=hash_secret(secret),
         )
         self.store.save_site(site.sitekey, site.to_record(), site.secret_hash)
+        self._cache.pop(site.sitekey, None)
         return site, secret
 
     def get(self, sitekey: object) -> Site | None:
@@ -155,8 +164,16 @@ class SiteRegistry:
         if not is_sitekey(sitekey):
             return None
         assert isinstance(sitekey, str)
+        now = time.monotonic()
+        cached = self._cache.get(sitekey)
+        if cached and cached[0] > now:
+            return cached[1]
         record = self.store.get_site(sitekey)
-        return Site.from_record(sitekey, record) if record else None
+        site = Site.from_record(sitekey, record) if record else None
+        if len(self._cache) > 10_000:  # unknown sitekeys must not grow it without bound
+            self._cache.clear()
+        self._cache[sitekey] = (now + self.cache_seconds, site)
+        return site
 
     def by_secret(self, secret: object) -> Site | None:
         """The site this secret belongs to, or None."""
@@ -164,7 +181,9 @@ class SiteRegistry:
             return None
         assert isinstance(secret, str)
         digest = hash_secret(secret)
-        site = self.get(self.store.sitekey_for_secret(digest))
+        sitekey = self.store.sitekey_for_secret(digest)
+        record = self.store.get_site(sitekey) if sitekey else None
+        site = Site.from_record(sitekey, record) if sitekey and record else None
         if site is None:
             return None
         known = (site.secret_hash, *site.previous_secret_hashes)
@@ -209,10 +228,12 @@ class SiteRegistry:
         self.store.replace_secret(
             site.sitekey, rotated.to_record(), new_hash, site.secret_hash, grace_seconds
         )
+        self._cache.pop(site.sitekey, None)
         return rotated, secret
 
     def remove(self, site: Site) -> bool:
         """Delete a site; its secrets stop working at once."""
+        self._cache.pop(site.sitekey, None)
         return self.store.delete_site(
             site.sitekey, [site.secret_hash, *site.previous_secret_hashes]
         )

@@ -9,6 +9,8 @@ slot of a Redis Cluster.
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, cast
@@ -159,6 +161,89 @@ class Store:
             pipe.delete(self._sites_key("secret", secret_hash))
         deleted, *_ = pipe.execute()
         return bool(deleted)
+
+    # -- feedback --------------------------------------------------------------------
+    def add_feedback(self, entry: dict[str, str], retention_seconds: int) -> str:
+        """Append a labelled comment; entries older than the retention are dropped."""
+        key = self._key("{feedback}", "log")
+        pipe = self.client.pipeline(transaction=True)
+        pipe.xadd(key, entry)
+        if retention_seconds > 0:
+            oldest_ms = int((time.time() - retention_seconds) * 1000)
+            pipe.xtrim(key, minid=str(oldest_ms), approximate=False)
+        entry_id, *_ = pipe.execute()
+        return str(entry_id)
+
+    def iter_feedback(self, batch: int = 500) -> Iterator[tuple[str, dict[str, str]]]:
+        """Every stored feedback entry, oldest first."""
+        key = self._key("{feedback}", "log")
+        start = "-"
+        while True:
+            rows = self.client.xrange(key, min=start, max="+", count=batch)
+            if not rows:
+                return
+            yield from rows
+            start = "(" + rows[-1][0]
+
+    def feedback_count(self) -> int:
+        """How many feedback entries are stored."""
+        return int(self.client.xlen(self._key("{feedback}", "log")))
+
+    # -- what accepted comments look like, per site -----------------------------------
+    def add_known_domains(self, sitekey: str, domains: Iterable[str]) -> None:
+        """Remember link domains seen in accepted comments of a site."""
+        values = list(domains)
+        if values:
+            self.client.sadd(self._key(f"{{site:{sitekey}}}", "domains"), *values)
+
+    def known_domains(self, sitekey: str, domains: Sequence[str]) -> set[str]:
+        """Which of ``domains`` appeared in accepted comments of the site."""
+        if not domains:
+            return set()
+        found = self.client.smismember(self._key(f"{{site:{sitekey}}}", "domains"), list(domains))
+        return {d for d, hit in zip(domains, found, strict=True) if hit}
+
+    # -- usage ------------------------------------------------------------------------
+    def add_usage(self, sitekey: str, month: str) -> None:
+        """Count one comment check for the site in ``month`` (YYYY-MM)."""
+        key = self._key("{usage}", month)
+        pipe = self.client.pipeline(transaction=False)
+        pipe.hincrby(key, sitekey, 1)
+        pipe.expire(key, 62 * 86400)
+        pipe.execute()
+
+    def usage(self, sitekey: str, month: str) -> int:
+        """Comment checks of the site in ``month``."""
+        return int(self.client.hget(self._key("{usage}", month), sitekey) or 0)
+
+    # -- the active spam model ---------------------------------------------------------
+    def active_model(self) -> str | None:
+        """The version every worker should score with (None: the shipped default)."""
+        value = self.client.get(self._key("{models}", "active"))
+        return str(value) if value else None
+
+    def set_active_model(self, version: str) -> None:
+        """Switch every worker to ``version``; the previous one is kept for rollback."""
+        active, history = self._key("{models}", "active"), self._key("{models}", "history")
+        previous = self.client.get(active)
+        pipe = self.client.pipeline(transaction=True)
+        pipe.set(active, version)
+        if previous and previous != version:
+            pipe.lpush(history, previous)
+            pipe.ltrim(history, 0, 49)
+        pipe.execute()
+
+    def rollback_model(self) -> str | None:
+        """Go back to the previously active version; returns it (None: nothing to undo)."""
+        active, history = self._key("{models}", "active"), self._key("{models}", "history")
+        previous = self.client.lpop(history)
+        pipe = self.client.pipeline(transaction=True)
+        if previous:
+            pipe.set(active, previous)
+        else:
+            pipe.delete(active)
+        pipe.execute()
+        return str(previous) if previous else None
 
     # -- metrics ---------------------------------------------------------------------
     def count(self, name: str, amount: int = 1) -> None:

@@ -39,7 +39,7 @@ def test_outage_and_recovery_without_restart(
     own_redis: RedisServer, app_config: dict[str, Any], policy: str
 ) -> None:
     config = {**app_config, "REDIS_URL": own_redis.url, "RATELIMIT_ENABLED": True,
-              "RATELIMIT_ON_ERROR": policy}
+              "RATELIMIT_ON_ERROR": policy, "SITE_CACHE_SECONDS": 0}
     app = create_app(config)
     site, secret = app.extensions["hedgerow"].sites.add("Blog", ["https://blog.example.com"])
     server = LiveServer(app).start()

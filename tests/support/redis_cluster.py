@@ -23,12 +23,16 @@ def _redis_cli() -> str:
     return found
 
 
+# A node's cluster bus listens 10000 ports above its own port.
+CLUSTER_PORT_LIMIT = 55535
+
+
 class RedisClusterServers:
     """Three masters, no replicas, every slot assigned."""
 
     def __init__(self, directory: Path) -> None:
         self.nodes = [
-            RedisServer(directory / f"node{i}", free_port(), "--cluster-enabled", "yes",
+            RedisServer(directory / f"node{i}", free_port(CLUSTER_PORT_LIMIT), "--cluster-enabled", "yes",
                         "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000")
             for i in range(3)
         ]

@@ -12,11 +12,14 @@ from pathlib import Path
 import redis
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def free_port(highest: int = 65535) -> int:
+    """A TCP port nobody listens on right now, at most ``highest``."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port <= highest:
+            return port
 
 
 def redis_server_binary() -> str:
@@ -49,28 +52,37 @@ class RedisServer:
     def start(self) -> RedisServer:
         """Start the server and wait until it answers."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        self.process = subprocess.Popen(
-            [
-                redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1",
-                "--dir", str(self.directory), "--save", "", "--appendonly", "no",
-                *self.extra,
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        log_path = self.directory / "redis.log"
+        with log_path.open("ab") as log_file:
+            self.process = subprocess.Popen(
+                [
+                    redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1",
+                    "--dir", str(self.directory), "--save", "", "--appendonly", "no",
+                    *self.extra,
+                ],
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+            )
         client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                if client.ping():
-                    client.close()
-                    return self
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        raise RuntimeError(f"redis-server on port {self.port} did not start")
+        try:
+            while time.monotonic() < deadline:
+                try:
+                    if client.ping():
+                        return self
+                except redis.ConnectionError:
+                    time.sleep(0.05)
+        finally:
+            client.close()
+        log = log_path.read_text(errors="replace")[-2000:]
+        raise RuntimeError(f"redis-server on port {self.port} did not start:\n{log}")
 
     def stop(self) -> None:
         """Stop the server (no save)."""
         if self.process and self.process.poll() is None:
             self.process.terminate()
-            self.process.wait(timeout=10)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()

@@ -1,0 +1,101 @@
+"""Benchmark of the HTTP endpoints, in-process, against a real (embedded) Redis.
+
+Each endpoint's median latency is reported beside a baseline measured in the same run
+(``GET /healthz``, which does no work), as a ratio, because absolute numbers on shared
+machines wander. Run: ``.venv/bin/python bench/http_bench.py [--n 2000] [--write]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from flask.testing import FlaskClient
+
+from service import create_app
+from service import pow as work
+from service.challenge import solve_prompt
+from service.embedded_redis import EmbeddedRedis
+
+RESULTS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+
+
+def _median_us(fn: Callable[[], Any], n: int) -> float:
+    samples = []
+    for _ in range(n):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples) * 1e6
+
+
+def run(n: int, extra: dict[str, Any] | None = None) -> dict[str, float]:
+    """Median microseconds per request of each endpoint, and of the baseline."""
+    with tempfile.TemporaryDirectory(prefix="hr-bench-") as tmp, \
+            EmbeddedRedis(Path(tmp)) as redis_server:
+        app = create_app({
+            "SECRET_KEY": [secrets.token_urlsafe(48)], "REDIS_URL": redis_server.url,
+            "DATA_DIR": tmp, "RATELIMIT_ENABLED": False, **(extra or {}),
+        })
+        state = app.extensions["hedgerow"]
+        site, secret = state.sites.add("Bench", ["https://bench.example"])
+        client: FlaskClient = app.test_client()
+        path = f"/v1/challenge?sitekey={site.sitekey}"
+
+        def solve_body() -> dict[str, Any]:
+            challenge = client.get(path).get_json()
+            body = {"token": challenge["token"], "answer": solve_prompt(challenge["prompt"])}
+            if "pow" in challenge:
+                body["pow"] = work.solve(challenge["pow"]["salt"], challenge["pow"]["difficulty"])
+            return body
+
+        solve_bodies = [solve_body() for _ in range(n)]
+        responses = [client.post("/v1/solve", json=solve_body()).get_json()["response"]
+                     for _ in range(n)]
+        solve_iter, resp_iter = iter(solve_bodies), iter(responses)
+        results = {
+            "baseline GET /healthz": _median_us(lambda: client.get("/healthz"), n),
+            "GET /v1/challenge": _median_us(lambda: client.get(path), n),
+            "POST /v1/solve": _median_us(
+                lambda: client.post("/v1/solve", json=next(solve_iter)), n),
+            "POST /v1/siteverify": _median_us(
+                lambda: client.post("/v1/siteverify",
+                                    data={"secret": secret, "response": next(resp_iter)}), n),
+        }
+        state.close()
+        return results
+
+
+def report(results: dict[str, float]) -> str:
+    """A markdown table of the results."""
+    base = results["baseline GET /healthz"]
+    lines = ["| endpoint | median µs | × baseline |", "|---|---:|---:|"]
+    for name, value in results.items():
+        lines.append(f"| {name} | {value:.0f} | {value / base:.2f} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Run and print (or write into docs/benchmarks.md with --write)."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--n", type=int, default=2000, help="requests per endpoint")
+    parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
+    args = parser.parse_args()
+    table = report(run(args.n))
+    print(table)
+    if args.write:
+        marker = "<!-- http-bench -->"
+        text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
+        before, _, rest = text.partition(marker)
+        _, _, after = rest.partition(marker)
+        RESULTS.write_text(f"{before}{marker}\n{table}\n{marker}{after}", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

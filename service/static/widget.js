@@ -1,0 +1,315 @@
+/*! Hedgerow challenge widget. Plain JavaScript, no build step; see docs/widget.md.
+ * Embed: <script src="https://HEDGEROW/widget.js" async defer></script>
+ *        <div class="hedgerow-captcha" data-sitekey="…"></div>
+ * No cookies, no storage, no inline style or script, no third-party requests. */
+(function (win, doc) {
+  'use strict';
+  if (win.hedgerow) return;
+
+  var HR = 'hedgerow-response', RC = 'g-recaptcha-response', CF = 'cf-turnstile-response';
+  var BLANK = '\u2610';
+
+  function findScript() {
+    var all = doc.getElementsByTagName('script');
+    for (var i = all.length - 1; i >= 0; i--) {
+      if (/\/widget\.js([?#]|$)/.test(all[i].src)) return all[i];
+    }
+  }
+  var script = doc.currentScript || findScript();
+  var src = new URL(script ? script.src : 'widget.js', location.href);
+  var BASE = src.origin + src.pathname.replace(/\/[^/]*$/, '');
+  function param(name) { return src.searchParams.get(name); }
+
+  // Per language: title|verify|solved|wrong|expired|error|retry|empty|+|−|×|=|☐|before|after
+  // (the last seven speak the question: "27 minus what equals 21?").
+  var KEYS = ['title', 'verify', 'solved', 'wrong', 'expired', 'error', 'retry', 'empty',
+    '+', '\u2212', '\u00d7', '=', BLANK, 'pre', 'post'];
+  var LANG = {
+    en: 'Fill in the missing number|Verify|Verified \u2014 thank you.|Not quite. Here is a new one.|Time ran out. Here is a new one.|The check could not load.|Try again|Type the missing number.|plus|minus|times|equals|what||?',
+    de: 'Ergänzen Sie die fehlende Zahl|Prüfen|Bestätigt \u2014 danke.|Leider falsch. Hier ist eine neue Aufgabe.|Die Zeit ist abgelaufen. Hier ist eine neue Aufgabe.|Die Prüfung konnte nicht geladen werden.|Erneut versuchen|Bitte die fehlende Zahl eingeben.|plus|minus|mal|ergibt|wie viel||?',
+    fr: 'Complétez le nombre manquant|Vérifier|Vérifié \u2014 merci.|Pas tout à fait. Voici une nouvelle question.|Le temps est écoulé. Voici une nouvelle question.|La vérification n\u2019a pas pu se charger.|Réessayer|Saisissez le nombre manquant.|plus|moins|fois|égale|combien||\u00a0?',
+    es: 'Completa el número que falta|Verificar|Verificado, gracias.|No es correcto. Aquí tienes otra.|Se acabó el tiempo. Aquí tienes otra.|No se pudo cargar la verificación.|Reintentar|Escribe el número que falta.|más|menos|por|es igual a|cuánto|¿|?',
+    pt: 'Complete o número que falta|Verificar|Verificado, obrigado.|Não está certo. Aqui vai outra.|O tempo acabou. Aqui vai outra.|Não foi possível carregar a verificação.|Tentar de novo|Digite o número que falta.|mais|menos|vezes|é igual a|quanto||?',
+    it: 'Completa il numero mancante|Verifica|Verificato, grazie.|Non è corretto. Eccone un\u2019altra.|Tempo scaduto. Eccone un\u2019altra.|Impossibile caricare la verifica.|Riprova|Scrivi il numero mancante.|più|meno|per|fa|quanto||?',
+    nl: 'Vul het ontbrekende getal in|Controleren|Gelukt, bedankt.|Niet juist. Hier is een nieuwe.|De tijd is om. Hier is een nieuwe.|De controle kon niet worden geladen.|Opnieuw proberen|Typ het ontbrekende getal.|plus|min|keer|is|hoeveel||?',
+    pl: 'Uzupełnij brakującą liczbę|Sprawdź|Zweryfikowano, dziękujemy.|Niepoprawnie. Oto nowe zadanie.|Czas minął. Oto nowe zadanie.|Nie udało się wczytać weryfikacji.|Spróbuj ponownie|Wpisz brakującą liczbę.|plus|minus|razy|równa się|ile||?'
+  };
+
+  function strings(el, wanted) {
+    var code = String(wanted || param('hl') || (el.closest('[lang]') || doc.documentElement).lang || '')
+      .toLowerCase().split(/[-_]/)[0];
+    var list = (LANG[code] || LANG.en).split('|'), out = {};
+    KEYS.forEach(function (key, i) { out[key] = list[i]; });
+    return out;
+  }
+
+  function make(tag, cls, text) {
+    var el = doc.createElement(tag);
+    if (cls) el.className = 'hr-' + cls;
+    if (text) el.textContent = text;
+    return el;
+  }
+
+  // Resolves to the parsed JSON of a 2xx answer (or of a /v1/solve refusal that carries
+  // a fresh challenge); rejects with the JSON error body or the network error.
+  function call(path, body) {
+    return fetch(BASE + path, {
+      method: body ? 'POST' : 'GET', body: body, credentials: 'omit', cache: 'no-store',
+      referrerPolicy: 'no-referrer'
+    }).then(function (r) {
+      return r.json().then(function (j) {
+        if (r.ok || j.challenge) return j;
+        throw j;
+      }, function () { throw new Error('HTTP ' + r.status); });
+    });
+  }
+
+  // Work a challenge may ask for before its answer is sent; resolves to extra fields
+  // for /v1/solve. Today's challenges ask for none.
+  function prepare() { return Promise.resolve({}); }
+
+  var widgets = [];
+  function find(id) {
+    return id == null ? widgets.filter(Boolean)[0] : widgets[id];
+  }
+
+  /** Render a challenge into `el`; returns the widget id. */
+  function render(el, opts, fieldName) {
+    if (typeof el === 'string') el = doc.getElementById(el);
+    if (!el || !el.appendChild) throw new Error('hedgerow.render: no such element');
+    for (var i = 0; i < widgets.length; i++) if (widgets[i] && widgets[i].el === el) return i;
+    opts = opts || {};
+    var data = el.dataset, id = widgets.length, uid = 'hedgerow-' + id;
+    function opt(key) {
+      var camel = key.replace(/-(\w)/g, function (m, c) { return c.toUpperCase(); });
+      var v = opts[key] != null ? opts[key] : opts[camel] != null ? opts[camel] : data[camel];
+      return /callback$/.test(key) && typeof v === 'string' ? win[v] : v;
+    }
+    var cls = el.classList;
+    fieldName = fieldName || (cls.contains('g-recaptcha') ? RC : cls.contains('cf-turnstile') ? CF : HR);
+    var theme = opt('theme');
+    var L = strings(el, opt('language') || opt('hl'));
+    var ch = null, resp = '', deadline = 0, timer = 0, busy = false, said = 0;
+
+    var box = make('div', 'w hr-' + (/^(light|dark)$/.test(theme) ? theme : 'auto'));
+    var title = make('div', 't', L.title);
+    var flex = make('div', 'f');
+    var row = make('div', 'q');
+    var input = make('input', 'i');
+    var btn = make('button', 'b', L.verify);
+    var retry = make('button', 'b', L.retry);
+    var status = make('div', 's');
+    var field = make(fieldName === RC ? 'textarea' : 'input');
+
+    title.id = uid + '-title';
+    box.setAttribute('role', 'group');
+    box.setAttribute('aria-labelledby', title.id);
+    input.type = 'text';
+    input.inputMode = 'numeric';
+    input.autocomplete = 'off';
+    input.spellcheck = false;
+    input.maxLength = 8;
+    input.setAttribute('autocapitalize', 'off');
+    btn.type = retry.type = 'button';
+    retry.hidden = true;
+    status.id = uid + '-status';
+    status.tabIndex = -1;
+    status.setAttribute('role', 'status');
+    status.setAttribute('aria-live', 'polite');
+    field.name = fieldName;
+    field.hidden = true;
+    if (fieldName === RC) {
+      if (!doc.getElementById(RC)) field.id = RC;
+    } else {
+      field.type = 'hidden';
+    }
+    flex.append(row, btn, retry);
+    box.append(title, flex, status);
+    el.append(box, field);
+
+    function say(msg, kind) {
+      var n = ++said;
+      status.className = 'hr-s' + (kind ? ' hr-' + kind : '');
+      status.textContent = '';
+      // Set apart from the clearing, so a repeated message is announced again.
+      if (msg) setTimeout(function () { if (n === said) status.textContent = msg; }, 40);
+    }
+    function fire(name, arg) {
+      var f = opt(name);
+      if (typeof f === 'function') f(arg);
+    }
+    function arm(seconds, then) {
+      clearTimeout(timer);
+      // Expire a little early: the clock started on the server, a round trip ago.
+      var ms = seconds * 900;
+      deadline = Date.now() + ms;
+      if (ms > 0) timer = setTimeout(then, ms);
+    }
+    function focused() { return box.contains(doc.activeElement); }
+
+    function load(msg, focus) {
+      clearTimeout(timer);
+      ch = null;
+      busy = true;
+      box.setAttribute('aria-busy', 'true');
+      return call('/v1/challenge?sitekey=' + encodeURIComponent(opt('sitekey') || ''))
+        .then(function (c) { show(c, msg, focus); }, function (e) { fail(e, focus); });
+    }
+
+    function show(c, msg, focus) {
+      var words = [];
+      focus = focus || doc.activeElement === input;
+      ch = c;
+      busy = false;
+      box.removeAttribute('aria-busy');
+      row.textContent = '';
+      String(c.prompt).split(' ').forEach(function (token) {
+        words.push(L[token] || token);
+        if (token === BLANK) {
+          row.append(input);
+        } else {
+          row.append(make('span', /\d/.test(token) ? 'n' : 'o', token));
+        }
+      });
+      // The spans only draw the question; the input's name speaks all of it.
+      row.querySelectorAll('span').forEach(function (s) { s.setAttribute('aria-hidden', 'true'); });
+      input.setAttribute('aria-label', L.pre + words.join(' ') + L.post);
+      input.value = '';
+      input.removeAttribute('aria-invalid');
+      flex.hidden = row.hidden = btn.hidden = false;
+      retry.hidden = true;
+      say(msg, msg && 'bad');
+      arm(c.expires_in, function () { load(L.expired, doc.activeElement === input); });
+      if (focus) input.focus();
+    }
+
+    function verify() {
+      if (busy || !ch) return;
+      var answer = input.value.trim().replace(/^[\u2212\u2013]/, '-'), c = ch;
+      if (!/^-?\d{1,7}$/.test(answer)) {
+        input.setAttribute('aria-invalid', 'true');
+        say(L.empty, 'bad');
+        input.focus();
+        return;
+      }
+      if (Date.now() > deadline) return load(L.expired, true);
+      busy = true;
+      prepare(c).then(function (extra) {
+        var body = new URLSearchParams(extra);
+        body.set('token', c.token);
+        body.set('answer', answer);
+        return call('/v1/solve', body);
+      }).then(function (r) {
+        if (r.success) return solved(r);
+        if (!r.challenge) return load(L.expired, true);
+        show(r.challenge, r['error-codes'][0] === 'wrong-answer' ? L.wrong : L.expired, true);
+      }, function (e) {
+        if (e && e['error-codes']) load(L.expired, true);
+        else fail(e, true);
+      });
+    }
+
+    function solved(r) {
+      var focus = focused();
+      busy = false;
+      resp = field.value = r.response;
+      flex.hidden = true;
+      say(L.solved, 'ok');
+      if (focus) status.focus();
+      arm(r.expires_in, expire);
+      fire('callback', resp);
+    }
+
+    function expire() {
+      resp = field.value = '';
+      load(L.expired, focused());
+      fire('expired-callback');
+    }
+
+    function fail(e, focus) {
+      busy = false;
+      box.removeAttribute('aria-busy');
+      if (e && e.message && win.console) console.warn('Hedgerow: ' + e.message);
+      row.hidden = btn.hidden = true;
+      flex.hidden = retry.hidden = false;
+      say(L.error, 'bad');
+      if (focus) retry.focus();
+      fire('error-callback');
+    }
+
+    input.addEventListener('keydown', function (e) {
+      // Enter checks the answer; it must not submit the page's form.
+      if (e.key === 'Enter') {
+        e.preventDefault();
+        verify();
+      }
+    });
+    input.addEventListener('input', function () { input.removeAttribute('aria-invalid'); });
+    btn.addEventListener('click', verify);
+    retry.addEventListener('click', function () { load('', true); });
+
+    widgets[id] = {
+      el: el,
+      get: function () { return resp && Date.now() <= deadline ? resp : ''; },
+      reset: function () {
+        resp = field.value = '';
+        load('', false);
+      },
+      focus: function () { input.focus(); },
+      remove: function () {
+        clearTimeout(timer);
+        box.remove();
+        field.remove();
+        widgets[id] = null;
+      }
+    };
+    load('', false);
+    return id;
+  }
+
+  function api(fieldName) {
+    function each(name) {
+      return function (id) { var w = find(id); if (w) w[name](); };
+    }
+    return {
+      render: function (el, opts) { return render(el, opts, fieldName); },
+      reset: each('reset'),
+      remove: each('remove'),
+      getResponse: function (id) { var w = find(id); return w ? w.get() : ''; },
+      ready: function (f) { Promise.resolve().then(f); },
+      // There is no invisible mode: execute shows the challenge and resolves to the
+      // current response ('' until the visitor has answered).
+      execute: function (id) {
+        var w = find(typeof id === 'number' ? id : null);
+        if (w && !w.get()) w.focus();
+        return Promise.resolve(w ? w.get() : '');
+      }
+    };
+  }
+
+  var sel = ['.hedgerow-captcha'];
+  win.hedgerow = api();
+  if (!win.grecaptcha) {
+    win.grecaptcha = api(RC);
+    sel.push('.g-recaptcha');
+  }
+  if (!win.turnstile) {
+    win.turnstile = api(CF);
+    sel.push('.cf-turnstile');
+  }
+
+  var link = make('link');
+  link.rel = 'stylesheet';
+  link.href = BASE + '/widget.css';
+  (doc.head || doc.documentElement).append(link);
+
+  function start() {
+    if (param('render') !== 'explicit') {
+      doc.querySelectorAll(sel.join()).forEach(function (el) { render(el); });
+    }
+    var onload = win[param('onload')];
+    if (typeof onload === 'function') onload();
+  }
+  if (doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', start);
+  else start();
+})(window, document);

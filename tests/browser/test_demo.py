@@ -1,0 +1,98 @@
+"""The /demo page: only in demo mode, and a full round trip through siteverify."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from playwright.sync_api import Page, expect
+
+from service.app_state import AppState
+from service.demo import CSP, DEMO_SITE_FILE
+from tests.browser.conftest import Watch
+from tests.browser.helpers import rendered, solve, widget
+from tests.support.live_server import LiveServer
+
+
+def test_no_demo_unless_demo_mode(http: requests.Session) -> None:
+    for path in ("/demo", "/demo/demo.css"):
+        reply = http.get(path)
+        assert reply.status_code == 404
+        assert reply.json()["error-codes"] == ["not-found"]
+    assert http.post("/demo", data={}).status_code == 404
+
+
+@pytest.fixture
+def demo_mode(app_config: dict[str, Any]) -> None:
+    """The app as `hedgerow serve --demo` configures it."""
+    app_config["DEMO"] = True
+
+
+@pytest.fixture
+def demo_site(demo_mode: None, state: AppState, live: LiveServer) -> dict[str, str]:
+    """The demo site, registered and saved as `hedgerow serve --demo` does.
+
+    Ask for it before ``live`` or ``app``, so demo mode is set before the app is built.
+    """
+    site, secret = state.sites.add("Demo", [live.url])
+    saved = {"sitekey": site.sitekey, "secret": secret}
+    data_dir = Path(state.config["DATA_DIR"])
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / DEMO_SITE_FILE).write_text(json.dumps(saved), encoding="utf-8")
+    return saved
+
+
+@pytest.mark.usefixtures("demo_mode")
+def test_demo_without_a_demo_site_says_how_to_fix_it(http: requests.Session) -> None:
+    reply = http.get("/demo")
+    assert reply.status_code == 503
+    assert "hedgerow serve --demo" in reply.text
+
+
+@pytest.mark.browser
+def test_demo_round_trip(
+    demo_site: dict[str, str], page: Page, live: LiveServer, watch: Watch
+) -> None:
+    response = page.goto(live.url + "/demo")
+    assert response is not None and response.status == 200
+    assert response.headers["content-security-policy"] == CSP
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert demo_site["sitekey"] in page.content()
+    assert demo_site["secret"] not in page.content()
+
+    # Posting before solving fails closed.
+    page.get_by_role("button", name="Post comment").click()
+    result = page.locator(".result")
+    expect(result).to_contain_text("Captcha failed")
+    expect(result.locator("pre")).to_contain_text('"missing-input-response"')
+
+    page.locator("#author").fill("Ada")
+    page.locator("#comment").fill("<b>Nice</b> post")
+    solve(widget(page))
+    page.get_by_role("button", name="Post comment").click()
+    expect(result).to_contain_text("Captcha passed")
+    verdict = json.loads(result.locator("pre.json").first.inner_text())
+    assert verdict["success"] is True
+    assert verdict["error-codes"] == []
+    assert verdict["hostname"] == "127.0.0.1"
+    expect(result.locator(".what")).to_have_text("<b>Nice</b> post")
+    assert watch.csp(page) == []
+    assert watch.errors == []
+
+
+@pytest.mark.browser
+def test_demo_options_and_replay(demo_site: dict[str, str], page: Page, live: LiveServer) -> None:
+    page.goto(live.url + "/demo?theme=dark&lang=fr")
+    box = widget(page)
+    expect(box).to_have_class(re.compile(r"\bhr-dark\b"))
+    assert "combien" in (rendered(box).get_attribute("aria-label") or "")
+    solve(box)
+    token = page.locator("input[name=hedgerow-response]").input_value()
+    reply = requests.post(live.url + "/demo", data={"hedgerow-response": token}, timeout=10)
+    assert "Captcha passed" in reply.text
+    replay = requests.post(live.url + "/demo", data={"hedgerow-response": token}, timeout=10)
+    assert "timeout-or-duplicate" in replay.text
