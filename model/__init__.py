@@ -1,0 +1,1 @@
+"""Hedgerow's comment-spam model: loading data, training, scoring and model versions."""

@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from model.data import LabelledData
 
-EMAIL_MAX_CHARS = 1500
+EMAIL_MAX_CHARS = 1000
 
 
 class Kind(StrEnum):

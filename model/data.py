@@ -11,7 +11,6 @@ import csv
 import hashlib
 import io
 import json
-from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -295,28 +294,38 @@ class DedupReport:
     conflicting: int
 
 
-def deduplicate(data: LabelledData) -> tuple[LabelledData, DedupReport]:
-    """Keep the first row of each normalised text; its label is the majority label.
+def duplicate_groups(data: LabelledData) -> tuple[list[int], list[int], DedupReport]:
+    """Indices of the rows to keep (first of each normalised text) and their majority labels.
 
-    Spam templates repeat verbatim; without this, cross-validation scores measure memory.
     Ties between spam and ham keep the first row's label.
     """
     first: dict[str, int] = {}
-    votes: dict[str, Counter[int]] = {}
-    order: list[int] = []
+    votes: dict[str, list[int]] = {}
     keys = [dedup_key(text) for text in data.text]
     for i, key in enumerate(keys):
         if key not in first:
             first[key] = i
-            votes[key] = Counter()
-            order.append(i)
+            votes[key] = [0, 0]
         votes[key][data.label[i]] += 1
-    out = data.subset(order)
+    kept = list(first.values())
+    labels: list[int] = []
     conflicting = 0
-    for j, i in enumerate(order):
-        counter = votes[keys[i]]
-        if len(counter) > 1:
+    for i in kept:
+        ham, spam = votes[keys[i]]
+        if ham and spam:
             conflicting += 1
-            spam, ham = counter[1], counter[0]
-            out.label[j] = data.label[i] if spam == ham else int(spam > ham)
-    return out, DedupReport(removed=len(data) - len(out), conflicting=conflicting)
+            labels.append(data.label[i] if spam == ham else int(spam > ham))
+        else:
+            labels.append(data.label[i])
+    return kept, labels, DedupReport(removed=len(data) - len(kept), conflicting=conflicting)
+
+
+def deduplicate(data: LabelledData) -> tuple[LabelledData, DedupReport]:
+    """Keep the first row of each normalised text, labelled with the majority label.
+
+    Spam templates repeat verbatim; without this, cross-validation scores measure memory.
+    """
+    kept, labels, report = duplicate_groups(data)
+    out = data.subset(kept)
+    out.label = labels
+    return out, report

@@ -23,12 +23,14 @@ EMAIL_FIELDS = ("comment_author_email", "author_email", "email")
 URL_FIELDS = ("comment_author_url", "author_url", "url")
 
 _PHONE = re.compile(r"(?<!\w)\+?\d(?:[\s().-]?\d){8,14}(?!\w)")
-_MONEY = re.compile(
-    r"[$£€]\s?\d|\d\s?(?:\$|£|€|usd|dollars?|euros?|pounds?)\b|\b(?:cash|prize|won|win|winner|"
-    r"earn|earning|income|money|paypal|bitcoin|crypto|free|bonus|reward|discount|offer|loan|"
-    r"casino|investment)\b",
-    re.IGNORECASE,
+_WORDS = re.compile(r"[a-z0-9$£€']+")
+_CURRENCY = re.compile(r"[$£€]\s?\d|\d\s?(?:[$£€]|usd\b|dollars?\b|euros?\b|pounds?\b)")
+MONEY_WORDS = frozenset(
+    "cash prize won win winner winning earn earning earnings income money paypal bitcoin crypto "
+    "free bonus reward discount offer loan casino investment".split()
 )
+# Phrases asking the reader to do something; the regex runs on lower-cased text and only
+# when one of the trigger words is present.
 _CALL_TO_ACTION = re.compile(
     r"\b(?:check(?:\s+it)?\s+out|my\s+(?:channel|page|videos?|music|songs?|site|website|blog|"
     r"profile|account|cover|shop|store)|subscrib\w*|sub(?:s|scribe)?\s*(?:4|for|back)|"
@@ -36,13 +38,16 @@ _CALL_TO_ACTION = re.compile(
     r"(?:please|pls|plz)\s+(?:like|share|sub\w*|check|visit|help|watch|support|follow)|"
     r"give\s+(?:me|it|us|this)\s+a\s+(?:chance|try|listen|look)|thumbs?\s+up|"
     r"sign\s+up|call\s+now|text\s+\w+\s+to|reply\s+(?:yes|stop|now)|order\s+now|"
-    r"buy\s+now|limited\s+time|act\s+now|apply\s+now)\b",
-    re.IGNORECASE,
+    r"buy\s+now|limited\s+time|act\s+now|apply\s+now)\b"
+)
+_CTA_TRIGGERS = frozenset(
+    "check my visit follow click please pls plz give thumbs thumb sign call text reply order "
+    "buy limited act apply sub subs".split()
 )
 _LONG_REPEAT = re.compile(r"(\S)\1{3,}")
-_UPPER = re.compile(r"[A-Z]")
-_LETTER = re.compile(r"[A-Za-z]")
-_DIGIT = re.compile(r"\d")
+_ASCII_UPPER = bytes(range(65, 91))
+_ASCII_LETTERS = bytes(range(65, 91)) + bytes(range(97, 123))
+_ASCII_DIGITS = b"0123456789"
 _DOMAIN_IN_NAME = re.compile(r"https?://|www\.|\.(?:com|net|org|info|biz|ru)\b", re.IGNORECASE)
 
 STRUCTURAL_FEATURES: tuple[str, ...] = (
@@ -105,12 +110,22 @@ def prepare_comment(comment: Mapping[str, object]) -> PreparedComment:
     author = _field(comment, AUTHOR_FIELDS)
     author_url = _field(comment, URL_FIELDS)
 
-    letters = len(_LETTER.findall(plain))
-    uppers = len(_UPPER.findall(plain))
+    lower = plain.lower()
+    raw_bytes = plain.encode("ascii", "ignore")
+    letters = len(raw_bytes) - len(raw_bytes.translate(None, _ASCII_LETTERS))
+    uppers = len(raw_bytes) - len(raw_bytes.translate(None, _ASCII_UPPER))
+    digits = len(raw_bytes) - len(raw_bytes.translate(None, _ASCII_DIGITS))
     chars = max(len(plain), 1)
-    cta = tuple(m.group(0).lower() for m in _CALL_TO_ACTION.finditer(plain))
-    money = tuple(m.group(0).lower() for m in _MONEY.finditer(plain))
-    phone = bool(_PHONE.search(plain))
+    tokens = _WORDS.findall(lower)
+    cta: tuple[str, ...] = ()
+    if "subscri" in lower or not _CTA_TRIGGERS.isdisjoint(tokens):
+        cta = tuple(m.group(0) for m in _CALL_TO_ACTION.finditer(lower))
+    money: tuple[str, ...] = ()
+    if not MONEY_WORDS.isdisjoint(tokens):
+        money = tuple(t for t in tokens if t in MONEY_WORDS)
+    if digits:
+        money += tuple(m.group(0) for m in _CURRENCY.finditer(lower))
+    phone = digits >= 9 and bool(_PHONE.search(plain))
     words = len(plain.split())
     structural = (
         math.log1p(len(normalized.links)),
@@ -119,10 +134,10 @@ def prepare_comment(comment: Mapping[str, object]) -> PreparedComment:
         1.0 if any(d in SHORTENERS for d in normalized.domains) else 0.0,
         1.0 if normalized.emails else 0.0,
         1.0 if phone else 0.0,
-        len(_DIGIT.findall(plain)) / chars,
+        digits / chars,
         uppers / letters if letters >= 8 else 0.0,
         math.log1p(min(plain.count("!"), 20)),
-        1.0 if _LONG_REPEAT.search(plain) else 0.0,
+        1.0 if _LONG_REPEAT.search(normalized.plain) else 0.0,
         math.log1p(min(len(plain), 2000)),
         math.log1p(min(words, 400)),
         math.log1p(len(money)),

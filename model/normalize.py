@@ -14,10 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 
 # Characters that render as nothing and are used to split words past filters.
-_INVISIBLE = dict.fromkeys(
-    map(ord, "\ufeff\u200b\u200c\u200d\u2060\u180e\u00ad\u200e\u200f\u202a\u202b\u202c\u202d\u202e"),
-    None,
-)
+_INVISIBLE = re.compile("[\ufeff\u200b\u200c\u200d\u2060\u180e\u00ad\u200e\u200f\u202a-\u202e]")
 
 _A_TAG = re.compile(r"<a\b([^>]*)>(.*?)</a\s*>", re.IGNORECASE | re.DOTALL)
 _HREF = re.compile(r"""href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
@@ -32,6 +29,9 @@ _TLDS = (
 )
 # Spelled-out dots ("site . com", "site dot com") are only rejoined before these.
 _SPACED_TLDS = "com|net|org|info|biz|ly|ru|tk|xyz"
+_SPACED_DOT_HINT = re.compile(rf"(?:\s\.|\.\s)\s*(?:{_SPACED_TLDS})\b")
+_TLD_AFTER_DOT = re.compile(rf"\.(?:{_TLDS})\b")
+_LETTER_SEPARATORS = re.compile(r"[ .\-_*]")
 _URL = re.compile(
     r"(?:https?://|www\.)[^\s<>\"'()\[\]]+"
     rf"|\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:{_TLDS})\b(?:/[^\s<>\"'()\[\]]*)?",
@@ -81,7 +81,7 @@ class NormalizedText:
 
 def strip_invisible(raw: str) -> str:
     """Remove byte-order marks, zero-width characters, soft hyphens and bidi controls."""
-    return raw.translate(_INVISIBLE)
+    return raw if raw.isascii() else _INVISIBLE.sub("", raw)
 
 
 def markup_to_text(raw: str) -> tuple[str, list[str]]:
@@ -121,12 +121,22 @@ def deobfuscate(text: str) -> str:
     ("s u b s c r i b e"), look-alike digits inside words ("subscr1be"), and shortens runs of
     one repeated letter to two.
     """
-    text = _SPACED_SCHEME.sub(lambda m: f"http{m.group(1)}://", text)
-    text = _SPACED_WWW.sub("www.", text)
-    text = _SPACED_DOT.sub(".", text)
-    text = _SPACED_LETTERS.sub(lambda m: re.sub(r"[ .\-_*]", "", m.group(0)), text)
-    text = _LEET_RUN.sub(lambda m: m.group(0).translate(_LEET), text)
+    # Each rewrite runs only when a cheap test says it could apply: most comments need none.
+    lower = text.lower()
+    if "/" in text:
+        text = _SPACED_SCHEME.sub(lambda m: f"http{m.group(1)}://", text)
+    if "w w" in lower:
+        text = _SPACED_WWW.sub("www.", text)
+    if "dot" in lower or _SPACED_DOT_HINT.search(lower):
+        text = _SPACED_DOT.sub(".", text)
+    text = _SPACED_LETTERS.sub(_join_letters, text)
+    if any(ch in text for ch in "013457$"):
+        text = _LEET_RUN.sub(lambda m: m.group(0).translate(_LEET), text)
     return _LONG_RUN.sub(_shorten_run, text)
+
+
+def _join_letters(match: re.Match[str]) -> str:
+    return _LETTER_SEPARATORS.sub("", match.group(0))
 
 
 def _shorten_run(match: re.Match[str]) -> str:
@@ -146,12 +156,16 @@ def clean_text(raw: str) -> tuple[str, list[str]]:
 
     Returns the text and the link targets found in ``<a href>`` markup.
     """
-    text, hrefs = markup_to_text(strip_invisible(raw[:MAX_CHARS]))
-    text = unicodedata.normalize("NFKC", text)
-    text = strip_invisible(text)
-    text = deobfuscate(text)
-    text = _NEWLINES.sub("\n", _SPACES.sub(" ", text)).strip()
-    return text, hrefs
+    text = strip_invisible(raw[:MAX_CHARS])
+    hrefs: list[str] = []
+    if "<" in text or "&" in text:
+        text, hrefs = markup_to_text(text)
+    if not text.isascii():
+        text = strip_invisible(unicodedata.normalize("NFKC", text))
+    text = _SPACES.sub(" ", deobfuscate(text))
+    if "\n" in text:
+        text = _NEWLINES.sub("\n", text)
+    return text.strip(), hrefs
 
 
 def normalize_text(raw: str) -> NormalizedText:
@@ -168,9 +182,11 @@ def normalize_text(raw: str) -> NormalizedText:
             links.append(link)
         return " weblink " + " ".join(domain.split(".")) + " "
 
-    emails = tuple(_EMAIL.findall(plain))
+    emails = tuple(_EMAIL.findall(plain)) if "@" in plain else ()
     text = _EMAIL.sub(" emailaddress ", plain) if emails else plain
-    text = _URL.sub(replace, text)
+    lower = text.lower()
+    if "http" in lower or "www" in lower or _TLD_AFTER_DOT.search(lower):
+        text = _URL.sub(replace, text)
     for href in hrefs:
         if href.lower() not in seen:
             seen.add(href.lower())
@@ -180,7 +196,8 @@ def normalize_text(raw: str) -> NormalizedText:
         domain = link_domain(link)
         if domain and domain not in domains:
             domains.append(domain)
-    text = _SPACES.sub(" ", text).strip()
+    if links:
+        text = _SPACES.sub(" ", text).strip()
     return NormalizedText(
         text=text, plain=plain, links=tuple(links), domains=tuple(domains), emails=emails
     )

@@ -36,7 +36,18 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from service import app_state, captcha_api, demo, errors, health, openapi, siteverify, widget
+    from service import (
+        akismet,
+        app_state,
+        captcha_api,
+        comment_check,
+        demo,
+        errors,
+        health,
+        openapi,
+        siteverify,
+        widget,
+    )
 
     app_state.init_app(app, config)
     if config["TRUSTED_PROXIES"]:
@@ -45,7 +56,16 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         hops = config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     errors.register_error_handlers(app)
-    for blueprint in (captcha_api.bp, siteverify.bp, health.bp, openapi.bp, widget.bp, demo.bp):
+    for blueprint in (
+        captcha_api.bp,
+        siteverify.bp,
+        comment_check.bp,
+        akismet.bp,
+        health.bp,
+        openapi.bp,
+        widget.bp,
+        demo.bp,
+    ):
         app.register_blueprint(blueprint)
 
     @app.after_request

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, request
 
 from service.captcha import Captcha
+from service.model_holder import ModelHolder
+from service.model_pointer import RedisPointer
 from service.pow import Policy
 from service.ratelimit import SCOPES, RateLimits
 from service.sites import SiteRegistry
+from service.spam import SpamModel
 from service.store import Store, connect
 from service.tokens import TokenSigner
 
@@ -27,6 +31,7 @@ class AppState:
     signer: TokenSigner
     captcha: Captcha
     limits: RateLimits
+    models: ModelHolder
 
     def close(self) -> None:
         """Close every connection this app opened (for tests and clean shutdowns)."""
@@ -57,7 +62,18 @@ def build_state(config: dict[str, Any]) -> AppState:
         on_error=config["RATELIMIT_ON_ERROR"],
         prefix=config["KEY_PREFIX"],
     )
-    return AppState(config, store, sites, signer, captcha, limits)
+    registry_root = Path(config["DATA_DIR"]) / "models"
+
+    def load_model(version: str) -> SpamModel:
+        # Imported here: scikit-learn takes a second to import, and only scoring needs it.
+        from model.registry import Registry
+        from model.scoring import Scorer
+
+        registry = Registry(registry_root, pointer=RedisPointer(store))
+        return Scorer.load(registry.path_of(version))
+
+    models = ModelHolder(store, load_model, config["MODEL_CHECK_INTERVAL"])
+    return AppState(config, store, sites, signer, captcha, limits, models)
 
 
 def init_app(app: Flask, config: dict[str, Any]) -> AppState:

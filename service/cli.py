@@ -6,54 +6,20 @@ import json
 import os
 import secrets
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
-import redis
 
 from service import config as settings
-from service import model_cli
+from service import feedback, model_cli
+from service.cli_support import load_config, open_store
 from service.embedded_redis import EmbeddedRedis, EmbeddedRedisError
 from service.sites import SiteError, SiteRegistry
-from service.store import Store, connect
+from service.store import Store
 
 DEMO_SECRET_FILE = "demo-secret-key"
 DEMO_SITE_FILE = "demo-site.json"
-
-
-def _load_config() -> dict[str, Any]:
-    try:
-        return settings.load(require_secret=False)
-    except settings.ConfigError as error:
-        raise click.ClickException(str(error)) from None
-
-
-@contextmanager
-def open_store() -> Iterator[Store]:
-    """A store on HEDGEROW_REDIS_URL, or on the embedded Redis in the data directory."""
-    config = _load_config()
-    embedded: EmbeddedRedis | None = None
-    try:
-        if config["REDIS_URL"]:
-            url = config["REDIS_URL"]
-        else:
-            embedded = EmbeddedRedis(Path(config["DATA_DIR"])).start()
-            url = embedded.url
-        store = Store(connect(url), prefix=config["KEY_PREFIX"])
-        store.ping()
-        yield store
-    except (EmbeddedRedisError, ValueError) as error:
-        raise click.ClickException(str(error)) from None
-    except redis.RedisError as error:
-        raise click.ClickException(
-            f"cannot reach Redis ({error.__class__.__name__}); check HEDGEROW_REDIS_URL"
-        ) from None
-    finally:
-        if embedded is not None:
-            embedded.stop()
 
 
 def _print_json(data: Any) -> None:
@@ -157,6 +123,64 @@ def sites_rotate_secret(site: str, grace: int) -> None:
     _print_json({**rotated.public(), "secret": site_secret, "old_secret_valid_for": grace})
 
 
+@sites.command("set")
+@click.argument("site")
+@click.option("--hold", type=click.FloatRange(0, 1, min_open=True), metavar="P",
+              help="Spam probability from which comments are held for a moderator.")
+@click.option("--discard", type=click.FloatRange(0, 1, min_open=True), metavar="P",
+              help="Spam probability from which comments are discarded.")
+@click.option("--require-captcha/--no-require-captcha", default=None,
+              help="Hold comment checks that come without a solved captcha.")
+def sites_set(
+    site: str, hold: float | None, discard: float | None, require_captcha: bool | None
+) -> None:
+    """Change a site's moderation settings; prints the site as JSON."""
+    changes: dict[str, Any] = {}
+    if hold is not None:
+        changes["hold_threshold"] = hold
+    if discard is not None:
+        changes["discard_threshold"] = discard
+    if require_captcha is not None:
+        changes["require_captcha"] = require_captcha
+    if not changes:
+        raise click.UsageError("give at least one of --hold, --discard, --require-captcha")
+    with open_store() as store:
+        registry = SiteRegistry(store)
+        try:
+            updated = registry.update_settings(registry.find(site), changes)
+        except SiteError as error:
+            raise click.ClickException(str(error)) from None
+    _print_json(updated.public())
+
+
+# -- feedback --------------------------------------------------------------------------
+@main.group("feedback")
+def feedback_group() -> None:
+    """Comments that moderators marked as spam or ham."""
+
+
+@feedback_group.command("export")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, writable=True),
+              default="-", show_default=True, help="Where to write the JSONL file.")
+@click.option("--site", "site_ref", default=None, help="Only this site (sitekey or name).")
+def feedback_export(out_path: str, site_ref: str | None) -> None:
+    """Write the stored feedback as a JSONL training file (comment_content…, label).
+
+    Train on it with `hedgerow train --data FILE`, or directly with
+    `hedgerow train --from-feedback`.
+    """
+    with open_store() as store:
+        sitekey = None
+        if site_ref:
+            try:
+                sitekey = SiteRegistry(store).find(site_ref).sitekey
+            except SiteError as error:
+                raise click.ClickException(str(error)) from None
+        with click.open_file(out_path, "w", encoding="utf-8", atomic=out_path != "-") as out:
+            count = feedback.export(store, out, sitekey)
+    click.echo(f"Exported {count} labelled comments.", err=True)
+
+
 # -- serve -----------------------------------------------------------------------------
 def _demo_secret_key(data_dir: Path) -> str:
     path = data_dir / DEMO_SECRET_FILE
@@ -202,7 +226,7 @@ def _ensure_demo_site(store: Store, data_dir: Path, origins: list[str]) -> dict[
 )
 def serve(host: str, port: int, workers: int, demo: bool) -> None:
     """Run the service."""
-    config = _load_config()
+    config = load_config()
     data_dir = Path(config["DATA_DIR"])
     if demo and not config["SECRET_KEY"]:
         os.environ["HEDGEROW_SECRET_KEY"] = _demo_secret_key(data_dir)

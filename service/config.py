@@ -86,7 +86,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SITE_CACHE_SECONDS", 2, _parse_int,
             "How long a worker reuses a site it looked up (0: never)."),
     Setting("MAX_BODY_BYTES", 64 * 1024, _parse_int, "Largest accepted request body."),
-    Setting("POW_ENABLED", False, _parse_bool,
+    Setting("POW_ENABLED", True, _parse_bool,
             "Attach a proof-of-work puzzle to every challenge."),
     Setting("POW_MIN_BITS", 12, _parse_int, "Puzzle difficulty for a client with a clean record."),
     Setting("POW_MAX_BITS", 20, _parse_int, "Highest difficulty, for clients that fail a lot."),

@@ -8,9 +8,11 @@ it running connects to it; whoever starts it stops it when done.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
@@ -18,6 +20,7 @@ from types import TracebackType
 import redis
 
 SOCKET_NAME = "redis.sock"
+MAX_SOCKET_PATH = 100
 START_TIMEOUT = 10.0
 
 
@@ -63,8 +66,13 @@ class EmbeddedRedis:
     """
 
     def __init__(self, data_dir: Path) -> None:
-        self.dir = Path(data_dir) / "redis"
+        self.dir = Path(data_dir).resolve() / "redis"
         self.socket = self.dir / SOCKET_NAME
+        if len(str(self.socket)) > MAX_SOCKET_PATH:
+            # Unix socket paths are limited to ~107 bytes; a deep data directory gets a
+            # short, stable path derived from it, so the CLI and the server still meet.
+            digest = hashlib.sha256(str(self.dir).encode()).hexdigest()[:16]
+            self.socket = Path(tempfile.gettempdir()) / f"hedgerow-{digest}.sock"
         self.process: subprocess.Popen[bytes] | None = None
 
     @property

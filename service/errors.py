@@ -106,10 +106,13 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
-        from redis.exceptions import RedisError
+        from redis.exceptions import ConnectionError, RedisError, TimeoutError
 
         if isinstance(error, RedisError):
-            log.warning("Redis unavailable: %s", error.__class__.__name__)
+            if isinstance(error, ConnectionError | TimeoutError):
+                log.warning("Redis unavailable: %s", error.__class__.__name__)
+            else:
+                log.error("Redis refused a command: %s", error)
             return error_response(
                 "internal-error",
                 "The service's storage is unavailable; try again shortly.",

@@ -19,14 +19,22 @@ def healthz() -> Response:
 @bp.get("/readyz")
 def readyz() -> Response:
     """Readiness: Redis answers. 503 otherwise, so a balancer stops sending traffic."""
+    app_state = state()
     checks: dict[str, str] = {}
     try:
-        state().store.ping()
+        app_state.store.ping()
         checks["redis"] = "ok"
     except RedisError:
         checks["redis"] = "unavailable"
+    try:
+        model_version = app_state.models.current().version
+        checks["model"] = "ok"
+    except Exception:  # Any load failure means this worker cannot score: not ready.
+        model_version = ""
+        checks["model"] = "unavailable"
     ready = all(v == "ok" for v in checks.values())
-    response = jsonify({"status": "ready" if ready else "unavailable", "checks": checks})
+    response = jsonify({"status": "ready" if ready else "unavailable", "checks": checks,
+                        "model": model_version})
     response.status_code = 200 if ready else 503
     return response
 

@@ -41,6 +41,29 @@ CHALLENGE = {
     },
 }
 
+COMMENT: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        name: _str(description)
+        for name, description in (
+            ("comment_content", "The comment's text (plain text or HTML)"),
+            ("comment_author", "Name given by the commenter"),
+            ("comment_author_email", "E-mail given by the commenter"),
+            ("comment_author_url", "Website given by the commenter"),
+            ("user_ip", "Commenter's IP address"),
+            ("user_agent", "Commenter's User-Agent"),
+            ("referrer", "Referer of the comment form"),
+            ("permalink", "URL of the commented page"),
+            ("comment_type", "comment, reply, contact-form, signup…"),
+            ("blog_lang", "Site language(s), e.g. en, fr_ca"),
+            ("user_role", "administrator makes the comment ham"),
+            ("is_test", "true: store no feedback"),
+            ("honeypot_field_name", "Name of the form's honeypot field, sent along too"),
+            ("response", "The widget's captcha response (verified and spent)"),
+        )
+    },
+}
+
 PATHS: dict[str, Any] = {
     "/v1/challenge": {
         "get": {
@@ -126,6 +149,62 @@ PATHS: dict[str, Any] = {
             },
         }
     },
+    "/v1/comment-check": {
+        "post": {
+            "summary": "Score a comment (fields named as in Akismet); optional captcha response",
+            "security": [{"siteSecret": []}],
+            "requestBody": _body(COMMENT),
+            "responses": {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "required": ["spam", "score", "action", "reasons", "model"],
+                        "properties": {
+                            "spam": {"type": "boolean"},
+                            "score": {"type": "number", "minimum": 0, "maximum": 1},
+                            "action": {"enum": ["accept", "hold", "discard"]},
+                            "reasons": {"type": "array", "items": {"type": "string"}},
+                            "model": _str("Version of the model that scored it"),
+                        },
+                    }
+                ),
+                "400": _JSON_ERROR,
+                "401": _JSON_ERROR,
+                "413": _JSON_ERROR,
+                "429": _JSON_ERROR,
+            },
+        }
+    },
+    "/v1/feedback": {
+        "post": {
+            "summary": "Mark a comment as spam or ham, for the next training",
+            "security": [{"siteSecret": []}],
+            "requestBody": _body(
+                {**COMMENT, "required": ["label", "comment_content"],
+                 "properties": {**COMMENT["properties"], "label": {"enum": ["spam", "ham"]}}}
+            ),
+            "responses": {"201": {"description": "Stored"}, "400": _JSON_ERROR,
+                          "401": _JSON_ERROR},
+        }
+    },
+    **{
+        f"/1.1/{name}": {
+            "post": {
+                "summary": f"Akismet-compatible {name} (form-encoded; key as api_key)",
+                "requestBody": {
+                    "content": {"application/x-www-form-urlencoded": {"schema": COMMENT}}
+                },
+                "responses": {"200": {"description": "text/plain, as Akismet answers"}},
+            }
+        }
+        for name in ("verify-key", "comment-check", "submit-spam", "submit-ham")
+    },
+    "/1.2/usage-limit": {
+        "get": {"summary": "Akismet-compatible usage for this month",
+                "responses": {"200": {"description": "JSON"}}},
+        "post": {"summary": "Akismet-compatible usage for this month",
+                 "responses": {"200": {"description": "JSON"}}},
+    },
     "/healthz": {"get": {"summary": "Liveness", "responses": {"200": {"description": "Alive"}}}},
     "/readyz": {
         "get": {
@@ -157,6 +236,10 @@ def spec() -> dict[str, Any]:
         },
         "paths": PATHS,
         "components": {
+            "securitySchemes": {
+                "siteSecret": {"type": "http", "scheme": "bearer",
+                               "description": "The site's secret from `hedgerow sites add`"}
+            },
             "schemas": {
                 "Error": {
                     "type": "object",

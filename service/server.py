@@ -23,7 +23,10 @@ class HedgerowServer(BaseApplication):
         """Build the app (runs in each worker after fork, so Redis pools are per process)."""
         from service import create_app
 
-        return create_app()
+        app = create_app()
+        # Load the spam model before taking traffic, so no request pays for it.
+        app.extensions["hedgerow"].models.current()
+        return app
 
 
 def run(host: str, port: int, workers: int, threads: int = 4) -> None:

@@ -71,6 +71,7 @@ class Site:
             "sitekey": self.sitekey,
             "name": self.name,
             "origins": list(self.origins),
+            "settings": self.settings,
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.created)),
         }
 
@@ -230,6 +231,29 @@ class SiteRegistry:
         )
         self._cache.pop(site.sitekey, None)
         return rotated, secret
+
+    def update_settings(self, site: Site, changes: dict[str, Any]) -> Site:
+        """Change a site's moderation settings (thresholds, captcha requirement)."""
+        settings = {**site.settings, **changes}
+        hold = settings.get("hold_threshold")
+        discard = settings.get("discard_threshold")
+        for name, value in (("hold", hold), ("discard", discard)):
+            if value is not None and not 0.0 < float(value) <= 1.0:
+                raise SiteError(f"the {name} threshold is a probability in (0, 1]")
+        if hold is not None and discard is not None and float(hold) > float(discard):
+            raise SiteError("the hold threshold must not be above the discard threshold")
+        updated = Site(
+            sitekey=site.sitekey,
+            name=site.name,
+            origins=site.origins,
+            created=site.created,
+            secret_hash=site.secret_hash,
+            previous_secret_hashes=site.previous_secret_hashes,
+            settings=settings,
+        )
+        self.store.update_site(site.sitekey, updated.to_record())
+        self._cache.pop(site.sitekey, None)
+        return updated
 
     def remove(self, site: Site) -> bool:
         """Delete a site; its secrets stop working at once."""

@@ -26,6 +26,7 @@ def _answer(success: bool, codes: list[str], status: int = 200) -> Response:
 
 @bp.post("/v1/siteverify")
 @bp.post("/siteverify")
+@bp.post("/recaptcha/api/siteverify")
 def siteverify() -> Response:
     """Verify a widget response for the site that owns ``secret``."""
     try:

@@ -9,7 +9,6 @@ slot of a Redis Cluster.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -69,6 +68,7 @@ class Store:
         self.client: AnyClient = cast(Any, client)
         self.prefix = prefix
         self._consume = self.client.register_script(_script("consume_once.lua"))
+        self._feedback_add = self.client.register_script(_script("feedback_add.lua"))
 
     # -- keys ------------------------------------------------------------------------
     def _key(self, *parts: str) -> str:
@@ -102,10 +102,11 @@ class Store:
         """Count a challenge for ``client``; returns (recent failures, recent requests)."""
         pipe = self.client.pipeline(transaction=False)
         requests_key = self._key(f"{{client:{client}}}", "requests")
+        # SET NX then INCR starts a fixed window (EXPIRE NX would need Redis 7).
+        pipe.set(requests_key, 0, ex=window, nx=True)
         pipe.incr(requests_key)
-        pipe.expire(requests_key, window, nx=True)
         pipe.get(self._key(f"{{client:{client}}}", "failures"))
-        count, _, failures = pipe.execute()
+        _, count, failures = pipe.execute()
         return int(failures or 0), int(count)
 
     def note_failure(self, client: str, window: int = 600) -> None:
@@ -124,6 +125,10 @@ class Store:
         pipe.set(self._sites_key("secret", secret_hash), sitekey)
         pipe.sadd(self._sites_key("all"), sitekey)
         pipe.execute()
+
+    def update_site(self, sitekey: str, record: dict[str, Any]) -> None:
+        """Replace a site's stored record (its secret index is unchanged)."""
+        self.client.set(self._sites_key("site", sitekey), json.dumps(record, sort_keys=True))
 
     def get_site(self, sitekey: str) -> dict[str, Any] | None:
         """The stored record of a site, or None."""
@@ -165,13 +170,10 @@ class Store:
     # -- feedback --------------------------------------------------------------------
     def add_feedback(self, entry: dict[str, str], retention_seconds: int) -> str:
         """Append a labelled comment; entries older than the retention are dropped."""
-        key = self._key("{feedback}", "log")
-        pipe = self.client.pipeline(transaction=True)
-        pipe.xadd(key, entry)
-        if retention_seconds > 0:
-            oldest_ms = int((time.time() - retention_seconds) * 1000)
-            pipe.xtrim(key, minid=str(oldest_ms), approximate=False)
-        entry_id, *_ = pipe.execute()
+        flat = [part for pair in entry.items() for part in pair]
+        entry_id = self._feedback_add(
+            keys=[self._key("{feedback}", "log")], args=[retention_seconds * 1000, *flat]
+        )
         return str(entry_id)
 
     def iter_feedback(self, batch: int = 500) -> Iterator[tuple[str, dict[str, str]]]:
@@ -222,13 +224,13 @@ class Store:
         value = self.client.get(self._key("{models}", "active"))
         return str(value) if value else None
 
-    def set_active_model(self, version: str) -> None:
+    def set_active_model(self, version: str, default: str = "default") -> None:
         """Switch every worker to ``version``; the previous one is kept for rollback."""
         active, history = self._key("{models}", "active"), self._key("{models}", "history")
-        previous = self.client.get(active)
+        previous = self.client.get(active) or default
         pipe = self.client.pipeline(transaction=True)
         pipe.set(active, version)
-        if previous and previous != version:
+        if previous != version:
             pipe.lpush(history, previous)
             pipe.ltrim(history, 0, 49)
         pipe.execute()
@@ -237,13 +239,13 @@ class Store:
         """Go back to the previously active version; returns it (None: nothing to undo)."""
         active, history = self._key("{models}", "active"), self._key("{models}", "history")
         previous = self.client.lpop(history)
-        pipe = self.client.pipeline(transaction=True)
         if previous:
-            pipe.set(active, previous)
-        else:
-            pipe.delete(active)
-        pipe.execute()
+            self.client.set(active, previous)
         return str(previous) if previous else None
+
+    def model_history(self) -> list[str]:
+        """Versions active before the current one, most recent first."""
+        return [str(v) for v in self.client.lrange(self._key("{models}", "history"), 0, -1)]
 
     # -- metrics ---------------------------------------------------------------------
     def count(self, name: str, amount: int = 1) -> None:

@@ -1,8 +1,10 @@
-"""``GET /widget.js`` and ``GET /widget.css``: the embeddable challenge widget.
+"""``GET /widget.js``, ``/widget.css`` and ``/pow-worker.js``: the embeddable widget.
 
 The files are public and the same for every site, so any origin may load them. Their
 URLs carry no version, so browsers keep them for an hour and then revalidate with the
-ETag (a cheap 304); they are sent gzipped to clients that accept it.
+ETag (a cheap 304); they are sent gzipped to clients that accept it. Scripts go out
+without their whole-line ``//`` comments, which are written for readers of the source.
+``/recaptcha/api.js`` is the widget again, at the path django-recaptcha builds.
 """
 
 from __future__ import annotations
@@ -35,9 +37,21 @@ class Asset:
     content_type: str
 
 
+def strip_comment_lines(source: bytes) -> bytes:
+    """``source`` without lines that hold only a ``//`` comment.
+
+    Safe for the widget's scripts because they have no multi-line strings or template
+    literals, where such a line would be content rather than a comment.
+    """
+    lines = source.splitlines(keepends=True)
+    return b"".join(line for line in lines if not line.lstrip().startswith(b"//"))
+
+
 @lru_cache(maxsize=32)
 def _read(name: str, mtime_ns: int) -> Asset:
     body = (STATIC_DIR / name).read_bytes()
+    if name.endswith(".js"):
+        body = strip_comment_lines(body)
     # mtime=0 keeps the gzipped bytes, and so their length, the same on every worker.
     gzipped = gzip.compress(body, compresslevel=9, mtime=0)
     etag = hashlib.sha256(body).hexdigest()[:20]
@@ -68,6 +82,7 @@ def serve_asset(name: str, *, cross_origin: bool = True) -> Response:
 
 
 @bp.get("/widget.js")
+@bp.get("/recaptcha/api.js")
 def widget_js() -> Response:
     """The widget script that sites embed."""
     return serve_asset("widget.js")
@@ -77,3 +92,9 @@ def widget_js() -> Response:
 def widget_css() -> Response:
     """The widget's stylesheet, linked by the script itself."""
     return serve_asset("widget.css")
+
+
+@bp.get("/pow-worker.js")
+def pow_worker_js() -> Response:
+    """The proof-of-work solver: a Worker on the widget's own origin, else a plain script."""
+    return serve_asset("pow-worker.js")

@@ -12,27 +12,28 @@
   function findScript() {
     var all = doc.getElementsByTagName('script');
     for (var i = all.length - 1; i >= 0; i--) {
-      if (/\/widget\.js([?#]|$)/.test(all[i].src)) return all[i];
+      if (/\/(widget|recaptcha\/api)\.js([?#]|$)/.test(all[i].src)) return all[i];
     }
   }
   var script = doc.currentScript || findScript();
   var src = new URL(script ? script.src : 'widget.js', location.href);
-  var BASE = src.origin + src.pathname.replace(/\/[^/]*$/, '');
+  // Also loaded as /recaptcha/api.js, the path django-recaptcha builds from one domain.
+  var BASE = src.origin + src.pathname.replace(/(\/recaptcha\/api)?\/[^/]*$/, '');
   function param(name) { return src.searchParams.get(name); }
 
-  // Per language: title|verify|solved|wrong|expired|error|retry|empty|+|−|×|=|☐|before|after
+  // Per language: title|verify|solved|wrong|expired|error|retry|empty|+|−|×|=|☐|before|after|wait
   // (the last seven speak the question: "27 minus what equals 21?").
   var KEYS = ['title', 'verify', 'solved', 'wrong', 'expired', 'error', 'retry', 'empty',
-    '+', '\u2212', '\u00d7', '=', BLANK, 'pre', 'post'];
+    '+', '\u2212', '\u00d7', '=', BLANK, 'pre', 'post', 'wait'];
   var LANG = {
-    en: 'Fill in the missing number|Verify|Verified \u2014 thank you.|Not quite. Here is a new one.|Time ran out. Here is a new one.|The check could not load.|Try again|Type the missing number.|plus|minus|times|equals|what||?',
-    de: 'Ergänzen Sie die fehlende Zahl|Prüfen|Bestätigt \u2014 danke.|Leider falsch. Hier ist eine neue Aufgabe.|Die Zeit ist abgelaufen. Hier ist eine neue Aufgabe.|Die Prüfung konnte nicht geladen werden.|Erneut versuchen|Bitte die fehlende Zahl eingeben.|plus|minus|mal|ergibt|wie viel||?',
-    fr: 'Complétez le nombre manquant|Vérifier|Vérifié \u2014 merci.|Pas tout à fait. Voici une nouvelle question.|Le temps est écoulé. Voici une nouvelle question.|La vérification n\u2019a pas pu se charger.|Réessayer|Saisissez le nombre manquant.|plus|moins|fois|égale|combien||\u00a0?',
-    es: 'Completa el número que falta|Verificar|Verificado, gracias.|No es correcto. Aquí tienes otra.|Se acabó el tiempo. Aquí tienes otra.|No se pudo cargar la verificación.|Reintentar|Escribe el número que falta.|más|menos|por|es igual a|cuánto|¿|?',
-    pt: 'Complete o número que falta|Verificar|Verificado, obrigado.|Não está certo. Aqui vai outra.|O tempo acabou. Aqui vai outra.|Não foi possível carregar a verificação.|Tentar de novo|Digite o número que falta.|mais|menos|vezes|é igual a|quanto||?',
-    it: 'Completa il numero mancante|Verifica|Verificato, grazie.|Non è corretto. Eccone un\u2019altra.|Tempo scaduto. Eccone un\u2019altra.|Impossibile caricare la verifica.|Riprova|Scrivi il numero mancante.|più|meno|per|fa|quanto||?',
-    nl: 'Vul het ontbrekende getal in|Controleren|Gelukt, bedankt.|Niet juist. Hier is een nieuwe.|De tijd is om. Hier is een nieuwe.|De controle kon niet worden geladen.|Opnieuw proberen|Typ het ontbrekende getal.|plus|min|keer|is|hoeveel||?',
-    pl: 'Uzupełnij brakującą liczbę|Sprawdź|Zweryfikowano, dziękujemy.|Niepoprawnie. Oto nowe zadanie.|Czas minął. Oto nowe zadanie.|Nie udało się wczytać weryfikacji.|Spróbuj ponownie|Wpisz brakującą liczbę.|plus|minus|razy|równa się|ile||?'
+    en: 'Fill in the missing number|Verify|Verified \u2014 thank you.|Not quite. Here is a new one.|Time ran out. Here is a new one.|The check could not load.|Try again|Type the missing number.|plus|minus|times|equals|what||?|Checking your browser\u2026',
+    de: 'Ergänzen Sie die fehlende Zahl|Prüfen|Bestätigt \u2014 danke.|Leider falsch. Hier ist eine neue Aufgabe.|Die Zeit ist abgelaufen. Hier ist eine neue Aufgabe.|Die Prüfung konnte nicht geladen werden.|Erneut versuchen|Bitte die fehlende Zahl eingeben.|plus|minus|mal|ergibt|wie viel||?|Browser wird geprüft\u2026',
+    fr: 'Complétez le nombre manquant|Vérifier|Vérifié \u2014 merci.|Pas tout à fait. Voici une nouvelle question.|Le temps est écoulé. Voici une nouvelle question.|La vérification n\u2019a pas pu se charger.|Réessayer|Saisissez le nombre manquant.|plus|moins|fois|égale|combien||\u00a0?|Vérification du navigateur\u2026',
+    es: 'Completa el número que falta|Verificar|Verificado, gracias.|No es correcto. Aquí tienes otra.|Se acabó el tiempo. Aquí tienes otra.|No se pudo cargar la verificación.|Reintentar|Escribe el número que falta.|más|menos|por|es igual a|cuánto|¿|?|Comprobando el navegador\u2026',
+    pt: 'Complete o número que falta|Verificar|Verificado, obrigado.|Não está certo. Aqui vai outra.|O tempo acabou. Aqui vai outra.|Não foi possível carregar a verificação.|Tentar de novo|Digite o número que falta.|mais|menos|vezes|é igual a|quanto||?|Verificando o navegador\u2026',
+    it: 'Completa il numero mancante|Verifica|Verificato, grazie.|Non è corretto. Eccone un\u2019altra.|Tempo scaduto. Eccone un\u2019altra.|Impossibile caricare la verifica.|Riprova|Scrivi il numero mancante.|più|meno|per|fa|quanto||?|Verifica del browser\u2026',
+    nl: 'Vul het ontbrekende getal in|Controleren|Gelukt, bedankt.|Niet juist. Hier is een nieuwe.|De tijd is om. Hier is een nieuwe.|De controle kon niet worden geladen.|Opnieuw proberen|Typ het ontbrekende getal.|plus|min|keer|is|hoeveel||?|Browser wordt gecontroleerd\u2026',
+    pl: 'Uzupełnij brakującą liczbę|Sprawdź|Zweryfikowano, dziękujemy.|Niepoprawnie. Oto nowe zadanie.|Czas minął. Oto nowe zadanie.|Nie udało się wczytać weryfikacji.|Spróbuj ponownie|Wpisz brakującą liczbę.|plus|minus|razy|równa się|ile||?|Sprawdzanie przeglądarki\u2026'
   };
 
   function strings(el, wanted) {
@@ -52,11 +53,12 @@
 
   // Resolves to the parsed JSON of a 2xx answer (or of a /v1/solve refusal that carries
   // a fresh challenge); rejects with the JSON error body or the network error.
-  function call(path, body) {
+  function call(path, body, file) {
     return fetch(BASE + path, {
-      method: body ? 'POST' : 'GET', body: body, credentials: 'omit', cache: 'no-store',
-      referrerPolicy: 'no-referrer'
+      method: body ? 'POST' : 'GET', body: body || null, credentials: 'omit',
+      cache: file ? 'default' : 'no-store', referrerPolicy: 'no-referrer'
     }).then(function (r) {
+      if (file) return r.blob().then(function (b) { return URL.createObjectURL(b); });
       return r.json().then(function (j) {
         if (r.ok || j.challenge) return j;
         throw j;
@@ -64,9 +66,63 @@
     });
   }
 
-  // Work a challenge may ask for before its answer is sent; resolves to extra fields
-  // for /v1/solve. Today's challenges ask for none.
-  function prepare() { return Promise.resolve({}); }
+  // Proof of work. Browsers start workers only from the page's own origin or from blob:
+  // URLs (which strict CSPs forbid), so across origins the main thread solves it in short
+  // slices, unless the page allows blob: workers and asks for one (?worker=blob).
+  var POW = BASE + '/pow-worker.js', own = src.origin === location.origin;
+  var worker = own || param('worker') === 'blob', solver, blob;
+
+  // Starts on challenge c's puzzle; job.p resolves to the counter ('' without one).
+  function work(c) {
+    var p = c.pow, job = {};
+    job.p = new Promise(function (ok, no) {
+      function slices() {
+        worker = false;
+        (solver = solver || new Promise(function (loaded, failed) {
+          var s = make('script');
+          s.src = POW;
+          s.onload = function () { loaded(s.search); };
+          s.onerror = function (e) {
+            solver = null;
+            failed(e);
+          };
+          doc.head.append(s);
+        })).then(function (search) {
+          var n = 0, k = 1024;
+          (function step() {
+            if (job.off) return;
+            var t = Date.now(), r = search(p.salt, p.difficulty, n, k);
+            if (r >= 0) return ok(r);
+            n += k;
+            // Slices of about 10 ms keep the page responsive, even on slow phones.
+            if (Date.now() - t < 10 && k < 65536) k *= 2;
+            setTimeout(step, 0);
+          })();
+        }, no);
+      }
+      if (!p) return ok('');
+      if (!worker) return slices();
+      (own ? Promise.resolve(POW) : blob = blob || call('/pow-worker.js', 0, 1)).then(function (url) {
+        var w = job.w = new Worker(url);
+        w.onmessage = function (e) { ok(e.data); };
+        w.onerror = function (e) {
+          e.preventDefault();
+          slices();
+        };
+        w.postMessage(p);
+        if (job.off) w.terminate();
+      }).catch(slices);
+    });
+    job.stop = function () {
+      job.off = 1;
+      if (job.w) job.w.terminate();
+    };
+    job.p.then(function () {
+      job.done = 1;
+      job.stop();
+    }, function () {});
+    return job;
+  }
 
   var widgets = [];
   function find(id) {
@@ -89,7 +145,7 @@
     fieldName = fieldName || (cls.contains('g-recaptcha') ? RC : cls.contains('cf-turnstile') ? CF : HR);
     var theme = opt('theme');
     var L = strings(el, opt('language') || opt('hl'));
-    var ch = null, resp = '', deadline = 0, timer = 0, busy = false, said = 0;
+    var ch = null, resp = '', deadline = 0, timer = 0, busy = false, said = 0, job = null;
 
     var box = make('div', 'w hr-' + (/^(light|dark)$/.test(theme) ? theme : 'auto'));
     var title = make('div', 't', L.title);
@@ -100,6 +156,7 @@
     var retry = make('button', 'b', L.retry);
     var status = make('div', 's');
     var field = make(fieldName === RC ? 'textarea' : 'input');
+    var trap = make('input', 'hp');
 
     title.id = uid + '-title';
     box.setAttribute('role', 'group');
@@ -123,9 +180,15 @@
     } else {
       field.type = 'hidden';
     }
+    // A honeypot: people never see or reach it, form-filling bots tend to fill it in.
+    trap.name = 'hedgerow-hp';
+    trap.type = 'text';
+    trap.tabIndex = -1;
+    trap.autocomplete = 'off';
+    trap.setAttribute('aria-hidden', 'true');
     flex.append(row, btn, retry);
     box.append(title, flex, status);
-    el.append(box, field);
+    el.append(box, field, trap);
 
     function say(msg, kind) {
       var n = ++said;
@@ -147,8 +210,14 @@
     }
     function focused() { return box.contains(doc.activeElement); }
 
+    function drop() {
+      if (job) job.stop();
+      job = null;
+    }
+
     function load(msg, focus) {
       clearTimeout(timer);
+      drop();
       ch = null;
       busy = true;
       box.setAttribute('aria-busy', 'true');
@@ -159,7 +228,10 @@
     function show(c, msg, focus) {
       var words = [];
       focus = focus || doc.activeElement === input;
+      drop();
       ch = c;
+      // Start on the puzzle at once, while the person reads the question.
+      job = work(c);
       busy = false;
       box.removeAttribute('aria-busy');
       row.textContent = '';
@@ -194,12 +266,17 @@
       }
       if (Date.now() > deadline) return load(L.expired, true);
       busy = true;
-      prepare(c).then(function (extra) {
-        var body = new URLSearchParams(extra);
+      if (!job.done) say(L.wait, 'wait');
+      job.p.then(function (n) {
+        // The challenge ran out, or was replaced, while the work went on.
+        if (c !== ch) return;
+        var body = new URLSearchParams();
         body.set('token', c.token);
         body.set('answer', answer);
+        if (n !== '') body.set('pow', n);
         return call('/v1/solve', body);
       }).then(function (r) {
+        if (!r) return;
         if (r.success) return solved(r);
         if (!r.challenge) return load(L.expired, true);
         show(r.challenge, r['error-codes'][0] === 'wrong-answer' ? L.wrong : L.expired, true);
@@ -258,8 +335,10 @@
       focus: function () { input.focus(); },
       remove: function () {
         clearTimeout(timer);
+        drop();
         box.remove();
         field.remove();
+        trap.remove();
         widgets[id] = null;
       }
     };

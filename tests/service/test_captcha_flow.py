@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 import requests
 import time_machine
 
@@ -9,6 +12,13 @@ from service.challenge import solve_prompt
 from service.sites import Site
 from tests.conftest import SITE_ORIGIN
 from tests.support.flow import get_challenge, solved_response
+
+
+@pytest.fixture
+def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
+    """The arithmetic alone: these tests send bare answers (tests/service/test_pow.py
+    covers the proof of work that comes on top by default)."""
+    return {**app_config, "POW_ENABLED": False}
 
 
 def _solve(http: requests.Session, token: str, answer: object) -> requests.Response:

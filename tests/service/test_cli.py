@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from service.challenge import solve_prompt
+from tests.support.flow import solved_response
+from tests.support.live_server import based_session
 from tests.support.processes import ServeProcess, clean_env, run_cli
 from tests.support.redis_server import RedisServer, free_port
 
@@ -86,12 +87,10 @@ def test_serve_demo_runs_the_whole_flow_with_no_configuration(data_dir: Path) ->
         server.wait_ready()
         demo = json.loads((data_dir / "demo-site.json").read_text())
         assert (data_dir / "demo-secret-key").stat().st_mode & 0o077 == 0
-        challenge = requests.get(server.url + "/v1/challenge",
-                                 params={"sitekey": demo["sitekey"]}).json()
-        solved = requests.post(server.url + "/v1/solve", json={
-            "token": challenge["token"], "answer": solve_prompt(challenge["prompt"])}).json()
-        verdict = requests.post(server.url + "/v1/siteverify",
-                                data={"secret": demo["secret"], "response": solved["response"]})
+        with based_session(server.url) as http:
+            response = solved_response(http, demo["sitekey"])
+            verdict = http.post("/v1/siteverify",
+                                data={"secret": demo["secret"], "response": response})
         assert verdict.json()["success"] is True
     finally:
         server.stop()

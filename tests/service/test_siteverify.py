@@ -125,11 +125,10 @@ def test_concurrent_verifications_of_one_response_pass_once(
 def test_concurrent_solves_of_one_challenge_pass_once(
     live: object, site: tuple[Site, str], http: requests.Session
 ) -> None:
-    from service.challenge import solve_prompt
-    from tests.support.flow import get_challenge
+    from tests.support.flow import get_challenge, solution
 
     challenge = get_challenge(http, site[0].sitekey)
-    answer = solve_prompt(challenge["prompt"])
+    body = solution(challenge)
     workers = 24
     barrier = Barrier(workers)
     url = live.url + "/v1/solve"  # type: ignore[attr-defined]
@@ -137,7 +136,7 @@ def test_concurrent_solves_of_one_challenge_pass_once(
     def attempt(_: int) -> bool:
         with requests.Session() as session:
             barrier.wait()
-            reply = session.post(url, json={"token": challenge["token"], "answer": answer})
+            reply = session.post(url, json=body)
             return bool(reply.json()["success"])
 
     with ThreadPoolExecutor(workers) as pool:

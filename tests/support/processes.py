@@ -55,9 +55,9 @@ class ServeProcess:
             if self.process.poll() is not None:
                 raise RuntimeError(f"serve exited: {self.log_path.read_text()}")
             try:
-                if requests.get(self.url + "/readyz", timeout=1).status_code == 200:
+                if requests.get(self.url + "/readyz", timeout=5).status_code == 200:
                     return self
-            except requests.ConnectionError:
+            except requests.RequestException:
                 pass
             time.sleep(0.1)
         raise RuntimeError(f"serve not ready: {self.log_path.read_text()}")

@@ -32,7 +32,8 @@ class RedisClusterServers:
 
     def __init__(self, directory: Path) -> None:
         self.nodes = [
-            RedisServer(directory / f"node{i}", free_port(CLUSTER_PORT_LIMIT), "--cluster-enabled", "yes",
+            RedisServer(directory / f"node{i}", free_port(CLUSTER_PORT_LIMIT),
+                        "--cluster-enabled", "yes",
                         "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000")
             for i in range(3)
         ]

@@ -1,0 +1,154 @@
+"""The Akismet API (``/1.1/…``, ``/1.2/usage-limit``), byte for byte.
+
+Existing Akismet clients and plugins work unchanged once their host points here. The
+site's secret is the API key and ``blog`` must be one of the site's origins. Bodies
+and headers are Akismet's: ``valid``/``invalid``, ``true``/``false``, the thanks
+sentence, ``X-akismet-pro-tip: discard``, ``X-akismet-guid`` and, on any error,
+``invalid`` with ``X-akismet-debug-help`` saying what is wrong.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from flask import Blueprint, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from service import moderation
+from service.app_state import rate_limit, state
+from service.errors import ApiError
+from service.ratelimit import secret_identity
+from service.request_data import read_fields
+from service.sites import Site, SiteError, normalize_origin
+
+bp = Blueprint("akismet", __name__)
+
+THANKS = "Thanks for making the web a better place."
+MAX_FIELD = 32 * 1024
+
+
+class AkismetError(Exception):
+    """Answered as ``invalid`` with the reason in ``X-akismet-debug-help``."""
+
+    def __init__(self, help_text: str) -> None:
+        super().__init__(help_text)
+        self.help_text = help_text
+
+
+def _text(body: str, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    response = Response(body, status=status)
+    response.headers["Content-Type"] = "text/plain; charset=utf-8"
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _invalid(help_text: str, status: int = 200, headers: dict[str, str] | None = None
+             ) -> Response:
+    # Header values must be Latin-1 on the wire; keep them plain ASCII.
+    ascii_help = help_text.replace("…", "...").encode("ascii", "replace").decode()
+    return _text("invalid", status, {"X-akismet-debug-help": ascii_help, **(headers or {})})
+
+
+@bp.errorhandler(AkismetError)
+def _akismet_error(error: AkismetError) -> Response:
+    return _invalid(error.help_text)
+
+
+@bp.errorhandler(ApiError)
+def _api_error(error: ApiError) -> Response:
+    return _invalid(error.message, error.status, error.headers)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(error: HTTPException) -> Response:
+    return _invalid(error.description or error.name, error.code or 400)
+
+
+def _fields() -> dict[str, str]:
+    return read_fields(request, max_field_length=MAX_FIELD)
+
+
+def _site(fields: dict[str, str], *, need_blog: bool = True) -> Site:
+    key = fields.get("api_key") or fields.get("key") or ""
+    if not key:
+        raise AkismetError('Empty "api_key" value')
+    rate_limit("comment_check", secret_identity(key))
+    site = state().sites.by_secret(key)
+    if site is None:
+        raise AkismetError("We were unable to find your API key. Check it with "
+                           "`hedgerow sites list` and your site's settings.")
+    blog = fields.get("blog", "").strip()
+    if not blog:
+        if need_blog:
+            raise AkismetError('Empty "blog" value')
+        return site
+    try:
+        origin = normalize_origin(_origin_of(blog))
+    except SiteError:
+        raise AkismetError(f'Invalid "blog" value: {blog[:100]}') from None
+    if origin not in site.origins:
+        raise AkismetError(f"The blog {origin} is not registered for this API key; add it "
+                           "with `hedgerow sites add ... --origin`.")
+    return site
+
+
+def _origin_of(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    return f"{scheme}://{rest.split('/', 1)[0]}"
+
+
+@bp.post("/1.1/verify-key")
+def verify_key() -> Response:
+    """``valid`` when the key (``key`` or ``api_key``) and ``blog`` belong together."""
+    fields = _fields()
+    try:
+        _site(fields, need_blog=False)
+    except AkismetError as error:
+        return _invalid(error.help_text)
+    return _text("valid")
+
+
+@bp.post("/1.1/comment-check")
+def comment_check() -> Response:
+    """``true`` for spam (with ``X-akismet-pro-tip: discard`` when blatant), else ``false``."""
+    fields = _fields()
+    site = _site(fields)
+    if not fields.get("user_ip", "").strip():
+        raise AkismetError('Empty "user_ip" value')
+    decision = moderation.check(state(), site, fields)
+    headers = {"X-akismet-guid": str(uuid.uuid4())}
+    if decision.action == "discard":
+        headers["X-akismet-pro-tip"] = "discard"
+    return _text("true" if decision.spam else "false", headers=headers)
+
+
+def _submit(label: str) -> Response:
+    fields = _fields()
+    site = _site(fields)
+    moderation.submit(state(), site, fields, label, "akismet")
+    return _text(THANKS)
+
+
+@bp.post("/1.1/submit-spam")
+def submit_spam() -> Response:
+    """Record a missed spam."""
+    return _submit("spam")
+
+
+@bp.post("/1.1/submit-ham")
+def submit_ham() -> Response:
+    """Record a false positive."""
+    return _submit("ham")
+
+
+@bp.route("/1.2/usage-limit", methods=["GET", "POST"])
+def usage_limit() -> Response:
+    """This month's comment checks; a self-hosted service has no limit."""
+    fields = dict(request.args) if request.method == "GET" else _fields()
+    site = _site(fields, need_blog=False)
+    usage = state().store.usage(site.sitekey, time.strftime("%Y-%m", time.gmtime()))
+    return jsonify({"limit": "none", "usage": usage, "percentage": "0.00", "throttled": False})

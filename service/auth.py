@@ -1,0 +1,41 @@
+"""Finding the site behind a request's credential (a site secret)."""
+
+from __future__ import annotations
+
+from flask import request
+
+from service.app_state import rate_limit, state
+from service.errors import ApiError
+from service.ratelimit import secret_identity
+from service.sites import Site
+
+
+class Unauthorized(ApiError):
+    """No credential, or one that belongs to no site."""
+
+    status = 401
+    code = "invalid-input-secret"
+
+
+def bearer_secret() -> str:
+    """The token of an ``Authorization: Bearer …`` header, or ''."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def site_for_secret(secret: str, scope: str) -> Site:
+    """The site owning ``secret``, after spending one unit of its ``scope`` budget."""
+    if not secret:
+        raise Unauthorized(
+            "Send the site's secret as 'Authorization: Bearer <secret>'.",
+            code="missing-input-secret",
+            headers={"WWW-Authenticate": 'Bearer realm="hedgerow"'},
+        )
+    rate_limit(scope, secret_identity(secret))
+    site = state().sites.by_secret(secret)
+    if site is None:
+        raise Unauthorized(
+            "That secret belongs to no site; `hedgerow sites list` shows the sites.",
+            headers={"WWW-Authenticate": 'Bearer realm="hedgerow", error="invalid_token"'},
+        )
+    return site

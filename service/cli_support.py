@@ -1,0 +1,47 @@
+"""What the command-line tools share: configuration and a connection to Redis."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+import redis
+
+from service import config as settings
+from service.embedded_redis import EmbeddedRedis, EmbeddedRedisError
+from service.store import Store, connect
+
+
+def load_config() -> dict[str, Any]:
+    try:
+        return settings.load(require_secret=False)
+    except settings.ConfigError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@contextmanager
+def open_store() -> Iterator[Store]:
+    """A store on HEDGEROW_REDIS_URL, or on the embedded Redis in the data directory."""
+    config = load_config()
+    embedded: EmbeddedRedis | None = None
+    try:
+        if config["REDIS_URL"]:
+            url = config["REDIS_URL"]
+        else:
+            embedded = EmbeddedRedis(Path(config["DATA_DIR"])).start()
+            url = embedded.url
+        store = Store(connect(url), prefix=config["KEY_PREFIX"])
+        store.ping()
+        yield store
+    except (EmbeddedRedisError, ValueError) as error:
+        raise click.ClickException(str(error)) from None
+    except redis.RedisError as error:
+        raise click.ClickException(
+            f"cannot reach Redis ({error.__class__.__name__}); check HEDGEROW_REDIS_URL"
+        ) from None
+    finally:
+        if embedded is not None:
+            embedded.stop()

@@ -1,0 +1,54 @@
+"""``POST /v1/comment-check`` and ``POST /v1/feedback``: the JSON spam API."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from service import moderation
+from service.app_state import state
+from service.auth import bearer_secret, site_for_secret
+from service.errors import BadRequest
+from service.request_data import read_fields
+
+bp = Blueprint("comment_check", __name__)
+
+MAX_COMMENT_CHARS = 32 * 1024
+
+
+def _comment_fields(extra: frozenset[str]) -> dict[str, str]:
+    fields = read_fields(request, max_field_length=MAX_COMMENT_CHARS)
+    allowed = moderation.COMMENT_FIELDS | extra
+    honeypot = fields.get("honeypot_field_name", "")
+    unknown = sorted(k for k in fields if k not in allowed and k != honeypot)
+    if unknown:
+        raise BadRequest(
+            f"Unknown field(s): {', '.join(u[:40] for u in unknown[:5])}. Fields are named as "
+            "in Akismet (comment_content, comment_author, user_ip…); see /openapi.json.",
+            code="unknown-field",
+        )
+    return fields
+
+
+@bp.post("/v1/comment-check")
+def comment_check() -> Response:
+    """Score a comment for the site whose secret authorises the call."""
+    site = site_for_secret(bearer_secret(), "comment_check")
+    fields = _comment_fields(frozenset({"response"}))
+    decision = moderation.check(state(), site, fields, fields.get("response") or None)
+    return jsonify(decision.to_json())
+
+
+@bp.post("/v1/feedback")
+def submit_feedback() -> Response:
+    """Record that a comment was spam or ham, for the next training."""
+    site = site_for_secret(bearer_secret(), "comment_check")
+    fields = _comment_fields(frozenset({"label"}))
+    label = fields.get("label", "").strip().lower()
+    if label not in ("spam", "ham"):
+        raise BadRequest("Set label to spam or ham.", code="invalid-label")
+    if not fields.get("comment_content", "").strip():
+        raise BadRequest("Feedback needs the comment_content.", code="missing-input-content")
+    entry_id = moderation.submit(state(), site, fields, label, "api")
+    response = jsonify({"success": True, "id": entry_id, "stored": entry_id is not None})
+    response.status_code = 201 if entry_id else 200
+    return response

@@ -1,0 +1,153 @@
+"""The Akismet API, byte for byte, and a real Akismet client pointed at Hedgerow."""
+
+from __future__ import annotations
+
+import uuid
+
+import akismet
+import httpx
+import pytest
+import requests
+
+from service.app_state import AppState
+from service.sites import Site
+from tests.conftest import SITE_ORIGIN
+from tests.support.live_server import LiveServer
+
+BLOG = SITE_ORIGIN + "/"
+THANKS = "Thanks for making the web a better place."
+HAM = {
+    "comment_content": "Thanks for the clear explanation, the second example helped a lot.",
+    "comment_author": "Grace",
+    "user_ip": "198.51.100.4",
+    "user_agent": "Mozilla/5.0",
+    "comment_type": "comment",
+}
+
+
+def _post(http: requests.Session, path: str, **fields: str) -> requests.Response:
+    return http.post(path, data=fields)
+
+
+def _assert_text(reply: requests.Response, body: str) -> None:
+    assert reply.status_code == 200
+    assert reply.content == body.encode()
+    assert reply.headers["Content-Type"] == "text/plain; charset=utf-8"
+
+
+def test_verify_key(http: requests.Session, site: tuple[Site, str]) -> None:
+    _assert_text(_post(http, "/1.1/verify-key", key=site[1], blog=BLOG), "valid")
+    _assert_text(_post(http, "/1.1/verify-key", api_key=site[1], blog=BLOG), "valid")
+    bad = _post(http, "/1.1/verify-key", key="nope", blog=BLOG)
+    _assert_text(bad, "invalid")
+    assert bad.headers["X-akismet-debug-help"]
+    other_blog = _post(http, "/1.1/verify-key", key=site[1], blog="https://elsewhere.example")
+    _assert_text(other_blog, "invalid")
+    assert "not registered" in other_blog.headers["X-akismet-debug-help"]
+
+
+def test_comment_check_bodies_and_headers(http: requests.Session, site: tuple[Site, str]) -> None:
+    ham = _post(http, "/1.1/comment-check", api_key=site[1], blog=BLOG, **HAM)
+    _assert_text(ham, "false")
+    uuid.UUID(ham.headers["X-akismet-guid"])
+    assert "X-akismet-pro-tip" not in ham.headers
+    spam = _post(http, "/1.1/comment-check", api_key=site[1], blog=BLOG,
+                 **{**HAM, "comment_author": "akismet-guaranteed-spam"})
+    _assert_text(spam, "true")
+    assert spam.headers["X-akismet-pro-tip"] == "discard"
+    admin = _post(http, "/1.1/comment-check", api_key=site[1], blog=BLOG,
+                  **{**HAM, "comment_content": "BUY CHEAP PILLS http://x.biz", "user_role":
+                     "administrator"})
+    _assert_text(admin, "false")
+
+
+def test_comment_check_scores_real_spam(http: requests.Session, site: tuple[Site, str]) -> None:
+    reply = _post(http, "/1.1/comment-check", api_key=site[1], blog=BLOG, **{
+        **HAM, "comment_content": "Check out my channel http://bit.ly/abc subscribe!!! "
+                                  "free money at www.win-cash-now.com", "comment_author": "Win"})
+    _assert_text(reply, "true")
+
+
+@pytest.mark.parametrize(
+    "fields,help_text",
+    [
+        ({"blog": BLOG, **HAM}, 'Empty "api_key" value'),
+        ({"api_key": "KEY", **HAM}, 'Empty "blog" value'),
+        ({"api_key": "KEY", "blog": BLOG, "comment_content": "hi"}, 'Empty "user_ip" value'),
+    ],
+)
+def test_comment_check_errors_are_invalid_with_debug_help(
+    http: requests.Session, site: tuple[Site, str], fields: dict[str, str], help_text: str
+) -> None:
+    fields = {k: (site[1] if v == "KEY" else v) for k, v in fields.items()}
+    reply = _post(http, "/1.1/comment-check", **fields)
+    _assert_text(reply, "invalid")
+    assert reply.headers["X-akismet-debug-help"] == help_text
+
+
+def test_submit_spam_and_ham(
+    http: requests.Session, site: tuple[Site, str], state: AppState
+) -> None:
+    _assert_text(_post(http, "/1.1/submit-spam", api_key=site[1], blog=BLOG, **HAM), THANKS)
+    _assert_text(_post(http, "/1.1/submit-ham", api_key=site[1], blog=BLOG, **HAM), THANKS)
+    assert state.store.feedback_count() == 2
+    _assert_text(_post(http, "/1.1/submit-spam", api_key=site[1], blog=BLOG, is_test="1", **HAM),
+                 THANKS)
+    assert state.store.feedback_count() == 2  # is_test stores nothing
+
+
+def test_usage_limit(http: requests.Session, site: tuple[Site, str]) -> None:
+    _post(http, "/1.1/comment-check", api_key=site[1], blog=BLOG, **HAM)
+    for reply in (http.get("/1.2/usage-limit", params={"api_key": site[1]}),
+                  http.post("/1.2/usage-limit", data={"api_key": site[1]})):
+        assert reply.status_code == 200
+        assert reply.json() == {"limit": "none", "usage": 1, "percentage": "0.00",
+                                "throttled": False}
+
+
+def test_unknown_extra_fields_are_ignored_as_akismet_does(
+    http: requests.Session, site: tuple[Site, str]
+) -> None:
+    reply = _post(http, "/1.1/comment-check", api_key=site[1], blog=BLOG, REQUEST_URI="/x",
+                  HTTP_HOST="blog.example.com", **HAM)
+    _assert_text(reply, "false")
+
+
+class _ToLocal(httpx.BaseTransport):
+    """Sends the client's requests for rest.akismet.com to the test server instead."""
+
+    def __init__(self, base: str) -> None:
+        self.base = httpx.URL(base)
+        self.inner = httpx.HTTPTransport()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        request.url = request.url.copy_with(
+            scheme=self.base.scheme, host=self.base.host, port=self.base.port
+        )
+        request.headers["Host"] = f"{self.base.host}:{self.base.port}"
+        return self.inner.handle_request(request)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_the_akismet_python_client_works_unchanged(
+    live: LiveServer, site: tuple[Site, str], state: AppState
+) -> None:
+    http_client = httpx.Client(transport=_ToLocal(live.url))
+    config = akismet.Config(key=site[1], url=BLOG)
+    with akismet.SyncClient.validated_client(config=config, http_client=http_client) as client:
+        assert client.verify_key(site[1], BLOG) is True
+        assert client.comment_check(**HAM) == akismet.CheckResponse.HAM
+        assert client.comment_check(
+            **{**HAM, "comment_author": "akismet-guaranteed-spam"}
+        ) == akismet.CheckResponse.DISCARD
+        assert client.submit_spam(**HAM) is True
+        assert client.submit_ham(**HAM) is True
+        assert client.usage_limit()["usage"] == 2
+    assert state.store.feedback_count() == 2
+    with pytest.raises(akismet.APIKeyError):
+        akismet.SyncClient.validated_client(
+            config=akismet.Config(key="wrong", url=BLOG),
+            http_client=httpx.Client(transport=_ToLocal(live.url)),
+        )
