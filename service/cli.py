@@ -15,7 +15,7 @@ from service import config as settings
 from service import feedback, model_cli
 from service.cli_support import load_config, open_store
 from service.embedded_redis import EmbeddedRedis, EmbeddedRedisError
-from service.sites import SiteError, SiteRegistry
+from service.sites import Site, SiteError, SiteRegistry
 from service.store import Store
 
 DEMO_SECRET_FILE = "demo-secret-key"
@@ -91,16 +91,20 @@ def sites_list(as_json: bool) -> None:
         click.echo(f"{site['sitekey']}  {site['name']}  {' '.join(site['origins'])}")
 
 
+def _find_site(registry: SiteRegistry, ref: str) -> Site:
+    try:
+        return registry.find(ref)
+    except SiteError as error:
+        raise click.ClickException(str(error)) from None
+
+
 @sites.command("remove")
 @click.argument("site")
 def sites_remove(site: str) -> None:
     """Remove a site (by sitekey or name); its secret stops working at once."""
     with open_store() as store:
         registry = SiteRegistry(store)
-        try:
-            found = registry.find(site)
-        except SiteError as error:
-            raise click.ClickException(str(error)) from None
+        found = _find_site(registry, site)
         registry.remove(found)
     _print_json({"removed": found.sitekey, "name": found.name})
 
@@ -115,10 +119,7 @@ def sites_rotate_secret(site: str, grace: int) -> None:
     """Give a site a new secret; prints JSON with the new secret."""
     with open_store() as store:
         registry = SiteRegistry(store)
-        try:
-            found = registry.find(site)
-        except SiteError as error:
-            raise click.ClickException(str(error)) from None
+        found = _find_site(registry, site)
         rotated, site_secret = registry.rotate_secret(found, grace)
     _print_json({**rotated.public(), "secret": site_secret, "old_secret_valid_for": grace})
 
@@ -147,7 +148,7 @@ def sites_set(
     with open_store() as store:
         registry = SiteRegistry(store)
         try:
-            updated = registry.update_settings(registry.find(site), changes)
+            updated = registry.update_settings(_find_site(registry, site), changes)
         except SiteError as error:
             raise click.ClickException(str(error)) from None
     _print_json(updated.public())
@@ -172,10 +173,7 @@ def feedback_export(out_path: str, site_ref: str | None) -> None:
     with open_store() as store:
         sitekey = None
         if site_ref:
-            try:
-                sitekey = SiteRegistry(store).find(site_ref).sitekey
-            except SiteError as error:
-                raise click.ClickException(str(error)) from None
+            sitekey = _find_site(SiteRegistry(store), site_ref).sitekey
         with click.open_file(out_path, "w", encoding="utf-8", atomic=out_path != "-") as out:
             count = feedback.export(store, out, sitekey)
     click.echo(f"Exported {count} labelled comments.", err=True)

@@ -51,8 +51,9 @@ def check(
     app_state: AppState, site: Site, fields: Mapping[str, str], response: str | None = None
 ) -> Decision:
     """Score a comment for ``site``; a captcha ``response`` is verified and spent here."""
-    model = app_state.models.current()
+    # Signals first: the time to fill the form in is measured when the request arrives.
     signals = _signals(app_state, site, fields, response)
+    model = app_state.models.current()
     comment = {k: v for k, v in fields.items() if k in COMMENT_FIELDS}
     domains = link_domains(comment.get("comment_content", ""))
     known = app_state.store.known_domains(site.sitekey, list(domains))

@@ -147,3 +147,12 @@ def test_feedback_needs_a_label_and_content(
         "error-codes"] == ["invalid-label"]
     assert http.post("/v1/feedback", json={"label": "spam"}, headers=auth).json()[
         "error-codes"] == ["missing-input-content"]
+
+
+def test_a_comment_sent_seconds_after_the_challenge_is_suspect(
+    http: requests.Session, site: tuple[Site, str]
+) -> None:
+    response = solved_response(http, site[0].sitekey)  # solved and sent at once, as a bot does
+    body = _check(http, site[1], response=response, **HAM).json()
+    assert any("form was filled in" in r for r in body["reasons"]), body
+    assert body["score"] > _check(http, site[1], **HAM).json()["score"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from threading import Barrier
 
@@ -11,7 +12,8 @@ import time_machine
 
 from service.app_state import AppState
 from service.sites import Site
-from tests.support.flow import solved_response
+from tests.support.flow import get_challenge, solution, solved_response
+from tests.support.live_server import LiveServer
 
 
 def _verify(http: requests.Session, as_json: bool = False, **fields: str) -> requests.Response:
@@ -103,42 +105,32 @@ def test_idempotency_key_lets_the_same_check_retry(
     assert bare["error-codes"] == ["timeout-or-duplicate"]
 
 
-def test_concurrent_verifications_of_one_response_pass_once(
-    live: object, site: tuple[Site, str], http: requests.Session
-) -> None:
-    response = solved_response(http, site[0].sitekey)
+def _race(url: str, send: Callable[[requests.Session, str], requests.Response]) -> list[bool]:
+    """Send the same request from 24 threads released at once; who succeeded?"""
     workers = 24
     barrier = Barrier(workers)
-    url = live.url + "/v1/siteverify"  # type: ignore[attr-defined]
 
     def attempt(_: int) -> bool:
         with requests.Session() as session:
             barrier.wait()
-            reply = session.post(url, data={"secret": site[1], "response": response})
-            return bool(reply.json()["success"])
+            return bool(send(session, url).json()["success"])
 
     with ThreadPoolExecutor(workers) as pool:
-        results = list(pool.map(attempt, range(workers)))
+        return list(pool.map(attempt, range(workers)))
+
+
+def test_concurrent_verifications_of_one_response_pass_once(
+    live: LiveServer, site: tuple[Site, str], http: requests.Session
+) -> None:
+    response = solved_response(http, site[0].sitekey)
+    results = _race(live.url + "/v1/siteverify",
+                    lambda s, url: s.post(url, data={"secret": site[1], "response": response}))
     assert results.count(True) == 1
 
 
 def test_concurrent_solves_of_one_challenge_pass_once(
-    live: object, site: tuple[Site, str], http: requests.Session
+    live: LiveServer, site: tuple[Site, str], http: requests.Session
 ) -> None:
-    from tests.support.flow import get_challenge, solution
-
-    challenge = get_challenge(http, site[0].sitekey)
-    body = solution(challenge)
-    workers = 24
-    barrier = Barrier(workers)
-    url = live.url + "/v1/solve"  # type: ignore[attr-defined]
-
-    def attempt(_: int) -> bool:
-        with requests.Session() as session:
-            barrier.wait()
-            reply = session.post(url, json=body)
-            return bool(reply.json()["success"])
-
-    with ThreadPoolExecutor(workers) as pool:
-        results = list(pool.map(attempt, range(workers)))
+    body = solution(get_challenge(http, site[0].sitekey))
+    results = _race(live.url + "/v1/solve", lambda s, url: s.post(url, json=body))
     assert results.count(True) == 1
