@@ -18,9 +18,6 @@ from service.embedded_redis import EmbeddedRedis, EmbeddedRedisError
 from service.sites import Site, SiteError, SiteRegistry
 from service.store import Store
 
-DEMO_SECRET_FILE = "demo-secret-key"
-DEMO_SITE_FILE = "demo-site.json"
-
 
 def _print_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False))
@@ -181,7 +178,7 @@ def feedback_export(out_path: str, site_ref: str | None) -> None:
 
 # -- serve -----------------------------------------------------------------------------
 def _demo_secret_key(data_dir: Path) -> str:
-    path = data_dir / DEMO_SECRET_FILE
+    path = data_dir / settings.DEMO_SECRET_FILE
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -193,7 +190,7 @@ def _demo_secret_key(data_dir: Path) -> str:
 
 
 def _ensure_demo_site(store: Store, data_dir: Path, origins: list[str]) -> dict[str, Any]:
-    path = data_dir / DEMO_SITE_FILE
+    path = data_dir / settings.DEMO_SITE_FILE
     registry = SiteRegistry(store)
     if path.exists():
         saved = json.loads(path.read_text(encoding="utf-8"))
@@ -229,7 +226,7 @@ def serve(host: str, port: int, workers: int, demo: bool) -> None:
     if demo and not config["SECRET_KEY"]:
         os.environ["HEDGEROW_SECRET_KEY"] = _demo_secret_key(data_dir)
         click.secho(
-            f"Demo mode: using the signing key kept in {data_dir / DEMO_SECRET_FILE}. "
+            f"Demo mode: using the signing key kept in {data_dir / settings.DEMO_SECRET_FILE}. "
             "For production set HEDGEROW_SECRET_KEY (see `hedgerow secret generate`).",
             fg="yellow", err=True,
         )

@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import Any
 
 ENV_PREFIX = "HEDGEROW_"
+# Kept in the data directory by `hedgerow serve --demo`.
+DEMO_SECRET_FILE = "demo-secret-key"
+DEMO_SITE_FILE = "demo-site.json"
 
 
 class ConfigError(Exception):

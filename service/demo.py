@@ -8,20 +8,20 @@ site's secret from ``<DATA_DIR>/demo-site.json``.
 
 from __future__ import annotations
 
-import importlib
 import json
 from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, abort, make_response, render_template, request
 
+from service import moderation
 from service.app_state import state
+from service.config import DEMO_SITE_FILE
 from service.sites import Site
 from service.widget import serve_asset
 
 bp = Blueprint("demo", __name__)
 
-DEMO_SITE_FILE = "demo-site.json"
 THEMES = ("auto", "light", "dark")
 LANGUAGES = {
     "en": "English", "de": "Deutsch", "fr": "Français", "es": "Español",
@@ -62,23 +62,10 @@ def siteverify(secret: str, response: str) -> dict[str, Any]:
 
 
 def comment_check(site: Site | None, fields: dict[str, str]) -> dict[str, Any] | None:
-    """The spam decision for the demo comment, or None while no classifier is wired in.
-
-    Hook: once the app state carries the spam models (``state().models``), this asks
-    ``service.moderation.check`` — what ``POST /v1/comment-check`` answers — and the demo
-    shows its decision. The fields are named as in Akismet (``comment_content``, …).
-    """
-    app_state = state()
-    if site is None or getattr(app_state, "models", None) is None:
+    """What ``POST /v1/comment-check`` answers for the demo comment (None: no demo site)."""
+    if site is None:
         return None
-    try:
-        moderation = importlib.import_module("service.moderation")
-    except ModuleNotFoundError as error:
-        if error.name != "service.moderation":
-            raise
-        return None
-    decision = moderation.check(app_state, site, fields)
-    return dict(decision.to_json())
+    return moderation.check(state(), site, fields).to_json()
 
 
 def _page(status: int = 200, **context: Any) -> Response:
