@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, jsonify, redirect
+from flask.typing import ResponseReturnValue
 from redis.exceptions import RedisError
 
 from service.app_state import state
 
 bp = Blueprint("health", __name__)
+
+
+@bp.get("/")
+def index() -> ResponseReturnValue:
+    """Where a person who opens the service's address should go."""
+    if state().config.get("DEMO"):
+        return redirect("/demo")
+    return jsonify({"service": "hedgerow", "api": "/openapi.json", "widget": "/widget.js",
+                    "health": "/healthz", "ready": "/readyz"})
 
 
 @bp.get("/healthz")

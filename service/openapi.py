@@ -205,6 +205,12 @@ PATHS: dict[str, Any] = {
         "post": {"summary": "Akismet-compatible usage for this month",
                  "responses": {"200": {"description": "JSON"}}},
     },
+    "/": {
+        "get": {
+            "summary": "Links to the API; in demo mode, a redirect to /demo",
+            "responses": {"200": {"description": "JSON"}, "302": {"description": "To /demo"}},
+        }
+    },
     "/healthz": {"get": {"summary": "Liveness", "responses": {"200": {"description": "Alive"}}}},
     "/readyz": {
         "get": {

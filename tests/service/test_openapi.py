@@ -19,3 +19,8 @@ def test_every_route_is_documented(http: requests.Session, app: Flask) -> None:
     aliases = {"/siteverify", "/recaptcha/api/siteverify", "/recaptcha/api.js", "/widget.css",
                "/pow-worker.js", "/openapi.json", "/demo/demo.css"}
     assert served - aliases <= documented, sorted(served - aliases - documented)
+
+
+def test_the_root_points_to_the_api(http: requests.Session) -> None:
+    body = http.get("/").json()
+    assert body["api"] == "/openapi.json" and http.get(body["api"]).status_code == 200
