@@ -66,11 +66,20 @@ def build_state(config: dict[str, Any]) -> AppState:
 
     def load_model(version: str) -> SpamModel:
         # Imported here: scikit-learn takes a second to import, and only scoring needs it.
+        from model.errors import RegistryError
         from model.registry import Registry
         from model.scoring import Scorer
+        from service import model_sync
 
         registry = Registry(registry_root, pointer=RedisPointer(store))
-        return Scorer.load(registry.path_of(version))
+        try:
+            path = registry.path_of(version)
+        except RegistryError:
+            # Promoted on another machine: take the files from Redis.
+            if model_sync.fetch(store, version, registry_root) is None:
+                raise
+            path = registry.path_of(version)
+        return Scorer.load(path)
 
     models = ModelHolder(store, load_model, config["MODEL_CHECK_INTERVAL"])
     return AppState(config, store, sites, signer, captcha, limits, models)

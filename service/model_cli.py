@@ -30,11 +30,15 @@ def _registry() -> Iterator[Registry]:
     Redis is where every worker of every replica looks for the active version, so a
     promotion here reaches all of them within seconds.
     """
+    with open_store() as store:
+        yield _registry_on(store)
+
+
+def _registry_on(store: Store) -> Registry:
     # Imported on use: scikit-learn takes a second to import and `hedgerow --help` needs none.
     from model.registry import Registry
 
-    with open_store() as store:
-        yield Registry(data_dir_from_env() / "models", pointer=RedisPointer(store))
+    return Registry(data_dir_from_env() / "models", pointer=RedisPointer(store))
 
 
 def _feedback_rows(store: Store) -> LabelledData:
@@ -50,11 +54,17 @@ def _feedback_rows(store: Store) -> LabelledData:
     return rows
 
 
-def _promote(registry: Registry, version: str, force: bool) -> None:
-    """Promote after the gate: no worse than the active model on held-back rows."""
+def _promote(store: Store, version: str, force: bool) -> None:
+    """Promote after the gate: no worse than the active model on held-back rows.
+
+    The version's files are published to Redis first, so that replicas on other
+    machines can load it.
+    """
     from model.gate import compare, holdout_of
     from model.scoring import Scorer
+    from service import model_sync
 
+    registry = _registry_on(store)
     active = registry.active_version()
     rows = holdout_of(registry.path_of(version))
     if not force and rows is not None and len(rows) and active != version:
@@ -66,6 +76,9 @@ def _promote(registry: Registry, version: str, force: bool) -> None:
                 f"{version} was not promoted: it does worse than {active} on comments it never "
                 "saw. Check the feedback it learned from, or use --force to promote anyway."
             )
+    path = registry.path_of(version)
+    if version != "default":
+        model_sync.publish(store, version, path)
     registry.promote(version)
     click.echo(f"Active model: {version} (every worker switches within seconds)")
 
@@ -140,7 +153,8 @@ def train_command(data_files: tuple[Path, ...], out: Path | None, from_feedback:
         click.echo(f"Written to {target}")
         if promote_after:
             try:
-                _promote(registry, version, force)
+                assert store is not None  # opened above for --promote
+                _promote(store, version, force)
             except ModelError as exc:
                 raise _fail(exc) from None
         elif out is None:
@@ -217,8 +231,8 @@ def promote_command(version: str, force: bool) -> None:
     from model.errors import ModelError
 
     try:
-        with _registry() as registry:
-            _promote(registry, version, force)
+        with open_store() as store:
+            _promote(store, version, force)
     except ModelError as exc:
         raise _fail(exc) from None
 

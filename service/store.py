@@ -8,6 +8,7 @@ slot of a Redis Cluster.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -246,6 +247,18 @@ class Store:
     def model_history(self) -> list[str]:
         """Versions active before the current one, most recent first."""
         return [str(v) for v in self.client.lrange(self._key("{models}", "history"), 0, -1)]
+
+    def put_artifact(self, version: str, files: dict[str, bytes]) -> None:
+        """Keep a model version's files in Redis, for replicas on other machines."""
+        encoded = {name: base64.b64encode(data).decode() for name, data in files.items()}
+        self.client.hset(self._key("{models}", "artifact", version), mapping=encoded)
+
+    def get_artifact(self, version: str) -> dict[str, bytes] | None:
+        """A model version's files as stored by :meth:`put_artifact`, or None."""
+        encoded = self.client.hgetall(self._key("{models}", "artifact", version))
+        if not encoded:
+            return None
+        return {name: base64.b64decode(data) for name, data in encoded.items()}
 
     # -- metrics ---------------------------------------------------------------------
     def count(self, name: str, amount: int = 1) -> None:

@@ -142,3 +142,32 @@ def test_gate_arithmetic() -> None:
     assert compare(_Fixed("b", right), _Fixed("a", right), rows).passed
     result = compare(_Fixed("b", wrong), _Fixed("a", right), rows)
     assert not result.passed and "worse than" in result.summary()
+
+
+def test_a_replica_on_another_machine_loads_the_promoted_model_from_redis(
+    redis_url: str, data_dir: Path, app_config: dict[str, object], tmp_path: Path
+) -> None:
+    from service import create_app
+    from tests.support.live_server import LiveServer
+
+    env = clean_env(HEDGEROW_REDIS_URL=redis_url, HEDGEROW_DATA_DIR=str(data_dir))
+    version, _ = _train(env, write_csv(data_dir / "tiny.csv", tiny_rows()), "--holdout", "0")
+    assert run_cli("models", "promote", version, env=env).returncode == 0
+    elsewhere = tmp_path / "other-machine"  # an empty data directory: nothing on disk
+    server = LiveServer(create_app({**app_config, "DATA_DIR": str(elsewhere)})).start()
+    try:
+        assert _versions_seen(server.url, 1) == {version}
+        assert (elsewhere / "models" / version / "model.skops").is_file()
+    finally:
+        server.stop()
+
+
+def test_the_command_line_starts_without_loading_scikit_learn() -> None:
+    import subprocess
+    import sys
+
+    probe = ("import sys, service.cli; "
+             "print(any(m.startswith(('sklearn', 'skops')) for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "False"  # `hedgerow --help` stays instant
