@@ -114,12 +114,14 @@ def main() -> int:
     results.append(("single comment, scikit-learn pipeline (median)", f"{pipe_us:.0f} µs"))
     results.append(("pipeline / lean", f"{pipe_us / lean_us:.1f}×"))
 
-    for reasons in (True, False):
-        start = time.perf_counter()
-        scorer.score_many(comments, reasons=reasons)
-        took = time.perf_counter() - start
-        label = "with reasons" if reasons else "probabilities only"
-        results.append((f"10,000 comments, score_many ({label})", f"{took:.2f} s"))
+    for processes in (None, 2):
+        for reasons in (True, False):
+            start = time.perf_counter()
+            scorer.score_many(comments, reasons=reasons, processes=processes)
+            took = time.perf_counter() - start
+            label = "with reasons" if reasons else "probabilities only"
+            how = "" if processes is None else f", processes={processes}"
+            results.append((f"10,000 comments, score_many ({label}{how})", f"{took:.2f} s"))
     start = time.perf_counter()
     pipeline.predict_proba(to_matrix([prepare_comment(c) for c in comments]))
     results.append(("10,000 comments, pipeline.predict_proba in one batch",

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import itertools
 import math
+import multiprocessing
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +46,10 @@ _CACHE_LIMIT = 500_000
 _MIN_REASON_LOG_ODDS = 0.15
 _MAX_REASONS = 5
 _MAX_TERMS = 3
+# Batches are scored in slices of this many comments, which keeps the arrays small.
+_CHUNK = 1000
+# Below this many comments, starting processes costs more than it saves.
+PARALLEL_MIN_BATCH = 2000
 
 
 @dataclass(frozen=True)
@@ -70,62 +76,117 @@ def _hash_index(token: str, n_features: int) -> int:
     return abs(h) % n_features
 
 
+def _plain_settings(vectorizer: Any) -> bool:
+    """Whether the vectorizer only lower-cases before splitting (what this module re-implements)."""
+    return (vectorizer.input == "content" and vectorizer.lowercase
+            and vectorizer.preprocessor is None and vectorizer.strip_accents is None
+            and vectorizer.tokenizer is None and vectorizer.stop_words is None)
+
+
 class _WordHasher:
-    """Word n-grams to distinct column indices, with a bounded token cache."""
+    """Word n-grams to column indices, with a bounded n-gram cache.
+
+    Tokenises as the vectorizer's analyzer does (lower-case, ``token_pattern``, then n-grams
+    joined by a space, shortest first) when its settings allow; otherwise it calls it.
+    """
 
     def __init__(self, vectorizer: Any):
         self.analyzer = vectorizer.build_analyzer()
         self.n_features = int(vectorizer.n_features)
+        self.min_n, self.max_n = (int(n) for n in vectorizer.ngram_range)
+        pattern = re.compile(vectorizer.token_pattern)
+        self.fast = _plain_settings(vectorizer) and pattern.groups == 0 and self.min_n >= 1
+        self.findall = pattern.findall
         self.cache: dict[str, int] = {}
 
-    def indices(self, text: str) -> dict[int, str]:
-        """Distinct column indices of the text's n-grams, each with one n-gram that hit it."""
+    def grams(self, text: str, lower: str) -> list[str]:
+        """The analyzer's n-grams of ``text`` (``lower`` is ``text.lower()``)."""
+        if not self.fast:
+            return list(self.analyzer(text))
+        tokens = self.findall(lower)
+        min_n, max_n = self.min_n, self.max_n
+        grams = tokens if min_n == 1 else []
+        if max_n > 1:
+            grams = list(grams)
+            for n in range(max(min_n, 2), min(max_n, len(tokens)) + 1):
+                if n == 2:
+                    grams += [a + " " + b for a, b in zip(tokens, tokens[1:], strict=False)]
+                else:
+                    grams += [" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
+        return grams
+
+    def columns(self, grams: list[str]) -> list[int]:
+        """The column of each n-gram."""
         cache = self.cache
-        if len(cache) > _CACHE_LIMIT:
-            cache.clear()
-        out: dict[int, str] = {}
-        for token in self.analyzer(text):
-            idx = cache.get(token)
-            if idx is None:
-                idx = cache[token] = _hash_index(token, self.n_features)
-            if idx not in out:
-                out[idx] = token
-        return out
+        try:
+            return [cache[g] for g in grams]
+        except KeyError:
+            if len(cache) > _CACHE_LIMIT:
+                cache.clear()
+            n = self.n_features
+            out = []
+            for g in grams:
+                idx = cache.get(g)
+                if idx is None:
+                    idx = cache[g] = _hash_index(g, n)
+                out.append(idx)
+            return out
 
 
 class _CharHasher:
     """Character n-grams within words to distinct column indices.
 
     ``char_wb`` n-grams never cross a space, so a text's n-grams are the union of its
-    words' n-grams: caching per word turns hundreds of hash calls into a few lookups.
+    words' n-grams: caching per word turns hundreds of hash calls into a few lookups, and
+    n-grams shared by many words ("ing ", " th") are hashed once.
     """
 
     def __init__(self, vectorizer: Any):
         self.analyzer = vectorizer.build_analyzer()
-        self.preprocess = vectorizer.build_preprocessor()
         self.n_features = int(vectorizer.n_features)
+        self.min_n, self.max_n = (int(n) for n in vectorizer.ngram_range)
+        self.fast = _plain_settings(vectorizer) and self.min_n >= 1
         self.cache: dict[str, np.ndarray] = {}
+        self.gram_cache: dict[str, int] = {}
 
-    def _word_array(self, word: str) -> np.ndarray:
-        idx = self.cache.get(word)
-        if idx is None:
-            if len(self.cache) > _CACHE_LIMIT:
-                self.cache.clear()
-            n = self.n_features
-            idx = self.cache[word] = np.fromiter(
-                {_hash_index(g, n) for g in self.analyzer(word)}, np.intp)
-        return idx
+    def _grams(self, word: str) -> list[str]:
+        """The analyzer's n-grams of one lower-case word (sklearn's ``_char_wb_ngrams``)."""
+        if not self.fast:
+            return list(self.analyzer(word))
+        w = " " + word + " "
+        w_len = len(w)
+        grams: list[str] = []
+        for n in range(self.min_n, self.max_n + 1):
+            if n >= w_len:  # a word shorter than n counts once, whole
+                grams.append(w)
+                break
+            grams += [w[i:i + n] for i in range(w_len - n + 1)]
+        return grams
 
-    def word_indices(self, text: str) -> list[np.ndarray]:
+    def _add(self, word: str) -> np.ndarray:
+        if len(self.cache) > _CACHE_LIMIT:
+            self.cache.clear()
+        gram_cache = self.gram_cache
+        if len(gram_cache) > _CACHE_LIMIT:
+            gram_cache.clear()
+        n = self.n_features
+        columns = set()
+        for g in self._grams(word):
+            idx = gram_cache.get(g)
+            if idx is None:
+                idx = gram_cache[g] = _hash_index(g, n)
+            columns.add(idx)
+        idx_array = self.cache[word] = np.fromiter(columns, np.intp, len(columns))
+        return idx_array
+
+    def word_arrays(self, lower: str) -> list[np.ndarray]:
         """Column indices of each word's n-grams (may repeat across words)."""
-        return [self._word_array(word) for word in self.preprocess(text).split()]
-
-    def indices(self, text: str) -> np.ndarray:
-        """Distinct column indices of the text's character n-grams."""
-        parts = self.word_indices(text)
-        if not parts:
-            return np.zeros(0, np.intp)
-        return _distinct(np.concatenate(parts))
+        cache = self.cache
+        words = lower.split()
+        try:
+            return [cache[w] for w in words]
+        except KeyError:
+            return [cache[w] if w in cache else self._add(w) for w in words]
 
 
 def _distinct(values: np.ndarray) -> np.ndarray:
@@ -137,6 +198,41 @@ def _distinct(values: np.ndarray) -> np.ndarray:
     keep[0] = True
     np.not_equal(values[1:], values[:-1], out=keep[1:])
     return values[keep]
+
+
+@dataclass
+class _Decisions:
+    """A batch's decision values and what the reasons need from the sums.
+
+    Word columns of comment ``i`` are ``orders[i]`` (distinct, in order of first appearance);
+    their weights are ``word_weights[word_bounds[i]:word_bounds[i + 1]]``.
+    """
+
+    values: list[float]
+    grams: list[list[str]]
+    columns: list[list[int]]
+    orders: list[list[int]]
+    word_bounds: list[int]
+    word_weights: np.ndarray
+    word_norms: list[float]
+    struct_terms: np.ndarray
+
+
+_worker_state: tuple[Scorer, list[Mapping[str, object]], bool] | None = None
+
+
+def _set_worker_state(scorer: Scorer, items: list[Mapping[str, object]],
+                      reasons: bool) -> None:
+    global _worker_state
+    _worker_state = (scorer, items, reasons)
+
+
+def _score_worker_range(bounds: tuple[int, int]) -> list[tuple[bool, float, list[str], str]]:
+    assert _worker_state is not None
+    scorer, items, reasons = _worker_state
+    # Plain tuples cross the process boundary several times faster than Score objects.
+    return [(s.spam, s.probability, s.reasons, s.action)
+            for s in scorer._score_range(items[bounds[0]:bounds[1]], reasons)]
 
 
 def _sigmoid(x: float) -> float:
@@ -185,7 +281,8 @@ class Scorer:
         self._w_char: np.ndarray = np.ascontiguousarray(coef[slices["char"]])
         w_struct = coef[slices["structural"]]
         # Fold the max-abs scaling into the weights: w * (x / scale) = (w / scale) * x.
-        self._w_struct: list[float] = (w_struct / scaler.scale_).tolist()
+        self._w_struct_array: np.ndarray = w_struct / scaler.scale_
+        self._w_struct: list[float] = self._w_struct_array.tolist()
         self._intercept = float(linear.intercept_[0])
         self._a = float(calibrator.a_)
         self._b = float(calibrator.b_)
@@ -200,23 +297,91 @@ class Scorer:
         """The artifact's manifest."""
         return self.artifact.manifest
 
-    def _decision(self, prepared: PreparedComment
-                  ) -> tuple[float, dict[int, str], np.ndarray, float, list[float]]:
-        words = self._word.indices(prepared.text)
-        chars = self._char.indices(prepared.text)
-        word_norm = math.sqrt(len(words)) if words else 1.0
-        char_norm = math.sqrt(len(chars)) if len(chars) else 1.0
-        # Gathering from a NumPy array beats indexing a list: the weights are contiguous.
-        word_weights = self._w_word[np.fromiter(words, np.intp, len(words))]
-        word_part = float(word_weights.sum()) / word_norm
-        char_part = float(self._w_char[chars].sum()) / char_norm
-        struct_terms = [w * x for w, x in zip(self._w_struct, prepared.structural, strict=True)]
-        decision = word_part + char_part + sum(struct_terms) + self._intercept
-        return decision, words, word_weights / word_norm, word_norm, struct_terms
+    def _decisions(self, prepared: list[PreparedComment], tokens: bool) -> _Decisions:
+        """Decision values of a batch, each computed exactly as for a comment on its own.
+
+        Per comment the sums run over NumPy slices in the same order as a lone comment's, so
+        a comment's score never depends on the batch it came in.
+        """
+        n = len(prepared)
+        word, char = self._word, self._char
+        texts = [p.text for p in prepared]
+        lowers = [t.lower() for t in texts]
+
+        # Word n-grams: distinct columns in order of first appearance.
+        gram_lists = [word.grams(t, low) for t, low in zip(texts, lowers, strict=True)]
+        column_lists = [word.columns(g) for g in gram_lists]
+        orders = [list(dict.fromkeys(c)) for c in column_lists]
+        word_bounds = list(itertools.accumulate(map(len, orders), initial=0))
+        word_w = self._w_word[np.fromiter(itertools.chain.from_iterable(orders), np.intp,
+                                          word_bounds[-1])]
+        word_norms = [math.sqrt(len(o)) if o else 1.0 for o in orders]
+
+        # Character n-grams: the union of the words' cached columns, sorted, per comment.
+        arrays: list[np.ndarray] = []
+        words_per_row: list[int] = []
+        for low in lowers:
+            parts = char.word_arrays(low)
+            arrays += parts
+            words_per_row.append(len(parts))
+        if not arrays:
+            char_w = np.zeros(0)
+            char_bounds = [0] * (n + 1)
+        elif n == 1:
+            char_w = self._w_char[_distinct(np.concatenate(arrays))]
+            char_bounds = [0, len(char_w)]
+        else:
+            lengths = np.fromiter(map(len, arrays), np.intp, len(arrays))
+            rows = np.repeat(np.repeat(np.arange(n), words_per_row), lengths)
+            keys = _distinct(rows * char.n_features + np.concatenate(arrays))
+            rows = keys // char.n_features
+            char_w = self._w_char[keys - rows * char.n_features]
+            char_bounds = [0] + np.cumsum(np.bincount(rows, minlength=n)).tolist()
+
+        terms = np.array([p.structural for p in prepared], dtype=float) * self._w_struct_array
+        # Accumulating left to right gives the same float as summing the terms in Python.
+        struct_sums = np.cumsum(terms, axis=1)[:, -1].tolist()
+
+        decisions = []
+        intercept = self._intercept
+        for i in range(n):
+            w0, w1 = word_bounds[i], word_bounds[i + 1]
+            c0, c1 = char_bounds[i], char_bounds[i + 1]
+            char_norm = math.sqrt(c1 - c0) if c1 > c0 else 1.0
+            decisions.append(float(word_w[w0:w1].sum()) / word_norms[i]
+                             + float(char_w[c0:c1].sum()) / char_norm
+                             + struct_sums[i] + intercept)
+        return _Decisions(decisions, gram_lists if tokens else [], column_lists, orders,
+                          word_bounds, word_w, word_norms, terms)
+
+    def _decision(self, prepared: PreparedComment, reasons: bool) -> tuple[float, list[str]]:
+        """One comment's decision value (the same arithmetic as :meth:`_decisions`)."""
+        text = prepared.text
+        lower = text.lower()
+        grams = self._word.grams(text, lower)
+        columns = self._word.columns(grams)
+        order = list(dict.fromkeys(columns))
+        word_norm = math.sqrt(len(order)) if order else 1.0
+        word_w = self._w_word[np.fromiter(order, np.intp, len(order))]
+        parts = self._char.word_arrays(lower)
+        char_w = self._w_char[_distinct(np.concatenate(parts))] if parts else np.zeros(0)
+        char_norm = math.sqrt(len(char_w)) if len(char_w) else 1.0
+        terms = [w * x for w, x in zip(self._w_struct, prepared.structural, strict=True)]
+        struct_sum = 0.0
+        for term in terms:  # left to right, as np.cumsum adds them in the batch path
+            struct_sum += term
+        decision = (float(word_w.sum()) / word_norm + float(char_w.sum()) / char_norm
+                    + struct_sum + self._intercept)
+        if not reasons:
+            return decision, []
+        first = dict(zip(reversed(columns), reversed(grams), strict=True))
+        why = self._reasons(prepared, [first[c] for c in order],
+                            (word_w / word_norm).tolist(), terms)
+        return decision, why
 
     def model_probability(self, comment: Mapping[str, object]) -> float:
         """The calibrated model probability alone (no honeypot or timing signals)."""
-        decision = self._decision(prepare_comment(comment))[0]
+        decision = self._decision(prepare_comment(comment), reasons=False)[0]
         return _sigmoid(-(self._a * decision + self._b))
 
     def score(self, comment: Mapping[str, object], *, reasons: bool = True) -> Score:
@@ -225,14 +390,72 @@ class Scorer:
         Optional ``honeypot`` (any non-empty value means a bot filled the hidden field) and
         ``fill_seconds`` (time from showing the form to submitting it) raise the score.
         """
-        prepared = prepare_comment(comment)
-        decision, words, word_weights, _, struct_terms = self._decision(prepared)
-        return self._verdict(comment, prepared, decision, words, word_weights, struct_terms,
-                             reasons)
+        decision, why = self._decision(prepare_comment(comment), reasons)
+        return self._verdict(comment, decision, why)
 
-    def _verdict(self, comment: Mapping[str, object], prepared: PreparedComment,
-                 decision: float, words: dict[int, str], word_weights: np.ndarray | None,
-                 struct_terms: list[float] | None, reasons: bool) -> Score:
+    def score_many(self, comments: Iterable[Mapping[str, object]], *, reasons: bool = True,
+                   processes: int | None = None) -> list[Score]:
+        """Score many comments; exactly the verdicts :meth:`score` gives one by one.
+
+        With ``processes`` above 1 and at least :data:`PARALLEL_MIN_BATCH` comments, the
+        batch is split across that many processes (forked copies of this scorer; the calling
+        process scores one share itself). Forking suits batch jobs, not a threaded server;
+        where ``fork`` is unavailable the batch is scored here.
+        """
+        items = list(comments)
+        if not items:
+            return []
+        if (processes is not None and processes > 1 and len(items) >= PARALLEL_MIN_BATCH
+                and "fork" in multiprocessing.get_all_start_methods()):
+            return self._score_parallel(items, reasons, processes)
+        return self._score_range(items, reasons)
+
+    def _score_range(self, items: list[Mapping[str, object]], reasons: bool) -> list[Score]:
+        out: list[Score] = []
+        for start in range(0, len(items), _CHUNK):
+            chunk = items[start:start + _CHUNK]
+            out += self._score_prepared(chunk, [prepare_comment(c) for c in chunk], reasons)
+        return out
+
+    def _score_parallel(self, items: list[Mapping[str, object]], reasons: bool,
+                        processes: int) -> list[Score]:
+        share = -(-len(items) // processes)
+        ranges = [(start, min(start + share, len(items)))
+                  for start in range(0, len(items), share)]
+        context = multiprocessing.get_context("fork")
+        # Forked workers inherit the scorer and the batch, so only the ranges and the
+        # scores travel between processes.
+        with context.Pool(len(ranges) - 1, initializer=_set_worker_state,
+                          initargs=(self, items, reasons)) as pool:
+            pending = pool.map_async(_score_worker_range, ranges[:-1])
+            start, stop = ranges[-1]
+            last = self._score_range(items[start:stop], reasons)
+            version = self.version
+            return [Score(spam=spam, probability=probability, reasons=why, version=version,
+                          action=action)
+                    for spam, probability, why, action in itertools.chain.from_iterable(
+                        pending.get())] + last
+
+    def _score_prepared(self, comments: list[Mapping[str, object]],
+                        prepared: list[PreparedComment], reasons: bool) -> list[Score]:
+        found = self._decisions(prepared, tokens=reasons)
+        if not reasons:
+            return [self._verdict(comment, value, [])
+                    for comment, value in zip(comments, found.values, strict=True)]
+        bounds = found.word_bounds
+        # Each word's weight over its comment's norm, as the decision divides them.
+        weights = (found.word_weights / np.repeat(found.word_norms, np.diff(bounds))).tolist()
+        struct_terms = found.struct_terms.tolist()
+        scores = []
+        for i, (comment, item) in enumerate(zip(comments, prepared, strict=True)):
+            first = dict(zip(reversed(found.columns[i]), reversed(found.grams[i]), strict=True))
+            why = self._reasons(item, [first[c] for c in found.orders[i]],
+                                weights[bounds[i]:bounds[i + 1]], struct_terms[i])
+            scores.append(self._verdict(comment, found.values[i], why))
+        return scores
+
+    def _verdict(self, comment: Mapping[str, object], decision: float,
+                 reasons: list[str]) -> Score:
         log_odds = -(self._a * decision + self._b)
         extra: list[str] = []
         honeypot = comment.get(HONEYPOT_FIELD)
@@ -246,128 +469,80 @@ class Scorer:
         probability = _sigmoid(log_odds)
         spam = probability >= self.hold
         action = "discard" if probability >= self.discard else "hold" if spam else "accept"
-        why = extra
-        if reasons:
-            if word_weights is None or struct_terms is None:
-                word_weights = self._w_word[np.fromiter(words, np.intp, len(words))] / (
-                    math.sqrt(len(words)) if words else 1.0)
-                struct_terms = [w * x for w, x in zip(self._w_struct, prepared.structural,
-                                                      strict=True)]
-            why = extra + self._reasons(prepared, words, word_weights, struct_terms)
+        why = extra + reasons if reasons else extra
         return Score(spam=spam, probability=probability, reasons=why[:_MAX_REASONS],
                      version=self.version, action=action)
-
-    def score_many(self, comments: Iterable[Mapping[str, object]], *,
-                   reasons: bool = True) -> list[Score]:
-        """Score many comments; the same verdicts as :meth:`score`, computed in bulk.
-
-        The per-comment work is normalisation and token lookup; the sums over hashed
-        columns run as one sparse product for the whole batch.
-        """
-        items = list(comments)
-        if not items:
-            return []
-        prepared = [prepare_comment(c) for c in items]
-        decisions, word_sets = self._decisions(prepared)
-        return [
-            self._verdict(comment, item, float(decision), words, None, None, reasons)
-            for comment, item, decision, words in zip(items, prepared, decisions, word_sets,
-                                                      strict=True)
-        ]
-
-    def _decisions(self, prepared: list[PreparedComment]
-                   ) -> tuple[np.ndarray, list[dict[int, str]]]:
-        n = len(prepared)
-        word_sets = [self._word.indices(p.text) for p in prepared]
-        word_counts = np.fromiter((len(w) for w in word_sets), np.intp, n)
-        word_cols = np.fromiter(itertools.chain.from_iterable(word_sets), np.intp,
-                                int(word_counts.sum()))
-        word_rows = np.repeat(np.arange(n), word_counts)
-        word_sum = np.bincount(word_rows, weights=self._w_word[word_cols], minlength=n)
-
-        char_parts = [self._char.word_indices(p.text) for p in prepared]
-        char_lengths = np.fromiter((sum(len(a) for a in parts) for parts in char_parts),
-                                   np.intp, n)
-        char_cols = np.concatenate(
-            [a for parts in char_parts for a in parts] or [np.zeros(0, np.intp)])
-        char_rows = np.repeat(np.arange(n), char_lengths)
-        # One n-gram may occur in several words; binary features count it once per comment.
-        keys = _distinct(char_rows * self._char.n_features + char_cols)
-        rows = keys // self._char.n_features
-        cols = keys % self._char.n_features
-        char_sum = np.bincount(rows, weights=self._w_char[cols], minlength=n)
-        char_counts = np.bincount(rows, minlength=n)
-
-        structural = np.array([p.structural for p in prepared], dtype=float)
-        struct_sum = structural @ np.asarray(self._w_struct)
-        word_norm = np.sqrt(np.maximum(word_counts, 1))
-        char_norm = np.sqrt(np.maximum(char_counts, 1))
-        decisions = word_sum / word_norm + char_sum / char_norm + struct_sum + self._intercept
-        return decisions, word_sets
 
     def pipeline_probabilities(self, comments: Iterable[Mapping[str, object]]) -> list[float]:
         """Model probabilities from the saved scikit-learn pipeline (the slow reference)."""
         matrix = to_matrix([prepare_comment(c) for c in comments])
         return self.artifact.pipeline.predict_proba(matrix)[:, 1].tolist()
 
-    def _reasons(self, prepared: PreparedComment, words: dict[int, str],
-                 word_weights: np.ndarray, struct_terms: list[float]) -> list[str]:
+    def _reasons(self, prepared: PreparedComment, tokens: list[str],
+                 word_weights: list[float], struct_terms: list[float]) -> list[str]:
         found: list[tuple[float, str]] = []
-        value = dict(zip(STRUCTURAL_FEATURES, prepared.structural, strict=True))
-        weight = dict(zip(STRUCTURAL_FEATURES, struct_terms, strict=True))
+        value = prepared.structural
+        weight = struct_terms
         n = prepared.normalized
-        link_weight = weight["links"] + weight["domains"] + weight["has_link"]
+        link_weight = weight[_LINKS] + weight[_DOMAINS] + weight[_HAS_LINK]
         if n.domains and link_weight > _MIN_REASON_LOG_ODDS:
             shown = ", ".join(n.domains[:3]) + (", …" if len(n.domains) > 3 else "")
             plural = "domain" if len(n.domains) == 1 else "domains"
             found.append((link_weight, f"links to {len(n.domains)} {plural} ({shown})"))
         # A signal is told only when it is present in this comment and pushes towards spam.
-        for name, present, sentence in (
-            ("shortener", value["shortener"] > 0,
-             "uses a link shortener, which hides where the link goes"),
-            ("email_in_text", value["email_in_text"] > 0, "gives an e-mail address"),
-            ("phone_number", value["phone_number"] > 0, "contains a phone number"),
-            ("digit_ratio", value["digit_ratio"] > 0.15, "is full of digits"),
-            ("capitals_ratio", value["capitals_ratio"] > 0.6,
-             "is written mostly in capital letters"),
-            ("exclamations", value["exclamations"] >= math.log1p(3),
-             "uses many exclamation marks"),
-            ("repeated_chars", value["repeated_chars"] > 0, "repeats characters"),
-            ("length", value["length"] > math.log1p(500), "is long for a comment"),
-            ("author_url_given", value["author_url_given"] > 0, "the author gave a website"),
-            ("author_name_has_link", value["author_name_has_link"] > 0,
-             "the author name contains a link"),
-        ):
-            if present and weight[name] > _MIN_REASON_LOG_ODDS:
-                found.append((weight[name], sentence))
-        if prepared.cta and weight["calls_to_action"] > _MIN_REASON_LOG_ODDS:
+        for index, above, inclusive, sentence in _SIGNAL_SENTENCES:
+            x = value[index]
+            if ((x >= above) if inclusive else (x > above)) and (
+                    weight[index] > _MIN_REASON_LOG_ODDS):
+                found.append((weight[index], sentence))
+        if prepared.cta and weight[_CALLS_TO_ACTION] > _MIN_REASON_LOG_ODDS:
             phrases = ", ".join(f"'{p}'" for p in dict.fromkeys(prepared.cta))
-            found.append((weight["calls_to_action"], f"asks readers to act: {phrases}"))
-        if prepared.money and weight["money_terms"] > _MIN_REASON_LOG_ODDS:
+            found.append((weight[_CALLS_TO_ACTION], f"asks readers to act: {phrases}"))
+        if prepared.money and weight[_MONEY_TERMS] > _MIN_REASON_LOG_ODDS:
             phrases = ", ".join(f"'{p}'" for p in list(dict.fromkeys(prepared.money))[:3])
-            found.append((weight["money_terms"], f"talks about money or offers: {phrases}"))
-        terms = _top_terms(list(words.values()), word_weights)
+            found.append((weight[_MONEY_TERMS], f"talks about money or offers: {phrases}"))
+        terms = _top_terms(tokens, word_weights)
         if terms:
             found.append((terms[0], "contains " + terms[1]))
         found.sort(key=lambda item: -item[0])
         return [sentence for _, sentence in found]
 
 
-def _top_terms(tokens: list[str], weights: np.ndarray) -> tuple[float, str] | None:
+_LINKS, _DOMAINS, _HAS_LINK, _CALLS_TO_ACTION, _MONEY_TERMS = (
+    STRUCTURAL_FEATURES.index(name)
+    for name in ("links", "domains", "has_link", "calls_to_action", "money_terms"))
+# (structural feature, threshold, whether reaching it suffices, sentence), in reason order.
+_SIGNAL_SENTENCES: tuple[tuple[int, float, bool, str], ...] = tuple(
+    (STRUCTURAL_FEATURES.index(name), above, inclusive, sentence)
+    for name, above, inclusive, sentence in (
+        ("shortener", 0.0, False, "uses a link shortener, which hides where the link goes"),
+        ("email_in_text", 0.0, False, "gives an e-mail address"),
+        ("phone_number", 0.0, False, "contains a phone number"),
+        ("digit_ratio", 0.15, False, "is full of digits"),
+        ("capitals_ratio", 0.6, False, "is written mostly in capital letters"),
+        ("exclamations", math.log1p(3), True, "uses many exclamation marks"),
+        ("repeated_chars", 0.0, False, "repeats characters"),
+        ("length", math.log1p(500), False, "is long for a comment"),
+        ("author_url_given", 0.0, False, "the author gave a website"),
+        ("author_name_has_link", 0.0, False, "the author name contains a link"),
+    ))
+
+
+def _top_terms(tokens: list[str], weights: list[float]) -> tuple[float, str] | None:
     """The heaviest spam-leaning words of a comment, quoted, with their summed weight."""
-    strong = np.flatnonzero(weights >= _MIN_REASON_LOG_ODDS)
-    if not len(strong):
+    strong = [i for i, w in enumerate(weights) if w >= _MIN_REASON_LOG_ODDS]
+    if not strong:
         return None
     chosen: list[str] = []
     total = 0.0
-    for i in sorted(strong.tolist(), key=lambda k: -weights[k]):
+    for i in sorted(strong, key=lambda k: -weights[k]):
         token = tokens[i]
         if "weblink" in token or "emailaddress" in token or token in _PLAIN_WORDS:
             continue  # links and addresses have their own reasons
         if any(token in c or c in token for c in chosen):
             continue
         chosen.append(token)
-        total += float(weights[i])
+        total += weights[i]
         if len(chosen) == _MAX_TERMS:
             break
     if not chosen:

@@ -6,7 +6,7 @@ import pytest
 
 from model.artifact import Artifact
 from model.registry import default_artifact_dir
-from model.scoring import Scorer
+from model.scoring import PARALLEL_MIN_BATCH, Scorer
 from tests.model.conftest import SHARED_DATA, tiny_rows
 
 SPAM = "Check out my channel http://bit.ly/xyz subscribe!!!"
@@ -95,3 +95,42 @@ def test_score_many_matches_score(default_scorer: Scorer) -> None:
         assert (bulk.spam, bulk.action, bulk.reasons, bulk.version) == (
             single.spam, single.action, single.reasons, single.version)
     assert default_scorer.score_many([]) == []
+
+
+@pytest.mark.parametrize("reasons", [True, False])
+def test_score_many_equals_score_exactly(default_scorer: Scorer, reasons: bool) -> None:
+    comments = _comments() + [
+        {"comment_content": SPAM, "honeypot": "x"}, {"comment_content": HAM, "fill_seconds": 1},
+        {"comment_content": f"{SPAM} {HAM} {SPAM}"}, {"comment_content": "the the the the"}]
+    many = default_scorer.score_many(comments, reasons=reasons)
+    assert many == [default_scorer.score(c, reasons=reasons) for c in comments]
+    assert [s.probability for s in many] == [
+        default_scorer.score(c, reasons=reasons).probability for c in reversed(comments)][::-1]
+
+
+def test_model_probability_matches_score_many(default_scorer: Scorer) -> None:
+    comments = _comments()
+    assert [default_scorer.model_probability(c) for c in comments] == [
+        s.probability for s in default_scorer.score_many(comments, reasons=False)]
+
+
+def test_score_many_across_processes_gives_the_same_scores(default_scorer: Scorer) -> None:
+    base = _comments()
+    comments = [{"comment_content": f"{base[i % len(base)].get('comment_content', '')} {i}",
+                 "honeypot": "x" if i % 97 == 0 else ""}
+                for i in range(PARALLEL_MIN_BATCH + 10)]
+    expected = default_scorer.score_many(comments)
+    assert default_scorer.score_many(comments, processes=2) == expected
+    assert default_scorer.score_many(comments[:50], processes=2) == expected[:50]
+
+
+@pytest.mark.parametrize("text", AWKWARD + [SPAM, HAM, "don't  stop\tthe  music", "ab", "Ünïcödé"])
+def test_ngrams_match_the_vectorizers(default_scorer: Scorer, text: str) -> None:
+    from model.features import prepare_comment
+
+    prepared = prepare_comment({"comment_content": text}).text
+    word, char = default_scorer._word, default_scorer._char
+    assert word.fast and char.fast
+    assert word.grams(prepared, prepared.lower()) == list(word.analyzer(prepared))
+    assert [g for w in prepared.lower().split() for g in char._grams(w)] == list(
+        char.analyzer(prepared))
