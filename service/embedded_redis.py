@@ -24,6 +24,18 @@ MAX_SOCKET_PATH = 100
 START_TIMEOUT = 10.0
 
 
+def terminate(process: subprocess.Popen[bytes], timeout: float = 10) -> None:
+    """SIGTERM a process and wait for it; SIGKILL it if it outlives ``timeout`` seconds."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 class EmbeddedRedisError(RuntimeError):
     """The embedded Redis could not be started."""
 
@@ -120,12 +132,7 @@ class EmbeddedRedis:
         if self.process is None or self.process.poll() is not None:
             return
         # SIGTERM makes Redis flush its append-only file and save before it exits.
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        terminate(self.process)
 
     def __enter__(self) -> EmbeddedRedis:
         return self.start()

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import requests
 
+from service.embedded_redis import terminate
+
 HEDGEROW = [sys.executable, "-m", "service"]
 
 
@@ -64,11 +66,5 @@ class ServeProcess:
 
     def stop(self) -> None:
         """Stop the server (SIGTERM, as a process manager would)."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        terminate(self.process, timeout=20)
         self._log.close()

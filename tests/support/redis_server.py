@@ -10,6 +10,8 @@ from pathlib import Path
 
 import redis
 
+from service.embedded_redis import terminate
+
 
 def free_port(highest: int = 65535) -> int:
     """A TCP port nobody listens on right now, at most ``highest``."""
@@ -79,10 +81,5 @@ class RedisServer:
 
     def stop(self) -> None:
         """Stop the server (no save)."""
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is not None:
+            terminate(self.process)
