@@ -15,11 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.normalize import SHORTENERS, NormalizedText, link_domain, normalize_text
+from model.normalize import SHORTENERS, NormalizedText, normalize_text
 
 TEXT_FIELDS = ("comment_content", "content", "CONTENT", "text")
 AUTHOR_FIELDS = ("comment_author", "AUTHOR", "author")
-EMAIL_FIELDS = ("comment_author_email", "author_email", "email")
 URL_FIELDS = ("comment_author_url", "author_url", "url")
 
 _PHONE = re.compile(r"(?<!\w)\+?\d(?:[\s().-]?\d){8,14}(?!\w)")
@@ -157,12 +156,3 @@ def to_matrix(prepared: Sequence[PreparedComment]) -> np.ndarray:
         matrix[i, 1:] = item.structural
     return matrix
 
-
-def comments_to_matrix(comments: Sequence[Mapping[str, object]]) -> np.ndarray:
-    """:func:`prepare_comment` every comment, then :func:`to_matrix`."""
-    return to_matrix([prepare_comment(c) for c in comments])
-
-
-def author_url_domain(comment: Mapping[str, object]) -> str:
-    """The domain of the commenter's website field, if any."""
-    return link_domain(_field(comment, URL_FIELDS))

@@ -64,7 +64,6 @@ class VerifyResult:
     error_codes: list[str] = field(default_factory=list)
     challenge_ts: float | None = None
     hostname: str = ""
-    solved_at: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The JSON body of ``POST /v1/siteverify``."""
@@ -207,7 +206,6 @@ class Captcha:
             True,
             challenge_ts=float(payload.get("c") or checked.issued_at or 0),
             hostname=str(payload.get("h") or ""),
-            solved_at=checked.issued_at,
         )
 
 

@@ -111,8 +111,6 @@ SETTINGS: tuple[Setting, ...] = (
             "How many X-Forwarded-For hops to trust; 0 ignores the header."),
 )
 
-SETTING_NAMES = frozenset(s.name for s in SETTINGS)
-
 
 def default_data_dir() -> Path:
     """The data directory used when ``HEDGEROW_DATA_DIR`` is unset."""

@@ -83,8 +83,15 @@ def _promote(store: Store, version: str, force: bool) -> None:
     click.echo(f"Active model: {version} (every worker switches within seconds)")
 
 
-def _fail(exc: Exception) -> click.ClickException:
-    return click.ClickException(str(exc))
+@contextmanager
+def _model_errors() -> Iterator[None]:
+    """Turn the model package's errors into a clean `Error: …` and exit status 1."""
+    from model.errors import ModelError
+
+    try:
+        yield
+    except ModelError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def register(group: click.Group) -> None:
@@ -113,7 +120,6 @@ def train_command(data_files: tuple[Path, ...], out: Path | None, from_feedback:
     """Train a spam model; it is registered but not active until promoted."""
     from tqdm import tqdm
 
-    from model.errors import ModelError
     from model.registry import Registry
     from model.train import TRAIN_STEPS, new_version, train, write_artifact
 
@@ -126,7 +132,7 @@ def train_command(data_files: tuple[Path, ...], out: Path | None, from_feedback:
         # Redis is needed only to read feedback or to promote.
         store = stack.enter_context(open_store()) if from_feedback or promote_after else None
         registry = Registry(root, pointer=RedisPointer(store) if store else None)
-        try:
+        with _model_errors():
             version = new_version()
             target = registry.new_version_dir(version) if out is None else out
             extra = _feedback_rows(store) if store is not None and from_feedback else None
@@ -142,8 +148,6 @@ def train_command(data_files: tuple[Path, ...], out: Path | None, from_feedback:
                 trained = train(list(data_files), extra=extra or None, progress=progress,
                                 version=version, holdout=holdout)
             write_artifact(trained, target)
-        except ModelError as exc:
-            raise _fail(exc) from None
         metrics = trained.manifest["metrics"]
         thresholds = trained.manifest["thresholds"]
         click.echo(f"Trained model {version} in {trained.manifest['training_seconds']} s: "
@@ -152,11 +156,9 @@ def train_command(data_files: tuple[Path, ...], out: Path | None, from_feedback:
                    f"discard at {thresholds['discard']}.")
         click.echo(f"Written to {target}")
         if promote_after:
-            try:
+            with _model_errors():
                 assert store is not None  # opened above for --promote
                 _promote(store, version, force)
-            except ModelError as exc:
-                raise _fail(exc) from None
         elif out is None:
             click.echo(f"Not active yet: run `hedgerow models promote {version}` to use it.")
 
@@ -172,11 +174,10 @@ def evaluate_command(data_files: tuple[Path, ...], model_path: Path | None,
                      as_json: bool) -> None:
     """Score labelled comments and report accuracy, precision, recall, F1, ROC AUC, MCC."""
     from model.data import LabelledData, load_file, require_both_classes
-    from model.errors import ModelError
     from model.evaluate import compute_metrics, format_table
     from model.scoring import Scorer
 
-    try:
+    with _model_errors():
         if model_path is not None:
             path = model_path
         else:
@@ -188,8 +189,6 @@ def evaluate_command(data_files: tuple[Path, ...], model_path: Path | None,
             data.extend(load_file(file))
         require_both_classes(data, "evaluation")
         probability = [scorer.model_probability(c) for c in data.comments()]
-    except ModelError as exc:
-        raise _fail(exc) from None
     metrics = compute_metrics(data.label, probability, scorer.hold)
     if as_json:
         click.echo(json.dumps(metrics))
@@ -206,13 +205,9 @@ def models_group() -> None:
 @models_group.command("list")
 def list_command() -> None:
     """Show every model version; the active one is marked with *."""
-    from model.errors import ModelError
-
-    try:
+    with _model_errors():
         with _registry() as registry:
             versions = registry.versions()
-    except ModelError as exc:
-        raise _fail(exc) from None
     click.echo(f"  {'version':<26} {'created':<26} {'F1':>6}")
     for info in versions:
         f1 = "?" if info.f1 is None else f"{info.f1:.3f}"
@@ -228,23 +223,15 @@ def promote_command(version: str, force: bool) -> None:
     It must load, and do no worse than the active model on the comments held back when
     it was trained (unless --force).
     """
-    from model.errors import ModelError
-
-    try:
+    with _model_errors():
         with open_store() as store:
             _promote(store, version, force)
-    except ModelError as exc:
-        raise _fail(exc) from None
 
 
 @models_group.command("rollback")
 def rollback_command() -> None:
     """Make the previously active model active again."""
-    from model.errors import ModelError
-
-    try:
+    with _model_errors():
         with _registry() as registry:
             version = registry.rollback()
-    except ModelError as exc:
-        raise _fail(exc) from None
     click.echo(f"Active model: {version}")

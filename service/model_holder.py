@@ -45,11 +45,6 @@ class ModelHolder:
         """The version Redis says is active (``default``: the shipped model)."""
         return self.store.active_model() or DEFAULT_VERSION
 
-    @property
-    def loaded_version(self) -> str:
-        """The version this worker scores with now."""
-        return self._loaded
-
     def current(self) -> SpamModel:
         """The model to score with now; notices promotions within ``check_interval``."""
         now = time.monotonic()

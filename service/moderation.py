@@ -9,7 +9,14 @@ from typing import Any
 from service import feedback
 from service.app_state import AppState
 from service.sites import Site
-from service.spam import Decision, FormSignals, Thresholds, decide, link_domains
+from service.spam import (
+    Decision,
+    FormSignals,
+    SpamModel,
+    Thresholds,
+    decide,
+    link_domains,
+)
 
 # Fields of a comment check, named as Akismet names them.
 COMMENT_FIELDS = frozenset(
@@ -22,9 +29,8 @@ COMMENT_FIELDS = frozenset(
 )
 
 
-def thresholds_for(app_state: AppState, site: Site) -> Thresholds:
-    """The site's own hold/discard thresholds, else the active model's calibrated ones."""
-    model = app_state.models.current()
+def thresholds_for(site: Site, model: SpamModel) -> Thresholds:
+    """The site's own hold/discard thresholds, else the model's calibrated ones."""
     settings = site.settings
     return Thresholds(
         hold=float(settings.get("hold_threshold", model.hold)),
@@ -57,7 +63,7 @@ def check(
     comment = {k: v for k, v in fields.items() if k in COMMENT_FIELDS}
     domains = link_domains(comment.get("comment_content", ""))
     known = app_state.store.known_domains(site.sitekey, list(domains))
-    decision = decide(comment, model, thresholds_for(app_state, site), signals, domains, known)
+    decision = decide(comment, model, thresholds_for(site, model), signals, domains, known)
     app_state.store.add_usage(site.sitekey, time.strftime("%Y-%m", time.gmtime()))
     if decision.action == "accept" and not _is_test(fields):
         app_state.store.add_known_domains(site.sitekey, decision.link_domains)

@@ -11,7 +11,6 @@ import base64
 import hashlib
 import hmac
 import secrets
-import time
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -129,7 +128,3 @@ def _mac(key: bytes, nonce: str, answer: int) -> str:
     digest = hmac.new(key, f"{nonce}:{answer}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode()
 
-
-def now() -> float:
-    """The current time; one place so tests can freeze it."""
-    return time.time()

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
@@ -167,6 +168,13 @@ class Embed:
     host: HostSite
     sitekey: str
     secret: str
+
+    def siteverify(self, response: str, path: str = "/v1/siteverify") -> dict[str, Any]:
+        """What the site's backend gets from siteverify for a widget ``response``."""
+        reply = requests.post(
+            self.live.url + path, data={"secret": self.secret, "response": response}, timeout=10
+        )
+        return dict(reply.json())
 
     def page(
         self,

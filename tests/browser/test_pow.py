@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from playwright.sync_api import Page, Request, Route, Worker, expect
 
 from service import pow as work
@@ -34,15 +33,6 @@ POST_SOLVE = """async ([base, fields]) => {
     body: new URLSearchParams(fields)});
   return r.json();
 }"""
-
-
-def _siteverify(embed: Embed, response: str) -> dict[str, Any]:
-    reply = requests.post(
-        embed.live.url + "/v1/siteverify",
-        data={"secret": embed.secret, "response": response},
-        timeout=10,
-    )
-    return dict(reply.json())
 
 
 def _solve_bodies(page: Page) -> list[dict[str, str]]:
@@ -95,7 +85,7 @@ def test_widget_solves_on_the_main_thread_under_a_strict_csp(
     assert len(solves) == 1 and solves[0]["pow"].isdecimal()
     page.locator("#send").click()
     expect(page.locator("#posted")).to_be_visible()
-    verdict = _siteverify(embed, embed.host.posts[-1]["hedgerow-response"])
+    verdict = embed.siteverify(embed.host.posts[-1]["hedgerow-response"])
     assert verdict["success"] is True, verdict
     assert watch.csp(page) == []
     assert watch.errors == []
@@ -114,7 +104,7 @@ def test_page_that_allows_blob_workers_gets_one(page: Page, embed: Embed, watch:
     solve(box)
     assert workers and all(url.startswith("blob:") for url in workers), workers
     assert solves[0]["pow"].isdecimal()
-    assert _siteverify(embed, page.evaluate("hedgerow.getResponse()"))["success"] is True
+    assert embed.siteverify(page.evaluate("hedgerow.getResponse()"))["success"] is True
     assert watch.csp(page) == []
     assert watch.errors == []
 
@@ -165,7 +155,7 @@ def test_verify_before_the_work_is_done_waits_then_submits(page: Page, embed: Em
 
 
 def _siteverify_ok(embed: Embed, page: Page) -> bool:
-    return _siteverify(embed, page.evaluate("hedgerow.getResponse()"))["success"] is True
+    return embed.siteverify(page.evaluate("hedgerow.getResponse()"))["success"] is True
 
 
 def test_forged_counter_is_rejected(page: Page, embed: Embed) -> None:
@@ -199,8 +189,8 @@ def test_replayed_solve_fails(page: Page, embed: Embed) -> None:
     replay = page.evaluate(POST_SOLVE, [embed.live.url, solves[0]])
     assert replay["success"] is False
     assert replay["error-codes"] == ["timeout-or-duplicate"]
-    assert _siteverify(embed, token)["success"] is True
-    assert _siteverify(embed, token)["error-codes"] == ["timeout-or-duplicate"]
+    assert embed.siteverify(token)["success"] is True
+    assert embed.siteverify(token)["error-codes"] == ["timeout-or-duplicate"]
 
 
 @pytest.fixture

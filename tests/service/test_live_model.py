@@ -123,7 +123,7 @@ def test_train_from_feedback_and_the_promotion_gate(
 
 
 class _Fixed:
-    """A stand-in scorer that always says the same probability (for the gate's arithmetic)."""
+    """A stand-in scorer with a fixed probability per comment (for the gate's arithmetic)."""
 
     def __init__(self, version: str, probability: dict[str, float]) -> None:
         self.version, self.hold, self.probability = version, 0.5, probability
