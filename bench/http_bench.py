@@ -20,9 +20,9 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from service import create_app
-from service import pow as work
-from service.challenge import solve_prompt
-from service.embedded_redis import EmbeddedRedis
+from service.captcha import proof_of_work
+from service.captcha.arithmetic import solve_prompt
+from service.store.embedded import EmbeddedRedis
 
 RESULTS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
@@ -70,7 +70,8 @@ def run(n: int, extra: dict[str, Any] | None = None) -> dict[str, float]:
             challenge = client.get(path).get_json()
             body = {"token": challenge["token"], "answer": solve_prompt(challenge["prompt"])}
             if "pow" in challenge:
-                body["pow"] = work.solve(challenge["pow"]["salt"], challenge["pow"]["difficulty"])
+                work = challenge["pow"]
+                body["pow"] = proof_of_work.solve(work["salt"], work["difficulty"])
             return body
 
         solve_bodies = [solve_body() for _ in range(n)]

@@ -36,20 +36,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from service import (
-        akismet,
-        app_state,
-        captcha_api,
-        comment_check,
-        demo,
-        errors,
-        health,
-        openapi,
-        siteverify,
-        widget,
-    )
+    from service.api import akismet, captcha, comments, demo, health, openapi, siteverify, widget
+    from service.web import errors, state
 
-    app_state.init_app(app, config)
+    state.init_app(app, config)
     if config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -57,9 +47,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     errors.register_error_handlers(app)
     for blueprint in (
-        captcha_api.bp,
+        captcha.bp,
         siteverify.bp,
-        comment_check.bp,
+        comments.bp,
         akismet.bp,
         health.bp,
         openapi.bp,

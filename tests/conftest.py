@@ -14,8 +14,8 @@ import requests
 from flask import Flask
 
 from service import create_app
-from service.app_state import AppState
-from service.sites import Site
+from service.sites.registry import Site
+from service.web.state import AppState
 from tests.support.live_server import LiveServer, based_session
 from tests.support.redis_server import RedisServer
 

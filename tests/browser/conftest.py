@@ -15,8 +15,8 @@ from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, s
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
-from service.app_state import AppState
-from service.sites import Site
+from service.sites.registry import Site
+from service.web.state import AppState
 from tests.support.live_server import LiveServer
 
 CHROMIUM = "/usr/bin/chromium"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from service.widget import strip_comment_lines
+from service.api.widget import strip_comment_lines
 
 STATIC = Path(__file__).resolve().parents[2] / "service" / "static"
 BUDGET = 8 * 1024

@@ -11,8 +11,8 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
-from service.app_state import AppState
-from service.demo import CSP, DEMO_SITE_FILE
+from service.api.demo import CSP, DEMO_SITE_FILE
+from service.web.state import AppState
 from tests.browser.conftest import Watch
 from tests.browser.helpers import rendered, solve, widget
 from tests.support.live_server import LiveServer

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, Request, Route, Worker, expect
 
-from service import pow as work
-from service.app_state import AppState
-from service.challenge import solve_prompt
-from service.demo import DEMO_SITE_FILE
+from service.api.demo import DEMO_SITE_FILE
+from service.captcha import proof_of_work
+from service.captcha.arithmetic import solve_prompt
+from service.web.state import AppState
 from tests.browser.conftest import Embed, Watch
 from tests.browser.helpers import rendered, right_answer, solve, widget
 from tests.support.live_server import LiveServer
@@ -60,7 +60,7 @@ def _workers(page: Page) -> list[str]:
 
 
 def _zero_bits(salt: str, counter: int) -> int:
-    return work.leading_zero_bits(hashlib.sha256(f"{salt}:{counter}".encode()).digest())
+    return proof_of_work.leading_zero_bits(hashlib.sha256(f"{salt}:{counter}".encode()).digest())
 
 
 def _counter_with(salt: str, low: int, high: int) -> int:
@@ -174,7 +174,7 @@ def test_forged_counter_is_rejected(page: Page, embed: Embed) -> None:
     assert result["success"] is False
     assert result["error-codes"] == ["invalid-input-pow"]
     # The challenge is burnt: even honest work for it no longer counts.
-    fields["pow"] = str(work.solve(salt, bits))
+    fields["pow"] = str(proof_of_work.solve(salt, bits))
     again = page.evaluate(POST_SOLVE, [base, fields])
     assert again["error-codes"] == ["timeout-or-duplicate"]
     assert "pow" in again["challenge"]

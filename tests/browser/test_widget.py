@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from service.app_state import AppState
+from service.web.state import AppState
 from tests.browser.conftest import Embed, Watch
 from tests.browser.helpers import prompt_of, rendered, right_answer, solve, widget, wrong_answer
 

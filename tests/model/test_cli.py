@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from service.cli import main
+from service.cli.main import main
 from tests.model.conftest import tiny_rows, write_csv
 
 

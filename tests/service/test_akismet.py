@@ -9,8 +9,8 @@ import httpx
 import pytest
 import requests
 
-from service.app_state import AppState
-from service.sites import Site
+from service.sites.registry import Site
+from service.web.state import AppState
 from tests.conftest import SITE_ORIGIN
 from tests.support.live_server import LiveServer
 

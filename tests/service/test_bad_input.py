@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from service.sites import Site
+from service.sites.registry import Site
 
 LEAKS = ("Traceback", "/work", "site-packages", ".py", "File \"")
 

@@ -8,8 +8,8 @@ import pytest
 import requests
 import time_machine
 
-from service.challenge import solve_prompt
-from service.sites import Site
+from service.captcha.arithmetic import solve_prompt
+from service.sites.registry import Site
 from tests.conftest import SITE_ORIGIN
 from tests.support.flow import get_challenge, solved_response
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from service.app_state import AppState
-from service.sites import Site
+from service.sites.registry import Site
+from service.web.state import AppState
 from tests.support.flow import solved_response
 
 SPAM = {

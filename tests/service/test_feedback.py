@@ -11,8 +11,8 @@ import redis
 import requests
 
 from service import create_app
-from service.app_state import AppState
-from service.sites import Site
+from service.sites.registry import Site
+from service.web.state import AppState
 from tests.support.live_server import LiveServer, based_session
 from tests.support.processes import clean_env, run_cli
 from tests.support.redis_server import RedisServer

@@ -14,7 +14,7 @@ import requests
 
 from model.data import LabelledData
 from model.gate import compare
-from service.sites import Site
+from service.sites.registry import Site
 from tests.model.conftest import tiny_rows, write_csv
 from tests.support.processes import ServeProcess, clean_env, run_cli
 from tests.support.redis_server import free_port
@@ -166,7 +166,7 @@ def test_the_command_line_starts_without_loading_scikit_learn() -> None:
     import subprocess
     import sys
 
-    probe = ("import sys, service.cli; "
+    probe = ("import sys, service.cli.main; "
              "print(any(m.startswith(('sklearn', 'skops')) for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          check=True).stdout.strip()

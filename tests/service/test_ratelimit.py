@@ -10,7 +10,7 @@ import requests
 from flask import Flask
 
 from service import create_app
-from service.sites import Site
+from service.sites.registry import Site
 from tests.support.flow import solved_response
 from tests.support.live_server import LiveServer, based_session
 from tests.support.processes import ServeProcess, clean_env

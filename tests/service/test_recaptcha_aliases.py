@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import requests
 
-from service.sites import Site
-from service.widget import load_asset
+from service.api.widget import load_asset
+from service.sites.registry import Site
 from tests.support.flow import solved_response
 
 VERIFY = "/recaptcha/api/siteverify"

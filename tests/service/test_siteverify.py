@@ -10,8 +10,8 @@ import pytest
 import requests
 import time_machine
 
-from service.app_state import AppState
-from service.sites import Site
+from service.sites.registry import Site
+from service.web.state import AppState
 from tests.support.flow import get_challenge, solution, solved_response
 from tests.support.live_server import LiveServer
 

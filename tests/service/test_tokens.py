@@ -8,7 +8,7 @@ import secrets
 
 import time_machine
 
-from service.tokens import Purpose, TokenSigner, Verdict
+from service.signing import Purpose, TokenSigner, Verdict
 
 OLD = secrets.token_urlsafe(48)
 NEW = secrets.token_urlsafe(48)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import requests
 
-from service.embedded_redis import terminate
+from service.store.embedded import terminate
 
 HEDGEROW = [sys.executable, "-m", "service"]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import redis
 
-from service.embedded_redis import terminate
+from service.store.embedded import terminate
 
 
 def free_port(highest: int = 65535) -> int:

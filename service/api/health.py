@@ -6,7 +6,7 @@ from flask import Blueprint, Response, jsonify, redirect
 from flask.typing import ResponseReturnValue
 from redis.exceptions import RedisError
 
-from service.app_state import state
+from service.web.state import state
 
 bp = Blueprint("health", __name__)
 

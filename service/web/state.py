@@ -8,15 +8,15 @@ from typing import Any
 
 from flask import Flask, current_app, request
 
-from service.captcha import Captcha
-from service.model_holder import ModelHolder
-from service.model_pointer import RedisPointer
-from service.pow import Policy
-from service.ratelimit import SCOPES, RateLimits
-from service.sites import SiteRegistry
-from service.spam import SpamModel
-from service.store import Store, connect
-from service.tokens import TokenSigner
+from service.captcha.flow import Captcha
+from service.captcha.proof_of_work import Policy
+from service.models.holder import ModelHolder
+from service.models.publication import RedisPointer
+from service.signing import TokenSigner
+from service.sites.registry import SiteRegistry
+from service.spam.decision import SpamModel
+from service.store.redis_store import Store, connect
+from service.web.ratelimit import SCOPES, RateLimits
 
 EXTENSION_KEY = "hedgerow"
 
@@ -69,14 +69,14 @@ def build_state(config: dict[str, Any]) -> AppState:
         from model.errors import RegistryError
         from model.registry import Registry
         from model.scoring import Scorer
-        from service import model_sync
+        from service.models import publication
 
         registry = Registry(registry_root, pointer=RedisPointer(store))
         try:
             path = registry.path_of(version)
         except RegistryError:
             # Promoted on another machine: take the files from Redis.
-            if model_sync.fetch(store, version, registry_root) is None:
+            if publication.fetch(store, version, registry_root) is None:
                 raise
             path = registry.path_of(version)
         return Scorer.load(path)

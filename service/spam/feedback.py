@@ -12,8 +12,8 @@ import time
 from collections.abc import Iterator, Mapping
 from typing import IO
 
-from service.store import Store
-from service.tokens import TokenSigner
+from service.signing import TokenSigner
+from service.store.redis_store import Store
 
 LABELS = ("spam", "ham")
 # Fields kept as written: what the model trains on and what a moderator needs to see.

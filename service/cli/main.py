@@ -12,11 +12,12 @@ from typing import Any
 import click
 
 from service import config as settings
-from service import feedback, model_cli
-from service.cli_support import load_config, open_store
-from service.embedded_redis import EmbeddedRedis, EmbeddedRedisError
-from service.sites import Site, SiteError, SiteRegistry
-from service.store import Store
+from service.cli import models as model_cli
+from service.cli.support import load_config, open_store
+from service.sites.registry import Site, SiteError, SiteRegistry
+from service.spam import feedback
+from service.store.embedded import EmbeddedRedis, EmbeddedRedisError
+from service.store.redis_store import Store
 
 
 def _print_json(data: Any) -> None:
@@ -254,7 +255,7 @@ def serve(host: str, port: int, workers: int, demo: bool) -> None:
         base = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"
         click.echo(f"Hedgerow listening on {base}" + (f" — open {base}/demo" if demo else ""),
                    err=True)
-        from service.server import run
+        from service.web.server import run
 
         run(host, port, workers)
     except EmbeddedRedisError as error:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, request
 
-from service.sites import Site
+from service.sites.registry import Site
 
 PREFLIGHT_MAX_AGE = "600"
 

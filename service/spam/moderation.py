@@ -6,10 +6,9 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from service import feedback
-from service.app_state import AppState
-from service.sites import Site
-from service.spam import (
+from service.sites.registry import Site
+from service.spam import feedback
+from service.spam.decision import (
     Decision,
     FormSignals,
     SpamModel,
@@ -17,6 +16,7 @@ from service.spam import (
     decide,
     link_domains,
 )
+from service.web.state import AppState
 
 # Fields of a comment check, named as Akismet names them.
 COMMENT_FIELDS = frozenset(

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Request
 
-from service.errors import BadRequest
+from service.web.errors import BadRequest
 
 MAX_FIELDS = 64
 MAX_FIELD_LENGTH = 32 * 1024

@@ -11,14 +11,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from service.cli_support import open_store
+from service.cli.support import open_store
 from service.config import data_dir_from_env
-from service.model_pointer import RedisPointer
 
 if TYPE_CHECKING:
     from model.data import LabelledData
     from model.registry import Registry
-    from service.store import Store
+    from service.store.redis_store import Store
 
 DEFAULT_HOLDOUT = 0.1
 
@@ -37,13 +36,14 @@ def _registry() -> Iterator[Registry]:
 def _registry_on(store: Store) -> Registry:
     # Imported on use: scikit-learn takes a second to import and `hedgerow --help` needs none.
     from model.registry import Registry
+    from service.models.publication import RedisPointer
 
     return Registry(data_dir_from_env() / "models", pointer=RedisPointer(store))
 
 
 def _feedback_rows(store: Store) -> LabelledData:
     from model.data import LabelledData
-    from service import feedback
+    from service.spam import feedback
 
     rows = LabelledData()
     for row in feedback.iter_rows(store):
@@ -62,7 +62,7 @@ def _promote(store: Store, version: str, force: bool) -> None:
     """
     from model.gate import compare, holdout_of
     from model.scoring import Scorer
-    from service import model_sync
+    from service.models import publication
 
     registry = _registry_on(store)
     active = registry.active_version()
@@ -78,7 +78,7 @@ def _promote(store: Store, version: str, force: bool) -> None:
             )
     path = registry.path_of(version)
     if version != "default":
-        model_sync.publish(store, version, path)
+        publication.publish(store, version, path)
     registry.promote(version)
     click.echo(f"Active model: {version} (every worker switches within seconds)")
 
@@ -122,6 +122,7 @@ def train_command(data_files: tuple[Path, ...], out: Path | None, from_feedback:
 
     from model.registry import Registry
     from model.train import TRAIN_STEPS, new_version, train, write_artifact
+    from service.models.publication import RedisPointer
 
     if not data_files and not from_feedback:
         raise click.UsageError("give at least one --data FILE, or --from-feedback")

@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from service import challenge as arithmetic
-from service import pow as work
-from service.sites import Site, SiteRegistry
-from service.store import Store
-from service.tokens import Purpose, TokenSigner, Verdict, new_nonce
+from service.captcha import arithmetic, proof_of_work
+from service.signing import Purpose, TokenSigner, Verdict, new_nonce
+from service.sites.registry import Site, SiteRegistry
+from service.store.redis_store import Store
 
 
 @dataclass(frozen=True)
@@ -38,7 +37,7 @@ class IssuedChallenge:
         }
         if self.pow_difficulty:
             body["pow"] = {
-                "algorithm": work.ALGORITHM,
+                "algorithm": proof_of_work.ALGORITHM,
                 "salt": self.pow_salt,
                 "difficulty": self.pow_difficulty,
             }
@@ -86,7 +85,7 @@ class Captcha:
         signer: TokenSigner,
         challenge_ttl: int,
         response_ttl: int,
-        pow_policy: work.Policy | None = None,
+        pow_policy: proof_of_work.Policy | None = None,
     ) -> None:
         self.store = store
         self.sites = sites
@@ -166,7 +165,7 @@ class Captcha:
         if isinstance(difficulty, int) and difficulty > 0:
             if pow_counter in (None, ""):
                 return "missing-input-pow"
-            if not work.verify(nonce, difficulty, pow_counter):
+            if not proof_of_work.verify(nonce, difficulty, pow_counter):
                 return "invalid-input-pow"
         answer = arithmetic.parse_answer(raw_answer)
         if answer is None:

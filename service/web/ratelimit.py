@@ -22,7 +22,7 @@ from limits.storage import storage_from_string
 from limits.strategies import SlidingWindowCounterRateLimiter
 from redis.exceptions import RedisError
 
-from service.errors import ApiError, Unavailable
+from service.web.errors import ApiError, Unavailable
 
 log = logging.getLogger(__name__)
 

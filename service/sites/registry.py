@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from service.store import Store
+from service.store.redis_store import Store
 
 SITEKEY_PREFIX = "hk_"
 SECRET_PREFIX = "hs_"

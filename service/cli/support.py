@@ -11,8 +11,8 @@ import click
 import redis
 
 from service import config as settings
-from service.embedded_redis import EmbeddedRedis, EmbeddedRedisError
-from service.store import Store, connect
+from service.store.embedded import EmbeddedRedis, EmbeddedRedisError
+from service.store.redis_store import Store, connect
 
 
 def load_config() -> dict[str, Any]:

@@ -15,12 +15,12 @@ import uuid
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from service import moderation
-from service.app_state import rate_limit, state
-from service.errors import ApiError
-from service.ratelimit import secret_identity
-from service.request_data import read_fields
-from service.sites import Site, SiteError, normalize_origin
+from service.sites.registry import Site, SiteError, normalize_origin
+from service.spam import moderation
+from service.web.errors import ApiError
+from service.web.ratelimit import secret_identity
+from service.web.request_data import read_fields
+from service.web.state import rate_limit, state
 
 bp = Blueprint("akismet", __name__)
 

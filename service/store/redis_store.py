@@ -51,7 +51,7 @@ def connect(url: str) -> RedisClient:
 
 
 def _script(name: str) -> str:
-    return resources.files("service").joinpath("lua", name).read_text(encoding="utf-8")
+    return resources.files("service.store").joinpath("lua", name).read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True)

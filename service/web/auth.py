@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import request
 
-from service.app_state import rate_limit, state
-from service.errors import ApiError
-from service.ratelimit import secret_identity
-from service.sites import Site
+from service.sites.registry import Site
+from service.web.errors import ApiError
+from service.web.ratelimit import secret_identity
+from service.web.state import rate_limit, state
 
 
 class Unauthorized(ApiError):

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from service.app_state import rate_limit, state
-from service.errors import ApiError
-from service.ratelimit import secret_identity
-from service.request_data import read_fields
+from service.web.errors import ApiError
+from service.web.ratelimit import secret_identity
+from service.web.request_data import read_fields
+from service.web.state import rate_limit, state
 
 bp = Blueprint("siteverify", __name__)
 

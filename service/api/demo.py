@@ -14,11 +14,11 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, make_response, render_template, request
 
-from service import moderation
-from service.app_state import state
+from service.api.widget import serve_asset
 from service.config import DEMO_SITE_FILE
-from service.sites import Site
-from service.widget import serve_asset
+from service.sites.registry import Site
+from service.spam import moderation
+from service.web.state import state
 
 bp = Blueprint("demo", __name__)
 

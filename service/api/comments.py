@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from service import moderation
-from service.app_state import state
-from service.auth import bearer_secret, site_for_secret
-from service.errors import BadRequest
-from service.request_data import read_fields
+from service.spam import moderation
+from service.web.auth import bearer_secret, site_for_secret
+from service.web.errors import BadRequest
+from service.web.request_data import read_fields
+from service.web.state import state
 
 bp = Blueprint("comment_check", __name__)
 

@@ -19,7 +19,7 @@ from flask import Blueprint, Response, request
 
 bp = Blueprint("widget", __name__)
 
-STATIC_DIR = Path(__file__).parent / "static"
+STATIC_DIR = Path(__file__).parents[1] / "static"
 CACHE_CONTROL = "public, max-age=3600, stale-while-revalidate=86400"
 CONTENT_TYPES = {
     ".js": "text/javascript; charset=utf-8",

@@ -6,10 +6,10 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from service import cors
-from service.app_state import client_ip, rate_limit, state
-from service.errors import BadRequest, Forbidden
-from service.request_data import read_fields
+from service.web import cors
+from service.web.errors import BadRequest, Forbidden
+from service.web.request_data import read_fields
+from service.web.state import client_ip, rate_limit, state
 
 bp = Blueprint("captcha", __name__)
 

@@ -15,8 +15,8 @@ from collections.abc import Callable
 
 from redis.exceptions import RedisError
 
-from service.spam import SpamModel
-from service.store import Store
+from service.spam.decision import SpamModel
+from service.store.redis_store import Store
 
 log = logging.getLogger(__name__)
 

@@ -1,5 +1,6 @@
 """Model versions travel through Redis, so replicas on other machines can load them too.
 
+The active version is a pointer in Redis that every worker and replica follows.
 Promotion publishes the version's files (``model.skops`` and ``manifest.json``) to
 Redis; a worker that does not have the version on its own disk fetches them into its
 data directory before loading. Loading still checks the file's SHA-256 against the
@@ -15,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 from model.artifact import MANIFEST_FILE, MODEL_FILE
-from service.store import Store
+from service.store.redis_store import Store
 
 SHARED_FILES = (MODEL_FILE, MANIFEST_FILE)
 
@@ -43,3 +44,26 @@ def fetch(store: Store, version: str, root: Path) -> Path | None:
         if not (target / MANIFEST_FILE).is_file():
             raise
     return target
+
+
+class RedisPointer:
+    """An ``ActivePointer`` (see :mod:`model.registry`) stored in Redis."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def get(self) -> str | None:
+        """The active version, or None when nothing was promoted."""
+        return self.store.active_model()
+
+    def set(self, version: str) -> None:
+        """Make ``version`` active, remembering the one it replaces."""
+        self.store.set_active_model(version)
+
+    def rollback(self) -> str | None:
+        """Reactivate the previous version and return it (None: nothing to go back to)."""
+        return self.store.rollback_model()
+
+    def history(self) -> list[str]:
+        """Versions active before the current one, most recent first."""
+        return self.store.model_history()

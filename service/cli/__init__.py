@@ -1,0 +1,1 @@
+"""The ``hedgerow`` command, one module per command group."""

@@ -1,0 +1,1 @@
+"""Registered sites: their keys, secrets, origins and settings."""

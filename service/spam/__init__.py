@@ -1,0 +1,1 @@
+"""The spam layer: deciding on a comment, moderation, and moderators' feedback."""

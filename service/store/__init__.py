@@ -1,0 +1,1 @@
+"""Redis: the one store that owns every key and script, and the embedded server."""
