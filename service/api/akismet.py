@@ -16,7 +16,6 @@ from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from service.sites.registry import Site, SiteError, normalize_origin
-from service.spam import moderation
 from service.web.errors import ApiError
 from service.web.ratelimit import secret_identity
 from service.web.request_data import read_fields
@@ -119,7 +118,7 @@ def comment_check() -> Response:
     site = _site(fields)
     if not fields.get("user_ip", "").strip():
         raise AkismetError('Empty "user_ip" value')
-    decision = moderation.check(state(), site, fields)
+    decision = state().moderator.check(site, fields)
     headers = {"X-akismet-guid": str(uuid.uuid4())}
     if decision.action == "discard":
         headers["X-akismet-pro-tip"] = "discard"
@@ -129,7 +128,7 @@ def comment_check() -> Response:
 def _submit(label: str) -> Response:
     fields = _fields()
     site = _site(fields)
-    moderation.submit(state(), site, fields, label, "akismet")
+    state().moderator.submit(site, fields, label, "akismet")
     return _text(THANKS)
 
 

@@ -34,7 +34,7 @@ def comment_check() -> Response:
     """Score a comment for the site whose secret authorises the call."""
     site = site_for_secret(bearer_secret(), "comment_check")
     fields = _comment_fields(frozenset({"response"}))
-    decision = moderation.check(state(), site, fields, fields.get("response") or None)
+    decision = state().moderator.check(site, fields, fields.get("response") or None)
     return jsonify(decision.to_json())
 
 
@@ -48,7 +48,7 @@ def submit_feedback() -> Response:
         raise BadRequest("Set label to spam or ham.", code="invalid-label")
     if not fields.get("comment_content", "").strip():
         raise BadRequest("Feedback needs the comment_content.", code="missing-input-content")
-    entry_id = moderation.submit(state(), site, fields, label, "api")
+    entry_id = state().moderator.submit(site, fields, label, "api")
     response = jsonify({"success": True, "id": entry_id, "stored": entry_id is not None})
     response.status_code = 201 if entry_id else 200
     return response

@@ -17,7 +17,6 @@ from flask import Blueprint, Response, abort, make_response, render_template, re
 from service.api.widget import serve_asset
 from service.config import DEMO_SITE_FILE
 from service.sites.registry import Site
-from service.spam import moderation
 from service.web.state import state
 
 bp = Blueprint("demo", __name__)
@@ -65,7 +64,7 @@ def comment_check(site: Site | None, fields: dict[str, str]) -> dict[str, Any] |
     """What ``POST /v1/comment-check`` answers for the demo comment (None: no demo site)."""
     if site is None:
         return None
-    return moderation.check(state(), site, fields).to_json()
+    return state().moderator.check(site, fields).to_json()
 
 
 def _page(status: int = 200, **context: Any) -> Response:

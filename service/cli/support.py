@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,11 +12,13 @@ import click
 import redis
 
 from service import config as settings
+from service.sites.registry import Site, SiteError, SiteRegistry
 from service.store.embedded import EmbeddedRedis, EmbeddedRedisError
 from service.store.redis_store import Store, connect
 
 
 def load_config() -> dict[str, Any]:
+    """The settings from the environment; a bad value is a clean `Error: …`."""
     try:
         return settings.load(require_secret=False)
     except settings.ConfigError as error:
@@ -45,3 +48,16 @@ def open_store() -> Iterator[Store]:
     finally:
         if embedded is not None:
             embedded.stop()
+
+
+def find_site(registry: SiteRegistry, ref: str) -> Site:
+    """The site with this sitekey or name, or a clean `Error: …`."""
+    try:
+        return registry.find(ref)
+    except SiteError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def print_json(data: Any) -> None:
+    """One line of JSON on standard output."""
+    click.echo(json.dumps(data, ensure_ascii=False))

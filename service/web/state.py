@@ -15,6 +15,7 @@ from service.models.publication import RedisPointer
 from service.signing import TokenSigner
 from service.sites.registry import SiteRegistry
 from service.spam.decision import SpamModel
+from service.spam.moderation import Moderator
 from service.store.redis_store import Store, connect
 from service.web.ratelimit import SCOPES, RateLimits
 
@@ -32,6 +33,7 @@ class AppState:
     captcha: Captcha
     limits: RateLimits
     models: ModelHolder
+    moderator: Moderator
 
     def close(self) -> None:
         """Close every connection this app opened (for tests and clean shutdowns)."""
@@ -82,7 +84,12 @@ def build_state(config: dict[str, Any]) -> AppState:
         return Scorer.load(path)
 
     models = ModelHolder(store, load_model, config["MODEL_CHECK_INTERVAL"])
-    return AppState(config, store, sites, signer, captcha, limits, models)
+    moderator = Moderator(
+        captcha, models.current, store, signer,
+        keep_personal_data=config["KEEP_PERSONAL_DATA"],
+        feedback_retention_days=config["FEEDBACK_RETENTION_DAYS"],
+    )
+    return AppState(config, store, sites, signer, captcha, limits, models, moderator)
 
 
 def init_app(app: Flask, config: dict[str, Any]) -> AppState:

@@ -1,0 +1,106 @@
+"""``hedgerow sites``: register the sites that embed the widget, and tune them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from service.cli.support import find_site, open_store, print_json
+from service.sites.registry import SiteError, SiteRegistry
+
+
+@click.group()
+def sites() -> None:
+    """Register the sites that embed the widget."""
+
+
+@sites.command("add")
+@click.argument("name")
+@click.option(
+    "--origin", "origins", multiple=True, required=True, metavar="URL",
+    help="An origin the widget runs on, e.g. https://blog.example.com (repeatable).",
+)
+def sites_add(name: str, origins: tuple[str, ...]) -> None:
+    """Register a site; prints JSON with its sitekey and secret (shown only once)."""
+    with open_store() as store:
+        try:
+            site, site_secret = SiteRegistry(store).add(name, list(origins))
+        except SiteError as error:
+            raise click.BadParameter(str(error), param_hint="--origin/NAME") from None
+    click.echo("Keep the secret safe: it is stored hashed and cannot be shown again.", err=True)
+    print_json({**site.public(), "secret": site_secret})
+
+
+@sites.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON array instead of a table.")
+def sites_list(as_json: bool) -> None:
+    """List the registered sites."""
+    with open_store() as store:
+        all_sites = [s.public() for s in SiteRegistry(store).all()]
+    if as_json:
+        print_json(all_sites)
+        return
+    if not all_sites:
+        click.echo("No sites yet. Add one with: hedgerow sites add NAME --origin URL")
+        return
+    for site in all_sites:
+        click.echo(f"{site['sitekey']}  {site['name']}  {' '.join(site['origins'])}")
+
+
+@sites.command("remove")
+@click.argument("site")
+def sites_remove(site: str) -> None:
+    """Remove a site (by sitekey or name); its secret stops working at once."""
+    with open_store() as store:
+        registry = SiteRegistry(store)
+        found = find_site(registry, site)
+        registry.remove(found)
+    print_json({"removed": found.sitekey, "name": found.name})
+
+
+@sites.command("rotate-secret")
+@click.argument("site")
+@click.option(
+    "--grace", type=click.IntRange(0, 30 * 86400), default=0, show_default=True,
+    metavar="SECONDS", help="Keep the old secret working this long, for a smooth switch.",
+)
+def sites_rotate_secret(site: str, grace: int) -> None:
+    """Give a site a new secret; prints JSON with the new secret."""
+    with open_store() as store:
+        registry = SiteRegistry(store)
+        found = find_site(registry, site)
+        rotated, site_secret = registry.rotate_secret(found, grace)
+    print_json({**rotated.public(), "secret": site_secret, "old_secret_valid_for": grace})
+
+
+@sites.command("set")
+@click.argument("site")
+@click.option("--hold", type=click.FloatRange(0, 1, min_open=True), metavar="P",
+              help="Spam probability from which comments are held for a moderator.")
+@click.option("--discard", type=click.FloatRange(0, 1, min_open=True), metavar="P",
+              help="Spam probability from which comments are discarded.")
+@click.option("--require-captcha/--no-require-captcha", default=None,
+              help="Hold comment checks that come without a solved captcha.")
+def sites_set(
+    site: str, hold: float | None, discard: float | None, require_captcha: bool | None
+) -> None:
+    """Change a site's moderation settings; prints the site as JSON."""
+    changes: dict[str, Any] = {}
+    if hold is not None:
+        changes["hold_threshold"] = hold
+    if discard is not None:
+        changes["discard_threshold"] = discard
+    if require_captcha is not None:
+        changes["require_captcha"] = require_captcha
+    if not changes:
+        raise click.UsageError("give at least one of --hold, --discard, --require-captcha")
+    with open_store() as store:
+        registry = SiteRegistry(store)
+        try:
+            updated = registry.update_settings(find_site(registry, site), changes)
+        except SiteError as error:
+            raise click.ClickException(str(error)) from None
+    print_json(updated.public())
+
+
