@@ -25,6 +25,7 @@ from sklearn.utils import murmurhash3_32
 from model.artifact import Artifact, load_artifact
 from model.errors import ArtifactError
 from model.features import STRUCTURAL_FEATURES, PreparedComment, prepare_comment, to_matrix
+from model.thresholds import Thresholds
 
 HONEYPOT_FIELD = "honeypot"
 FILL_SECONDS_FIELD = "fill_seconds"
@@ -248,9 +249,10 @@ class Scorer:
     def __init__(self, artifact: Artifact):
         self.artifact = artifact
         self.version = artifact.version
-        thresholds = artifact.manifest["thresholds"]
-        self.hold = float(thresholds["hold"])
-        self.discard = float(thresholds["discard"])
+        saved = artifact.manifest["thresholds"]
+        self.thresholds = Thresholds(hold=float(saved["hold"]), discard=float(saved["discard"]))
+        self.hold = self.thresholds.hold
+        self.discard = self.thresholds.discard
         try:
             self._unpack(artifact)
         except (AttributeError, KeyError, IndexError, TypeError, ValueError) as exc:
@@ -468,7 +470,7 @@ class Scorer:
             extra.append(f"form was filled in {seconds:.1f} s")
         probability = _sigmoid(log_odds)
         spam = probability >= self.hold
-        action = "discard" if probability >= self.discard else "hold" if spam else "accept"
+        action = self.thresholds.action(probability)
         why = extra + reasons if reasons else extra
         return Score(spam=spam, probability=probability, reasons=why[:_MAX_REASONS],
                      version=self.version, action=action)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from model.normalize import normalize_text
+from model.thresholds import Thresholds
 
 # Akismet's documented test values, so plugins' own test suites behave as they expect.
 GUARANTEED_SPAM_AUTHOR = "akismet-guaranteed-spam"
@@ -43,22 +44,6 @@ class SpamModel(Protocol):
 
     def score(self, comment: Mapping[str, object], *, reasons: bool = True) -> ModelScore:
         """Score one comment."""
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """Where ``hold`` and ``discard`` start, as calibrated spam probabilities."""
-
-    hold: float
-    discard: float
-
-    def action(self, probability: float) -> str:
-        """``accept``, ``hold`` or ``discard`` for a probability."""
-        if probability >= self.discard:
-            return "discard"
-        if probability >= self.hold:
-            return "hold"
-        return "accept"
 
 
 @dataclass(frozen=True)
