@@ -25,10 +25,9 @@ from sklearn.utils import murmurhash3_32
 from model.artifact import Artifact, load_artifact
 from model.errors import ArtifactError
 from model.features import STRUCTURAL_FEATURES, PreparedComment, prepare_comment, to_matrix
+from model.fields import FILL_SECONDS_FIELD, HONEYPOT_FIELD
 from model.thresholds import Thresholds
 
-HONEYPOT_FIELD = "honeypot"
-FILL_SECONDS_FIELD = "fill_seconds"
 # Seconds under which a filled-in form is taken as a bot's.
 FAST_FILL_SECONDS = 3.0
 # No training data carries these signals, so they are fixed log-odds added to the model's

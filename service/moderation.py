@@ -6,6 +6,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from model.fields import COMMENT_FIELDS
 from service import feedback
 from service.app_state import AppState
 from service.sites import Site
@@ -16,16 +17,6 @@ from service.spam import (
     Thresholds,
     decide,
     link_domains,
-)
-
-# Fields of a comment check, named as Akismet names them.
-COMMENT_FIELDS = frozenset(
-    {
-        "comment_content", "comment_author", "comment_author_email", "comment_author_url",
-        "user_ip", "user_agent", "referrer", "permalink", "comment_type", "comment_date_gmt",
-        "comment_post_modified_gmt", "blog_lang", "blog_charset", "user_role", "is_test",
-        "recheck_reason", "honeypot_field_name", "comment_context", "blog",
-    }
 )
 
 

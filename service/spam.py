@@ -12,15 +12,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from model.fields import FILL_SECONDS_FIELD, HONEYPOT_FIELD
 from model.normalize import normalize_text
 from model.thresholds import Thresholds
 
 # Akismet's documented test values, so plugins' own test suites behave as they expect.
 GUARANTEED_SPAM_AUTHOR = "akismet-guaranteed-spam"
 ALWAYS_HAM_ROLE = "administrator"
-# Field names under which the model takes the form's signals.
-HONEYPOT_FIELD = "honeypot"
-FILL_SECONDS_FIELD = "fill_seconds"
 
 
 class ModelScore(Protocol):
