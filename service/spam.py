@@ -34,7 +34,7 @@ class ModelScore(Protocol):
 
 
 class SpamModel(Protocol):
-    """The interface of a loaded spam model (:class:`model.scoring.Scorer`)."""
+    """The interface of a loaded spam model (:class:`model.scorer.Scorer`)."""
 
     version: str
     hold: float

@@ -6,7 +6,7 @@ import pytest
 
 from model.artifact import Artifact
 from model.registry import default_artifact_dir
-from model.scoring import PARALLEL_MIN_BATCH, Scorer
+from model.scorer import PARALLEL_MIN_BATCH, Scorer
 from tests.model.conftest import SHARED_DATA, tiny_rows
 
 SPAM = "Check out my channel http://bit.ly/xyz subscribe!!!"
