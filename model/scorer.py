@@ -13,19 +13,19 @@ from __future__ import annotations
 import itertools
 import math
 import multiprocessing
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.utils import murmurhash3_32
 
 from model.artifact import Artifact, load_artifact
 from model.errors import ArtifactError
 from model.features import STRUCTURAL_FEATURES, PreparedComment, prepare_comment, to_matrix
 from model.fields import FILL_SECONDS_FIELD, HONEYPOT_FIELD
+from model.hashing import CharHasher, WordHasher, distinct
+from model.reasons import HONEYPOT_REASON, MAX_REASONS, fast_fill_reason, reasons_for
 from model.thresholds import Thresholds
 
 # Seconds under which a filled-in form is taken as a bot's.
@@ -36,16 +36,6 @@ FAST_FILL_SECONDS = 3.0
 HONEYPOT_LOG_ODDS = 8.0
 FAST_FILL_LOG_ODDS = 3.0
 
-# Words too common to explain anything to a moderator, even when the model weighs them.
-_PLAIN_WORDS = frozenset(
-    "a an and are as at be but by com do for from get go got has have he her his how i if in "
-    "is it its me my no not of on or our out so that the their them they this to too up us "
-    "was we what when who will with you your".split()
-)
-_CACHE_LIMIT = 500_000
-_MIN_REASON_LOG_ODDS = 0.15
-_MAX_REASONS = 5
-_MAX_TERMS = 3
 # Batches are scored in slices of this many comments, which keeps the arrays small.
 _CHUNK = 1000
 # Below this many comments, starting processes costs more than it saves.
@@ -66,138 +56,6 @@ class Score:
     reasons: list[str] = field(default_factory=list)
     version: str = ""
     action: str = "accept"
-
-
-def _hash_index(token: str, n_features: int) -> int:
-    """The column HashingVectorizer gives ``token`` (signed MurmurHash3, seed 0)."""
-    h = murmurhash3_32(token, seed=0)
-    if h == -2147483648:  # abs(-2**31) overflows int32 in the compiled hasher
-        return (2147483647 - (n_features - 1)) % n_features
-    return abs(h) % n_features
-
-
-def _plain_settings(vectorizer: Any) -> bool:
-    """Whether the vectorizer only lower-cases before splitting (what this module re-implements)."""
-    return (vectorizer.input == "content" and vectorizer.lowercase
-            and vectorizer.preprocessor is None and vectorizer.strip_accents is None
-            and vectorizer.tokenizer is None and vectorizer.stop_words is None)
-
-
-class _WordHasher:
-    """Word n-grams to column indices, with a bounded n-gram cache.
-
-    Tokenises as the vectorizer's analyzer does (lower-case, ``token_pattern``, then n-grams
-    joined by a space, shortest first) when its settings allow; otherwise it calls it.
-    """
-
-    def __init__(self, vectorizer: Any):
-        self.analyzer = vectorizer.build_analyzer()
-        self.n_features = int(vectorizer.n_features)
-        self.min_n, self.max_n = (int(n) for n in vectorizer.ngram_range)
-        pattern = re.compile(vectorizer.token_pattern)
-        self.fast = _plain_settings(vectorizer) and pattern.groups == 0 and self.min_n >= 1
-        self.findall = pattern.findall
-        self.cache: dict[str, int] = {}
-
-    def grams(self, text: str, lower: str) -> list[str]:
-        """The analyzer's n-grams of ``text`` (``lower`` is ``text.lower()``)."""
-        if not self.fast:
-            return list(self.analyzer(text))
-        tokens = self.findall(lower)
-        min_n, max_n = self.min_n, self.max_n
-        grams = tokens if min_n == 1 else []
-        if max_n > 1:
-            grams = list(grams)
-            for n in range(max(min_n, 2), min(max_n, len(tokens)) + 1):
-                if n == 2:
-                    grams += [a + " " + b for a, b in zip(tokens, tokens[1:], strict=False)]
-                else:
-                    grams += [" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
-        return grams
-
-    def columns(self, grams: list[str]) -> list[int]:
-        """The column of each n-gram."""
-        cache = self.cache
-        try:
-            return [cache[g] for g in grams]
-        except KeyError:
-            if len(cache) > _CACHE_LIMIT:
-                cache.clear()
-            n = self.n_features
-            out = []
-            for g in grams:
-                idx = cache.get(g)
-                if idx is None:
-                    idx = cache[g] = _hash_index(g, n)
-                out.append(idx)
-            return out
-
-
-class _CharHasher:
-    """Character n-grams within words to distinct column indices.
-
-    ``char_wb`` n-grams never cross a space, so a text's n-grams are the union of its
-    words' n-grams: caching per word turns hundreds of hash calls into a few lookups, and
-    n-grams shared by many words ("ing ", " th") are hashed once.
-    """
-
-    def __init__(self, vectorizer: Any):
-        self.analyzer = vectorizer.build_analyzer()
-        self.n_features = int(vectorizer.n_features)
-        self.min_n, self.max_n = (int(n) for n in vectorizer.ngram_range)
-        self.fast = _plain_settings(vectorizer) and self.min_n >= 1
-        self.cache: dict[str, np.ndarray] = {}
-        self.gram_cache: dict[str, int] = {}
-
-    def _grams(self, word: str) -> list[str]:
-        """The analyzer's n-grams of one lower-case word (sklearn's ``_char_wb_ngrams``)."""
-        if not self.fast:
-            return list(self.analyzer(word))
-        w = " " + word + " "
-        w_len = len(w)
-        grams: list[str] = []
-        for n in range(self.min_n, self.max_n + 1):
-            if n >= w_len:  # a word shorter than n counts once, whole
-                grams.append(w)
-                break
-            grams += [w[i:i + n] for i in range(w_len - n + 1)]
-        return grams
-
-    def _add(self, word: str) -> np.ndarray:
-        if len(self.cache) > _CACHE_LIMIT:
-            self.cache.clear()
-        gram_cache = self.gram_cache
-        if len(gram_cache) > _CACHE_LIMIT:
-            gram_cache.clear()
-        n = self.n_features
-        columns = set()
-        for g in self._grams(word):
-            idx = gram_cache.get(g)
-            if idx is None:
-                idx = gram_cache[g] = _hash_index(g, n)
-            columns.add(idx)
-        idx_array = self.cache[word] = np.fromiter(columns, np.intp, len(columns))
-        return idx_array
-
-    def word_arrays(self, lower: str) -> list[np.ndarray]:
-        """Column indices of each word's n-grams (may repeat across words)."""
-        cache = self.cache
-        words = lower.split()
-        try:
-            return [cache[w] for w in words]
-        except KeyError:
-            return [cache[w] if w in cache else self._add(w) for w in words]
-
-
-def _distinct(values: np.ndarray) -> np.ndarray:
-    """Sorted distinct values (np.unique's hash path is far slower on large int arrays)."""
-    if len(values) < 2:
-        return values
-    values = np.sort(values)
-    keep = np.empty(len(values), dtype=bool)
-    keep[0] = True
-    np.not_equal(values[1:], values[:-1], out=keep[1:])
-    return values[keep]
 
 
 @dataclass
@@ -276,8 +134,8 @@ class Scorer:
             raise ValueError("structural features differ from this version's")
         if word.analyzer != "word" or char.analyzer != "char_wb":
             raise ValueError("unexpected analyzers")
-        self._word = _WordHasher(word)
-        self._char = _CharHasher(char)
+        self._word = WordHasher(word)
+        self._char = CharHasher(char)
         self._w_word: np.ndarray = np.ascontiguousarray(coef[slices["word"]])
         self._w_char: np.ndarray = np.ascontiguousarray(coef[slices["char"]])
         w_struct = coef[slices["structural"]]
@@ -329,12 +187,12 @@ class Scorer:
             char_w = np.zeros(0)
             char_bounds = [0] * (n + 1)
         elif n == 1:
-            char_w = self._w_char[_distinct(np.concatenate(arrays))]
+            char_w = self._w_char[distinct(np.concatenate(arrays))]
             char_bounds = [0, len(char_w)]
         else:
             lengths = np.fromiter(map(len, arrays), np.intp, len(arrays))
             rows = np.repeat(np.repeat(np.arange(n), words_per_row), lengths)
-            keys = _distinct(rows * char.n_features + np.concatenate(arrays))
+            keys = distinct(rows * char.n_features + np.concatenate(arrays))
             rows = keys // char.n_features
             char_w = self._w_char[keys - rows * char.n_features]
             char_bounds = [0] + np.cumsum(np.bincount(rows, minlength=n)).tolist()
@@ -365,7 +223,7 @@ class Scorer:
         word_norm = math.sqrt(len(order)) if order else 1.0
         word_w = self._w_word[np.fromiter(order, np.intp, len(order))]
         parts = self._char.word_arrays(lower)
-        char_w = self._w_char[_distinct(np.concatenate(parts))] if parts else np.zeros(0)
+        char_w = self._w_char[distinct(np.concatenate(parts))] if parts else np.zeros(0)
         char_norm = math.sqrt(len(char_w)) if len(char_w) else 1.0
         terms = [w * x for w, x in zip(self._w_struct, prepared.structural, strict=True)]
         struct_sum = 0.0
@@ -376,7 +234,7 @@ class Scorer:
         if not reasons:
             return decision, []
         first = dict(zip(reversed(columns), reversed(grams), strict=True))
-        why = self._reasons(prepared, [first[c] for c in order],
+        why = reasons_for(prepared, [first[c] for c in order],
                             (word_w / word_norm).tolist(), terms)
         return decision, why
 
@@ -450,7 +308,7 @@ class Scorer:
         scores = []
         for i, (comment, item) in enumerate(zip(comments, prepared, strict=True)):
             first = dict(zip(reversed(found.columns[i]), reversed(found.grams[i]), strict=True))
-            why = self._reasons(item, [first[c] for c in found.orders[i]],
+            why = reasons_for(item, [first[c] for c in found.orders[i]],
                                 weights[bounds[i]:bounds[i + 1]], struct_terms[i])
             scores.append(self._verdict(comment, found.values[i], why))
         return scores
@@ -462,93 +320,22 @@ class Scorer:
         honeypot = comment.get(HONEYPOT_FIELD)
         if honeypot not in (None, "", False):
             log_odds += HONEYPOT_LOG_ODDS
-            extra.append("filled in the hidden honeypot field")
+            extra.append(HONEYPOT_REASON)
         seconds = _as_float(comment.get(FILL_SECONDS_FIELD))
         if seconds is not None and 0 <= seconds < FAST_FILL_SECONDS:
             log_odds += FAST_FILL_LOG_ODDS
-            extra.append(f"form was filled in {seconds:.1f} s")
+            extra.append(fast_fill_reason(seconds))
         probability = _sigmoid(log_odds)
         spam = probability >= self.hold
         action = self.thresholds.action(probability)
         why = extra + reasons if reasons else extra
-        return Score(spam=spam, probability=probability, reasons=why[:_MAX_REASONS],
+        return Score(spam=spam, probability=probability, reasons=why[:MAX_REASONS],
                      version=self.version, action=action)
 
     def pipeline_probabilities(self, comments: Iterable[Mapping[str, object]]) -> list[float]:
         """Model probabilities from the saved scikit-learn pipeline (the slow reference)."""
         matrix = to_matrix([prepare_comment(c) for c in comments])
         return self.artifact.pipeline.predict_proba(matrix)[:, 1].tolist()
-
-    def _reasons(self, prepared: PreparedComment, tokens: list[str],
-                 word_weights: list[float], struct_terms: list[float]) -> list[str]:
-        found: list[tuple[float, str]] = []
-        value = prepared.structural
-        weight = struct_terms
-        n = prepared.normalized
-        link_weight = weight[_LINKS] + weight[_DOMAINS] + weight[_HAS_LINK]
-        if n.domains and link_weight > _MIN_REASON_LOG_ODDS:
-            shown = ", ".join(n.domains[:3]) + (", …" if len(n.domains) > 3 else "")
-            plural = "domain" if len(n.domains) == 1 else "domains"
-            found.append((link_weight, f"links to {len(n.domains)} {plural} ({shown})"))
-        # A signal is told only when it is present in this comment and pushes towards spam.
-        for index, above, inclusive, sentence in _SIGNAL_SENTENCES:
-            x = value[index]
-            if ((x >= above) if inclusive else (x > above)) and (
-                    weight[index] > _MIN_REASON_LOG_ODDS):
-                found.append((weight[index], sentence))
-        if prepared.cta and weight[_CALLS_TO_ACTION] > _MIN_REASON_LOG_ODDS:
-            phrases = ", ".join(f"'{p}'" for p in dict.fromkeys(prepared.cta))
-            found.append((weight[_CALLS_TO_ACTION], f"asks readers to act: {phrases}"))
-        if prepared.money and weight[_MONEY_TERMS] > _MIN_REASON_LOG_ODDS:
-            phrases = ", ".join(f"'{p}'" for p in list(dict.fromkeys(prepared.money))[:3])
-            found.append((weight[_MONEY_TERMS], f"talks about money or offers: {phrases}"))
-        terms = _top_terms(tokens, word_weights)
-        if terms:
-            found.append((terms[0], "contains " + terms[1]))
-        found.sort(key=lambda item: -item[0])
-        return [sentence for _, sentence in found]
-
-
-_LINKS, _DOMAINS, _HAS_LINK, _CALLS_TO_ACTION, _MONEY_TERMS = (
-    STRUCTURAL_FEATURES.index(name)
-    for name in ("links", "domains", "has_link", "calls_to_action", "money_terms"))
-# (structural feature, threshold, whether reaching it suffices, sentence), in reason order.
-_SIGNAL_SENTENCES: tuple[tuple[int, float, bool, str], ...] = tuple(
-    (STRUCTURAL_FEATURES.index(name), above, inclusive, sentence)
-    for name, above, inclusive, sentence in (
-        ("shortener", 0.0, False, "uses a link shortener, which hides where the link goes"),
-        ("email_in_text", 0.0, False, "gives an e-mail address"),
-        ("phone_number", 0.0, False, "contains a phone number"),
-        ("digit_ratio", 0.15, False, "is full of digits"),
-        ("capitals_ratio", 0.6, False, "is written mostly in capital letters"),
-        ("exclamations", math.log1p(3), True, "uses many exclamation marks"),
-        ("repeated_chars", 0.0, False, "repeats characters"),
-        ("length", math.log1p(500), False, "is long for a comment"),
-        ("author_url_given", 0.0, False, "the author gave a website"),
-        ("author_name_has_link", 0.0, False, "the author name contains a link"),
-    ))
-
-
-def _top_terms(tokens: list[str], weights: list[float]) -> tuple[float, str] | None:
-    """The heaviest spam-leaning words of a comment, quoted, with their summed weight."""
-    strong = [i for i, w in enumerate(weights) if w >= _MIN_REASON_LOG_ODDS]
-    if not strong:
-        return None
-    chosen: list[str] = []
-    total = 0.0
-    for i in sorted(strong, key=lambda k: -weights[k]):
-        token = tokens[i]
-        if "weblink" in token or "emailaddress" in token or token in _PLAIN_WORDS:
-            continue  # links and addresses have their own reasons
-        if any(token in c or c in token for c in chosen):
-            continue
-        chosen.append(token)
-        total += weights[i]
-        if len(chosen) == _MAX_TERMS:
-            break
-    if not chosen:
-        return None
-    return total, ", ".join(f"'{t}'" for t in chosen)
 
 
 def _as_float(value: object) -> float | None:
