@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import itertools
 import math
-import multiprocessing
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from model import batch
 from model.artifact import Artifact, load_artifact
 from model.errors import ArtifactError
 from model.features import STRUCTURAL_FEATURES, PreparedComment, prepare_comment, to_matrix
@@ -27,6 +27,7 @@ from model.fields import FILL_SECONDS_FIELD, HONEYPOT_FIELD
 from model.hashing import CharHasher, WordHasher, distinct
 from model.reasons import HONEYPOT_REASON, MAX_REASONS, fast_fill_reason, reasons_for
 from model.thresholds import Thresholds
+from model.verdict import Score
 
 # Seconds under which a filled-in form is taken as a bot's.
 FAST_FILL_SECONDS = 3.0
@@ -35,27 +36,6 @@ FAST_FILL_SECONDS = 3.0
 # evidence.
 HONEYPOT_LOG_ODDS = 8.0
 FAST_FILL_LOG_ODDS = 3.0
-
-# Batches are scored in slices of this many comments, which keeps the arrays small.
-_CHUNK = 1000
-# Below this many comments, starting processes costs more than it saves.
-PARALLEL_MIN_BATCH = 2000
-
-
-@dataclass(frozen=True)
-class Score:
-    """The verdict on one comment.
-
-    ``spam`` is true at or above the model's hold threshold; ``action`` is ``"accept"``,
-    ``"hold"`` (spam, for a moderator) or ``"discard"`` (spam above the discard threshold);
-    ``reasons`` are sentences a moderator can read; ``version`` names the model.
-    """
-
-    spam: bool
-    probability: float
-    reasons: list[str] = field(default_factory=list)
-    version: str = ""
-    action: str = "accept"
 
 
 @dataclass
@@ -74,23 +54,6 @@ class _Decisions:
     word_weights: np.ndarray
     word_norms: list[float]
     struct_terms: np.ndarray
-
-
-_worker_state: tuple[Scorer, list[Mapping[str, object]], bool] | None = None
-
-
-def _set_worker_state(scorer: Scorer, items: list[Mapping[str, object]],
-                      reasons: bool) -> None:
-    global _worker_state
-    _worker_state = (scorer, items, reasons)
-
-
-def _score_worker_range(bounds: tuple[int, int]) -> list[tuple[bool, float, list[str], str]]:
-    assert _worker_state is not None
-    scorer, items, reasons = _worker_state
-    # Plain tuples cross the process boundary several times faster than Score objects.
-    return [(s.spam, s.probability, s.reasons, s.action)
-            for s in scorer._score_range(items[bounds[0]:bounds[1]], reasons)]
 
 
 def _sigmoid(x: float) -> float:
@@ -235,7 +198,7 @@ class Scorer:
             return decision, []
         first = dict(zip(reversed(columns), reversed(grams), strict=True))
         why = reasons_for(prepared, [first[c] for c in order],
-                            (word_w / word_norm).tolist(), terms)
+                          (word_w / word_norm).tolist(), terms)
         return decision, why
 
     def model_probability(self, comment: Mapping[str, object]) -> float:
@@ -256,47 +219,17 @@ class Scorer:
                    processes: int | None = None) -> list[Score]:
         """Score many comments; exactly the verdicts :meth:`score` gives one by one.
 
-        With ``processes`` above 1 and at least :data:`PARALLEL_MIN_BATCH` comments, the
-        batch is split across that many processes (forked copies of this scorer; the calling
-        process scores one share itself). Forking suits batch jobs, not a threaded server;
-        where ``fork`` is unavailable the batch is scored here.
+        ``processes`` above 1 spreads a large batch over forked processes; see
+        :func:`model.batch.score_many`.
         """
-        items = list(comments)
-        if not items:
-            return []
-        if (processes is not None and processes > 1 and len(items) >= PARALLEL_MIN_BATCH
-                and "fork" in multiprocessing.get_all_start_methods()):
-            return self._score_parallel(items, reasons, processes)
-        return self._score_range(items, reasons)
+        return batch.score_many(self, comments, reasons=reasons, processes=processes)
 
-    def _score_range(self, items: list[Mapping[str, object]], reasons: bool) -> list[Score]:
-        out: list[Score] = []
-        for start in range(0, len(items), _CHUNK):
-            chunk = items[start:start + _CHUNK]
-            out += self._score_prepared(chunk, [prepare_comment(c) for c in chunk], reasons)
-        return out
+    def score_prepared(self, comments: list[Mapping[str, object]],
+                       prepared: list[PreparedComment], *, reasons: bool) -> list[Score]:
+        """The verdicts on ``comments``, whose :func:`prepare_comment` results are ``prepared``.
 
-    def _score_parallel(self, items: list[Mapping[str, object]], reasons: bool,
-                        processes: int) -> list[Score]:
-        share = -(-len(items) // processes)
-        ranges = [(start, min(start + share, len(items)))
-                  for start in range(0, len(items), share)]
-        context = multiprocessing.get_context("fork")
-        # Forked workers inherit the scorer and the batch, so only the ranges and the
-        # scores travel between processes.
-        with context.Pool(len(ranges) - 1, initializer=_set_worker_state,
-                          initargs=(self, items, reasons)) as pool:
-            pending = pool.map_async(_score_worker_range, ranges[:-1])
-            start, stop = ranges[-1]
-            last = self._score_range(items[start:stop], reasons)
-            version = self.version
-            return [Score(spam=spam, probability=probability, reasons=why, version=version,
-                          action=action)
-                    for spam, probability, why, action in itertools.chain.from_iterable(
-                        pending.get())] + last
-
-    def _score_prepared(self, comments: list[Mapping[str, object]],
-                        prepared: list[PreparedComment], reasons: bool) -> list[Score]:
+        They are computed together, each exactly as :meth:`score` computes it alone.
+        """
         found = self._decisions(prepared, tokens=reasons)
         if not reasons:
             return [self._verdict(comment, value, [])
@@ -309,7 +242,7 @@ class Scorer:
         for i, (comment, item) in enumerate(zip(comments, prepared, strict=True)):
             first = dict(zip(reversed(found.columns[i]), reversed(found.grams[i]), strict=True))
             why = reasons_for(item, [first[c] for c in found.orders[i]],
-                                weights[bounds[i]:bounds[i + 1]], struct_terms[i])
+                              weights[bounds[i]:bounds[i + 1]], struct_terms[i])
             scores.append(self._verdict(comment, found.values[i], why))
         return scores
 
