@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from service.challenge import BLANK, MINUS, PLUS, TIMES, generate, parse_answer, solve_prompt
+from service.challenge import BLANK, MINUS, PLUS, TIMES, generate, parse_answer
+from tests.support.solvers import solve_prompt
 
 PROMPT = re.compile(rf"^(\d+|{BLANK}) [{PLUS}{MINUS}{TIMES}] (\d+|{BLANK}) = (\d+|{BLANK})$")
 
