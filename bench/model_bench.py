@@ -85,7 +85,7 @@ def main() -> int:
     from model.artifact import load_artifact
     from model.features import prepare_comment, to_matrix
     from model.registry import default_artifact_dir
-    from model.scoring import Scorer
+    from model.scorer import Scorer
     from model.train import train
 
     results: list[tuple[str, str]] = []

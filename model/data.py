@@ -17,13 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from model.errors import DataError
+from model.fields import AUTHOR, AUTHOR_EMAIL, AUTHOR_URL, CONTENT
 from model.normalize import dedup_key
 
-TEXT_COLUMNS = ("content", "comment_content", "CONTENT", "text")
+TEXT_COLUMNS = ("content", CONTENT, "CONTENT", "text")
 LABEL_COLUMNS = ("label", "CLASS", "TAG", "is_spam")
-AUTHOR_COLUMNS = ("AUTHOR", "comment_author", "author")
-EMAIL_COLUMNS = ("comment_author_email", "author_email", "email")
-URL_COLUMNS = ("comment_author_url", "author_url", "url")
+AUTHOR_COLUMNS = ("AUTHOR", AUTHOR, "author")
+EMAIL_COLUMNS = (AUTHOR_EMAIL, "author_email", "email")
+URL_COLUMNS = (AUTHOR_URL, "author_url", "url")
 
 SPAM_VALUES = frozenset({"1", "spam", "true"})
 HAM_VALUES = frozenset({"0", "ham", "false"})
@@ -74,8 +75,7 @@ class LabelledData:
         """Each row as the mapping a comment form sends (Akismet field names)."""
         for text, author, email, url in zip(self.text, self.author, self.email, self.url,
                                             strict=True):
-            yield {"comment_content": text, "comment_author": author,
-                   "comment_author_email": email, "comment_author_url": url}
+            yield {CONTENT: text, AUTHOR: author, AUTHOR_EMAIL: email, AUTHOR_URL: url}
 
     def counts(self) -> tuple[int, int]:
         """``(spam, ham)`` row counts."""

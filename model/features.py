@@ -15,11 +15,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from model.fields import AUTHOR, AUTHOR_URL, CONTENT
 from model.normalize import SHORTENERS, NormalizedText, normalize_text
 
-TEXT_FIELDS = ("comment_content", "content", "CONTENT", "text")
-AUTHOR_FIELDS = ("comment_author", "AUTHOR", "author")
-URL_FIELDS = ("comment_author_url", "author_url", "url")
+TEXT_FIELDS = (CONTENT, "content", "CONTENT", "text")
+AUTHOR_FIELDS = (AUTHOR, "AUTHOR", "author")
+URL_FIELDS = (AUTHOR_URL, "author_url", "url")
 
 _PHONE = re.compile(r"(?<!\w)\+?\d(?:[\s().-]?\d){8,14}(?!\w)")
 _WORDS = re.compile(r"[a-z0-9$£€']+")

@@ -15,6 +15,7 @@ import uuid
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from model.fields import MAX_COMMENT_CHARS
 from service.sites.registry import Site, SiteError, normalize_origin
 from service.web.errors import ApiError
 from service.web.ratelimit import secret_identity
@@ -24,7 +25,6 @@ from service.web.state import rate_limit, state
 bp = Blueprint("akismet", __name__)
 
 THANKS = "Thanks for making the web a better place."
-MAX_FIELD = 32 * 1024
 
 
 class AkismetError(Exception):
@@ -66,7 +66,7 @@ def _http_error(error: HTTPException) -> Response:
 
 
 def _fields() -> dict[str, str]:
-    return read_fields(request, max_field_length=MAX_FIELD)
+    return read_fields(request, max_field_length=MAX_COMMENT_CHARS)
 
 
 def _site(fields: dict[str, str], *, need_blog: bool = True) -> Site:

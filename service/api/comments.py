@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
+from model.fields import MAX_COMMENT_CHARS
 from service.spam import moderation
 from service.web.auth import bearer_secret, site_for_secret
 from service.web.errors import BadRequest
@@ -11,8 +12,6 @@ from service.web.request_data import read_fields
 from service.web.state import state
 
 bp = Blueprint("comment_check", __name__)
-
-MAX_COMMENT_CHARS = 32 * 1024
 
 
 def _comment_fields(extra: frozenset[str]) -> dict[str, str]:

@@ -59,19 +59,6 @@ def generate() -> Challenge:
     return Challenge(f"{a} {TIMES} {b} = {BLANK}", x)
 
 
-def solve_prompt(prompt: str) -> int:
-    """Work out a prompt's blank — used by tests and the benchmark's synthetic client."""
-    left, right = prompt.split(" = ")
-    a, op, b = left.split(" ")
-    if right == BLANK:
-        x, y = int(a), int(b)
-        return x + y if op == PLUS else x - y if op == MINUS else x * y
-    c = int(right)
-    if a == BLANK:
-        return c - int(b) if op == PLUS else c + int(b)
-    return c - int(a) if op == PLUS else int(a) - c
-
-
 def parse_answer(raw: object) -> int | None:
     """An answer as an int, or None when it is not a plain whole number."""
     if isinstance(raw, bool):

@@ -61,11 +61,3 @@ def verify(salt: str, difficulty: int, counter: object) -> bool:
     if not 0 <= counter < MAX_COUNTER:
         return False
     return leading_zero_bits(_digest(salt, counter)) >= difficulty
-
-
-def solve(salt: str, difficulty: int) -> int:
-    """Find a solution (what the widget's worker does; used by tests and benchmarks)."""
-    for counter in range(MAX_COUNTER):
-        if leading_zero_bits(_digest(salt, counter)) >= difficulty:
-            return counter
-    raise ValueError("no solution below the counter limit")

@@ -61,7 +61,7 @@ def _promote(store: Store, version: str, force: bool) -> None:
     machines can load it.
     """
     from model.gate import compare, holdout_of
-    from model.scoring import Scorer
+    from model.scorer import Scorer
     from service.models import publication
 
     registry = _registry_on(store)
@@ -176,7 +176,7 @@ def evaluate_command(data_files: tuple[Path, ...], model_path: Path | None,
     """Score labelled comments and report accuracy, precision, recall, F1, ROC AUC, MCC."""
     from model.data import LabelledData, load_file, require_both_classes
     from model.evaluate import compute_metrics, format_table
-    from model.scoring import Scorer
+    from model.scorer import Scorer
 
     with _model_errors():
         if model_path is not None:

@@ -12,14 +12,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from model.fields import FILL_SECONDS_FIELD, HONEYPOT_FIELD
 from model.normalize import normalize_text
+from model.thresholds import Thresholds
 
 # Akismet's documented test values, so plugins' own test suites behave as they expect.
 GUARANTEED_SPAM_AUTHOR = "akismet-guaranteed-spam"
 ALWAYS_HAM_ROLE = "administrator"
-# Field names under which the model takes the form's signals.
-HONEYPOT_FIELD = "honeypot"
-FILL_SECONDS_FIELD = "fill_seconds"
 
 
 class ModelScore(Protocol):
@@ -35,7 +34,7 @@ class ModelScore(Protocol):
 
 
 class SpamModel(Protocol):
-    """The interface of a loaded spam model (:class:`model.scoring.Scorer`)."""
+    """The interface of a loaded spam model (:class:`model.scorer.Scorer`)."""
 
     version: str
     hold: float
@@ -43,22 +42,6 @@ class SpamModel(Protocol):
 
     def score(self, comment: Mapping[str, object], *, reasons: bool = True) -> ModelScore:
         """Score one comment."""
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """Where ``hold`` and ``discard`` start, as calibrated spam probabilities."""
-
-    hold: float
-    discard: float
-
-    def action(self, probability: float) -> str:
-        """``accept``, ``hold`` or ``discard`` for a probability."""
-        if probability >= self.discard:
-            return "discard"
-        if probability >= self.hold:
-            return "hold"
-        return "accept"
 
 
 @dataclass(frozen=True)

@@ -12,20 +12,21 @@ import time
 from collections.abc import Iterator, Mapping
 from typing import IO
 
+from model.fields import (
+    AUTHOR,
+    AUTHOR_URL,
+    BLOG_LANG,
+    COMMENT_TYPE,
+    CONTENT,
+    PERMALINK,
+    PERSONAL_FIELDS,
+)
 from service.signing import TokenSigner
 from service.store.redis_store import Store
 
 LABELS = ("spam", "ham")
 # Fields kept as written: what the model trains on and what a moderator needs to see.
-KEPT_FIELDS = (
-    "comment_content",
-    "comment_author",
-    "comment_author_url",
-    "comment_type",
-    "permalink",
-    "blog_lang",
-)
-PERSONAL_FIELDS = ("user_ip", "comment_author_email")
+KEPT_FIELDS = (CONTENT, AUTHOR, AUTHOR_URL, COMMENT_TYPE, PERMALINK, BLOG_LANG)
 
 
 def make_entry(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 
+from model.fields import COMMENT_FIELDS
 from service.captcha.flow import Captcha
 from service.signing import TokenSigner
 from service.sites.registry import Site
@@ -18,16 +19,6 @@ from service.spam.decision import (
     link_domains,
 )
 from service.store.redis_store import Store
-
-# Fields of a comment check, named as Akismet names them.
-COMMENT_FIELDS = frozenset(
-    {
-        "comment_content", "comment_author", "comment_author_email", "comment_author_url",
-        "user_ip", "user_agent", "referrer", "permalink", "comment_type", "comment_date_gmt",
-        "comment_post_modified_gmt", "blog_lang", "blog_charset", "user_role", "is_test",
-        "recheck_reason", "honeypot_field_name", "comment_context", "blog",
-    }
-)
 
 
 def thresholds_for(site: Site, model: SpamModel) -> Thresholds:

@@ -6,13 +6,13 @@ from typing import Any
 
 from flask import Request
 
+from model.fields import MAX_COMMENT_CHARS
 from service.web.errors import BadRequest
 
 MAX_FIELDS = 64
-MAX_FIELD_LENGTH = 32 * 1024
 
 
-def read_fields(request: Request, *, max_field_length: int = MAX_FIELD_LENGTH) -> dict[str, str]:
+def read_fields(request: Request, *, max_field_length: int = MAX_COMMENT_CHARS) -> dict[str, str]:
     """The body's fields as strings, from a JSON object or a form.
 
     Raises :class:`BadRequest` for a body that is not a flat object of scalars, has too

@@ -70,7 +70,7 @@ def build_state(config: dict[str, Any]) -> AppState:
         # Imported here: scikit-learn takes a second to import, and only scoring needs it.
         from model.errors import RegistryError
         from model.registry import Registry
-        from model.scoring import Scorer
+        from model.scorer import Scorer
         from service.models import publication
 
         registry = Registry(registry_root, pointer=RedisPointer(store))

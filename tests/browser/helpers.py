@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Locator, Page, expect
 
-from service.captcha.arithmetic import solve_prompt
+from tests.support.solvers import solve_prompt
 
 READ_PROMPT = """root => Array.from(root.querySelector('.hr-q').children)
   .map(e => e.tagName === 'INPUT' ? '\u2610' : e.textContent).join(' ')"""

@@ -14,11 +14,11 @@ from playwright.sync_api import Page, Request, Route, Worker, expect
 
 from service.api.demo import DEMO_SITE_FILE
 from service.captcha import proof_of_work
-from service.captcha.arithmetic import solve_prompt
 from service.web.state import AppState
 from tests.browser.conftest import Embed, Watch
 from tests.browser.helpers import rendered, right_answer, solve, widget
 from tests.support.live_server import LiveServer
+from tests.support.solvers import solve_pow, solve_prompt
 
 pytestmark = pytest.mark.browser
 
@@ -174,7 +174,7 @@ def test_forged_counter_is_rejected(page: Page, embed: Embed) -> None:
     assert result["success"] is False
     assert result["error-codes"] == ["invalid-input-pow"]
     # The challenge is burnt: even honest work for it no longer counts.
-    fields["pow"] = str(proof_of_work.solve(salt, bits))
+    fields["pow"] = str(solve_pow(salt, bits))
     again = page.evaluate(POST_SOLVE, [base, fields])
     assert again["error-codes"] == ["timeout-or-duplicate"]
     assert "pow" in again["challenge"]

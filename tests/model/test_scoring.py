@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from model.artifact import Artifact
+from model.batch import PARALLEL_MIN_BATCH
 from model.registry import default_artifact_dir
-from model.scoring import PARALLEL_MIN_BATCH, Scorer
+from model.scorer import Scorer
 from tests.model.conftest import SHARED_DATA, tiny_rows
 
 SPAM = "Check out my channel http://bit.ly/xyz subscribe!!!"

@@ -8,10 +8,10 @@ import pytest
 import requests
 import time_machine
 
-from service.captcha.arithmetic import solve_prompt
 from service.sites.registry import Site
 from tests.conftest import SITE_ORIGIN
 from tests.support.flow import get_challenge, solved_response
+from tests.support.solvers import solve_prompt
 
 
 @pytest.fixture

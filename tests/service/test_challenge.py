@@ -12,8 +12,8 @@ from service.captcha.arithmetic import (
     TIMES,
     generate,
     parse_answer,
-    solve_prompt,
 )
+from tests.support.solvers import solve_prompt
 
 PROMPT = re.compile(rf"^(\d+|{BLANK}) [{PLUS}{MINUS}{TIMES}] (\d+|{BLANK}) = (\d+|{BLANK})$")
 

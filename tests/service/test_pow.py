@@ -11,6 +11,7 @@ import requests
 from service.captcha import proof_of_work
 from service.sites.registry import Site
 from tests.support.flow import get_challenge, solution
+from tests.support.solvers import solve_pow
 
 
 @pytest.fixture
@@ -27,7 +28,7 @@ def test_leading_zero_bits() -> None:
 
 
 def test_solve_and_verify_agree() -> None:
-    counter = proof_of_work.solve("salt", 10)
+    counter = solve_pow("salt", 10)
     digest = hashlib.sha256(f"salt:{counter}".encode()).digest()
     assert proof_of_work.leading_zero_bits(digest) >= 10
     assert proof_of_work.verify("salt", 10, counter)

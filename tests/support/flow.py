@@ -6,8 +6,7 @@ from typing import Any
 
 import requests
 
-from service.captcha import proof_of_work
-from service.captcha.arithmetic import solve_prompt
+from tests.support.solvers import solve_pow, solve_prompt
 
 
 def get_challenge(http: requests.Session, sitekey: str, **headers: str) -> dict[str, Any]:
@@ -33,5 +32,5 @@ def solution(challenge: dict[str, Any], answer: int | None = None) -> dict[str, 
         "answer": solve_prompt(challenge["prompt"]) if answer is None else answer,
     }
     if "pow" in challenge:
-        body["pow"] = proof_of_work.solve(challenge["pow"]["salt"], challenge["pow"]["difficulty"])
+        body["pow"] = solve_pow(challenge["pow"]["salt"], challenge["pow"]["difficulty"])
     return body
