@@ -78,37 +78,50 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("SECRET_KEY", None, parse_secret_keys,
-            "Signing keys, comma-separated, newest first. Required."),
+            "signing keys, comma-separated, newest first; the newest signs, all verify. "
+            "At least 32 characters each. Required."),
     Setting("REDIS_URL", "", _parse_str,
-            "redis://, rediss://, unix:// or redis+cluster:// URL; empty runs an embedded Redis."),
+            "`redis://`, `rediss://`, `unix://`, or `redis+cluster://host:port[,host:port…]`; "
+            "empty runs an embedded Redis in the data directory"),
     Setting("DATA_DIR", "", _parse_str,
-            "Where the embedded Redis, models and demo secret live."),
-    Setting("KEY_PREFIX", "hedgerow", _parse_str, "Prefix of every Redis key."),
-    Setting("CHALLENGE_TTL", 120, _parse_int, "Seconds a challenge may be answered."),
-    Setting("RESPONSE_TTL", 300, _parse_int, "Seconds a solved response may be verified."),
+            "embedded Redis, models, demo key; empty: `~/.local/share/hedgerow` "
+            "(or under `$XDG_DATA_HOME`)"),
+    Setting("KEY_PREFIX", "hedgerow", _parse_str, "prefix of every Redis key"),
+    Setting("CHALLENGE_TTL", 120, _parse_int, "seconds a challenge can be answered"),
+    Setting("RESPONSE_TTL", 300, _parse_int, "seconds a solved response can be verified"),
     Setting("SITE_CACHE_SECONDS", 2, _parse_int,
-            "How long a worker reuses a site it looked up (0: never)."),
-    Setting("MAX_BODY_BYTES", 64 * 1024, _parse_int, "Largest accepted request body."),
+            "how long a worker reuses a site it looked up (0: never)"),
+    Setting("MAX_BODY_BYTES", 64 * 1024, _parse_int, "largest request body accepted"),
     Setting("POW_ENABLED", True, _parse_bool,
-            "Attach a proof-of-work puzzle to every challenge."),
-    Setting("POW_MIN_BITS", 12, _parse_int, "Puzzle difficulty for a client with a clean record."),
-    Setting("POW_MAX_BITS", 20, _parse_int, "Highest difficulty, for clients that fail a lot."),
-    Setting("RATELIMIT_ENABLED", True, _parse_bool, "false turns every rate limit off."),
-    Setting("RATELIMIT_CHALLENGE", "30/minute;500/hour", _parse_str, "Per client IP."),
-    Setting("RATELIMIT_SOLVE", "30/minute;500/hour", _parse_str, "Per client IP."),
-    Setting("RATELIMIT_SITEVERIFY", "600/minute", _parse_str, "Per site secret."),
-    Setting("RATELIMIT_COMMENT_CHECK", "600/minute", _parse_str, "Per site secret."),
-    Setting("DEMO", False, _parse_bool, "Serve the demo page (set by `hedgerow serve --demo`)."),
+            "attach a proof-of-work puzzle to every challenge (the widget solves it; "
+            "see `docs/widget.md`)"),
+    Setting("POW_MIN_BITS", 12, _parse_int,
+            "puzzle difficulty for a client with a clean record (12 bits: 4 096 hashes on "
+            "average)"),
+    Setting("POW_MAX_BITS", 20, _parse_int,
+            "highest difficulty, reached by clients that fail or ask a lot"),
+    Setting("RATELIMIT_ENABLED", True, _parse_bool,
+            "`false` turns every rate limit off (tests, benchmarks)"),
+    Setting("RATELIMIT_CHALLENGE", "30/minute;500/hour", _parse_str,
+            "per client IP, in the `limits` notation"),
+    Setting("RATELIMIT_SOLVE", "30/minute;500/hour", _parse_str,
+            "per client IP, in the `limits` notation"),
+    Setting("RATELIMIT_SITEVERIFY", "600/minute", _parse_str, "per site secret"),
+    Setting("RATELIMIT_COMMENT_CHECK", "600/minute", _parse_str,
+            "per site secret (also covers the Akismet API)"),
     Setting("RATELIMIT_ON_ERROR", "allow", _parse_policy,
-            "When Redis is down: allow (log and count) or deny (503)."),
-    Setting("FEEDBACK_RETENTION_DAYS", 365, _parse_int,
-            "Days labelled comments are kept for training (0: forever)."),
-    Setting("KEEP_PERSONAL_DATA", False, _parse_bool,
-            "Keep IPs and e-mail addresses of feedback as written, not hashed."),
-    Setting("MODEL_CHECK_INTERVAL", 1, _parse_int,
-            "Seconds between each worker's checks for a newly promoted model."),
+            "when Redis is down: `allow` (log, count in `/metrics`) or `deny` (503). "
+            "Captcha checks always fail closed."),
     Setting("TRUSTED_PROXIES", 0, _parse_int,
-            "How many X-Forwarded-For hops to trust; 0 ignores the header."),
+            "how many `X-Forwarded-For` hops to trust; `0` ignores the header"),
+    Setting("FEEDBACK_RETENTION_DAYS", 365, _parse_int,
+            "days labelled comments are kept (0: forever)"),
+    Setting("KEEP_PERSONAL_DATA", False, _parse_bool,
+            "keep feedback IPs and e-mails as written instead of keyed hashes"),
+    Setting("MODEL_CHECK_INTERVAL", 1, _parse_int,
+            "seconds between each worker's checks for a promoted model"),
+    Setting("DEMO", False, _parse_bool,
+            "serve the demo page (set by `hedgerow serve --demo`)"),
 )
 
 
@@ -154,3 +167,19 @@ def missing_secret_message() -> str:
         "or try Hedgerow with `hedgerow serve --demo`, which keeps a generated key in the "
         "data directory."
     )
+
+
+def markdown_table() -> str:
+    """The settings as the README's Markdown table (``scripts/settings-table`` writes it)."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for setting in SETTINGS:
+        if setting.default is None:
+            default = "— (required)"
+        elif isinstance(setting.default, bool):
+            default = f"`{str(setting.default).lower()}`"
+        elif setting.default == "":
+            default = "—"
+        else:
+            default = f"`{setting.default}`"
+        rows.append(f"| `{ENV_PREFIX}{setting.name}` | {default} | {setting.help} |")
+    return "\n".join(rows)

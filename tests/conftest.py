@@ -70,7 +70,7 @@ def app(app_config: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator
 @pytest.fixture
 def state(app: Flask) -> AppState:
     """The app's resources (store, sites, signer…)."""
-    return app.extensions["hedgerow"]  # type: ignore[no-any-return]
+    return app.extensions["hedgerow"]
 
 
 @pytest.fixture

@@ -64,7 +64,7 @@ def test_foreign_types_are_refused_even_with_a_matching_hash(
 
 def test_saving_refuses_what_loading_would_refuse(tmp_path: Path) -> None:
     with pytest.raises(ArtifactError, match="does not trust"):
-        save_artifact(tmp_path, Gadget(), {"version": "x", "thresholds": {}})  # type: ignore[arg-type]
+        save_artifact(tmp_path, Gadget(), {"version": "x", "thresholds": {}})
 
 
 def test_directory_without_manifest_is_not_an_artifact(tmp_path: Path) -> None:

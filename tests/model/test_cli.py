@@ -13,7 +13,7 @@ from tests.model.conftest import tiny_rows, write_csv
 
 
 @pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("HEDGEROW_DATA_DIR", str(tmp_path / "data"))
     runner = CliRunner()
 
@@ -23,18 +23,18 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-unt
     return invoke
 
 
-def _versions(run) -> list[str]:  # type: ignore[no-untyped-def]
+def _versions(run) -> list[str]:
     lines = run("models", "list").output.splitlines()[1:]
     return [line[2:].split()[0] for line in lines]
 
 
-def _active(run) -> str:  # type: ignore[no-untyped-def]
+def _active(run) -> str:
     lines = run("models", "list").output.splitlines()[1:]
     return next(line[2:].split()[0] for line in lines if line.startswith("*"))
 
 
 def test_train_registers_without_activating_then_promote_and_rollback(
-        run, tiny_csv: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        run, tiny_csv: Path, tmp_path: Path) -> None:
     result = run("train", "--data", str(tiny_csv))
     assert result.exit_code == 0, result.output
     version = result.output.split("Trained model ")[1].split()[0]
@@ -64,14 +64,14 @@ def test_train_registers_without_activating_then_promote_and_rollback(
     assert result.exit_code != 0 and "Error: nothing to roll back to" in result.output
 
 
-def test_train_with_out_writes_there(run, tiny_csv: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_train_with_out_writes_there(run, tiny_csv: Path, tmp_path: Path) -> None:
     out = tmp_path / "artifact"
     assert run("train", "--data", str(tiny_csv), "--out", str(out)).exit_code == 0
     assert (out / "model.skops").is_file()
     assert not (tmp_path / "data" / "models").exists()
 
 
-def test_evaluate_json(run, tiny_csv: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_evaluate_json(run, tiny_csv: Path, tmp_path: Path) -> None:
     out = tmp_path / "artifact"
     run("train", "--data", str(tiny_csv), "--out", str(out))
     held_out = write_csv(tmp_path / "other.csv", tiny_rows(12), text="content", label="label")
@@ -88,7 +88,7 @@ def test_evaluate_json(run, tiny_csv: Path, tmp_path: Path) -> None:  # type: ig
     assert "accuracy" in table.output and "roc_auc" in table.output
 
 
-def test_evaluate_defaults_to_the_shipped_model(run, tiny_csv: Path) -> None:  # type: ignore[no-untyped-def]
+def test_evaluate_defaults_to_the_shipped_model(run, tiny_csv: Path) -> None:
     result = run("evaluate", "--data", str(tiny_csv), "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["n"] == 60
@@ -105,7 +105,7 @@ def test_evaluate_defaults_to_the_shipped_model(run, tiny_csv: Path) -> None:  #
     ],
 )
 def test_bad_data_exits_with_a_message_not_a_traceback(
-        run, tmp_path: Path, content: str | None, message: str) -> None:  # type: ignore[no-untyped-def]
+        run, tmp_path: Path, content: str | None, message: str) -> None:
     path = tmp_path / "bad.csv"
     if content is not None:
         path.write_text(content, encoding="utf-8")
@@ -118,7 +118,7 @@ def test_bad_data_exits_with_a_message_not_a_traceback(
         assert "Traceback" not in result.output
 
 
-def test_promote_unknown_version(run) -> None:  # type: ignore[no-untyped-def]
+def test_promote_unknown_version(run) -> None:
     result = run("models", "promote", "20990101-000000-abcd")
     assert result.exit_code != 0
     assert "Error: no model version '20990101-000000-abcd'" in result.output

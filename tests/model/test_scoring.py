@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pytest
 
 from model.artifact import Artifact
@@ -100,7 +102,7 @@ def test_score_many_matches_score(default_scorer: Scorer) -> None:
 
 @pytest.mark.parametrize("reasons", [True, False])
 def test_score_many_equals_score_exactly(default_scorer: Scorer, reasons: bool) -> None:
-    comments = _comments() + [
+    comments: list[Mapping[str, object]] = [*_comments(),
         {"comment_content": SPAM, "honeypot": "x"}, {"comment_content": HAM, "fill_seconds": 1},
         {"comment_content": f"{SPAM} {HAM} {SPAM}"}, {"comment_content": "the the the the"}]
     many = default_scorer.score_many(comments, reasons=reasons)

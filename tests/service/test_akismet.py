@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import akismet
 import httpx
@@ -16,7 +17,7 @@ from tests.support.live_server import LiveServer
 
 BLOG = SITE_ORIGIN + "/"
 THANKS = "Thanks for making the web a better place."
-HAM = {
+HAM: dict[str, Any] = {
     "comment_content": "Thanks for the clear explanation, the second example helped a lot.",
     "comment_author": "Grace",
     "user_ip": "198.51.100.4",

@@ -18,7 +18,7 @@ def _assert_clean_error(reply: requests.Response, status: int | None = None) -> 
     assert body["success"] is False and body["error-codes"]
     for leak in LEAKS:
         assert leak not in reply.text
-    return body  # type: ignore[no-any-return]
+    return body
 
 
 @pytest.mark.parametrize(

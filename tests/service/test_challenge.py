@@ -58,5 +58,6 @@ def test_parse_answer_accepts_whole_numbers_only() -> None:
     assert parse_answer("42") == 42
     assert parse_answer(" 7 ") == 7
     assert parse_answer(42) == 42
+    bad: object
     for bad in ("", "4.2", "1e3", "forty", None, True, [], "9" * 50, "0x10"):
         assert parse_answer(bad) is None, bad

@@ -45,10 +45,10 @@ def _versions_seen(url: str, n: int) -> set[str]:
 
 
 def test_promote_and_rollback_under_traffic_reach_both_workers(
-    redis_url: str, data_dir: Path, site: tuple[Site, str], app_config: dict[str, object]
+    redis_url: str, data_dir: Path, site: tuple[Site, str], secret_keys: list[str]
 ) -> None:
     env = clean_env(HEDGEROW_REDIS_URL=redis_url, HEDGEROW_DATA_DIR=str(data_dir),
-                    HEDGEROW_SECRET_KEY=",".join(app_config["SECRET_KEY"]),  # type: ignore[call-overload]
+                    HEDGEROW_SECRET_KEY=",".join(secret_keys),
                     HEDGEROW_RATELIMIT_ENABLED="false")
     version, _ = _train(env, write_csv(data_dir / "tiny.csv", tiny_rows()))
     server = ServeProcess(free_port(), env, "--workers", "2", log=data_dir / "serve.log")

@@ -53,7 +53,7 @@ def test_challenge_carries_a_puzzle(http: requests.Session, site: tuple[Site, st
 
 
 def _solve(http: requests.Session, body: dict[str, Any]) -> dict[str, Any]:
-    return http.post("/v1/solve", json=body).json()  # type: ignore[no-any-return]
+    return http.post("/v1/solve", json=body).json()
 
 
 def test_solved_puzzle_and_answer_pass(http: requests.Session, site: tuple[Site, str]) -> None:
@@ -65,7 +65,8 @@ def test_missing_forged_or_too_cheap_work_is_rejected_and_burns(
 ) -> None:
     for tamper, code in (
         (lambda body, salt: body.pop("pow"), "missing-input-pow"),
-        (lambda body, salt: body.update(pow=body["pow"] + 1), "invalid-input-pow"),
+        (lambda body, salt: body.update(pow=_unsolved(salt, body["pow"] + 1)),
+         "invalid-input-pow"),
         # Work for an easier puzzle than the token asks for.
         (lambda body, salt: body.update(pow=_cheap(salt, 8)), "invalid-input-pow"),
     ):
@@ -76,6 +77,16 @@ def test_missing_forged_or_too_cheap_work_is_rejected_and_burns(
         result = _solve(http, body)
         assert result["success"] is False and result["error-codes"] == [code]
         assert _solve(http, honest)["error-codes"] == ["timeout-or-duplicate"]
+
+
+def _unsolved(salt: str, start: int) -> int:
+    """The first counter from ``start`` whose digest has no leading zero bit at all."""
+    counter = start
+    while proof_of_work.leading_zero_bits(
+        hashlib.sha256(f"{salt}:{counter}".encode()).digest()
+    ):
+        counter += 1
+    return counter
 
 
 def _cheap(salt: str, bits: int) -> int:

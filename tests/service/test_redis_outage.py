@@ -31,7 +31,7 @@ def _assert_unavailable(reply: requests.Response) -> dict[str, Any]:
         assert leak not in reply.text
     body = reply.json()
     assert body["success"] is False and body["error-codes"] == ["internal-error"]
-    return body  # type: ignore[no-any-return]
+    return body
 
 
 @pytest.mark.parametrize("policy", ["allow", "deny"])

@@ -13,7 +13,7 @@ def get_challenge(http: requests.Session, sitekey: str, **headers: str) -> dict[
     """GET /v1/challenge and return its JSON (asserting success)."""
     reply = http.get("/v1/challenge", params={"sitekey": sitekey}, headers=headers)
     assert reply.status_code == 200, reply.text
-    return reply.json()  # type: ignore[no-any-return]
+    return reply.json()
 
 
 def solved_response(http: requests.Session, sitekey: str, **headers: str) -> str:

@@ -44,5 +44,5 @@ def based_session(base: str) -> requests.Session:
     def request(method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
         return original(method, base + url if url.startswith("/") else url, *args, **kwargs)
 
-    session.request = request  # type: ignore[method-assign]
+    session.request = request  # type: ignore[method-assign,assignment]
     return session

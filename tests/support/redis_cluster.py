@@ -55,7 +55,7 @@ class RedisClusterServers:
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            info = redis.Redis(port=self.nodes[0].port).cluster("info")
+            info: dict[str, str] = redis.Redis(port=self.nodes[0].port).cluster("info")  # type: ignore[assignment]
             if info.get("cluster_state") == "ok":
                 break
             time.sleep(0.2)
