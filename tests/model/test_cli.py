@@ -33,6 +33,7 @@ def _active(run) -> str:
     return next(line[2:].split()[0] for line in lines if line.startswith("*"))
 
 
+@pytest.mark.slow
 def test_train_registers_without_activating_then_promote_and_rollback(
         run, tiny_csv: Path, tmp_path: Path) -> None:
     result = run("train", "--data", str(tiny_csv))
@@ -64,6 +65,7 @@ def test_train_registers_without_activating_then_promote_and_rollback(
     assert result.exit_code != 0 and "Error: nothing to roll back to" in result.output
 
 
+@pytest.mark.slow
 def test_train_with_out_writes_there(run, tiny_csv: Path, tmp_path: Path) -> None:
     out = tmp_path / "artifact"
     assert run("train", "--data", str(tiny_csv), "--out", str(out)).exit_code == 0

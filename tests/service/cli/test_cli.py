@@ -23,6 +23,7 @@ def data_dir() -> Iterator[Path]:
         yield Path(path)
 
 
+@pytest.mark.slow
 def test_serve_without_a_secret_refuses_to_start(redis_url: str, data_dir: Path) -> None:
     result = run_cli("serve", env=clean_env(HEDGEROW_DATA_DIR=str(data_dir),
                                             HEDGEROW_REDIS_URL=redis_url), timeout=30)
@@ -32,6 +33,7 @@ def test_serve_without_a_secret_refuses_to_start(redis_url: str, data_dir: Path)
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_serve_rejects_a_weak_secret(redis_url: str, data_dir: Path) -> None:
     result = run_cli("serve", env=clean_env(HEDGEROW_SECRET_KEY="dev",
                                             HEDGEROW_REDIS_URL=redis_url,
@@ -44,6 +46,7 @@ def test_secret_generate_makes_distinct_long_keys() -> None:
     assert len(keys) == 2 and all(len(k) >= 60 for k in keys)
 
 
+@pytest.mark.slow
 def test_sites_lifecycle_on_the_embedded_redis(data_dir: Path) -> None:
     env = clean_env(HEDGEROW_DATA_DIR=str(data_dir))
     added = run_cli("sites", "add", "Blog", "--origin", "https://blog.example.com/",
@@ -79,6 +82,7 @@ def test_unknown_site_is_a_clear_error(data_dir: Path) -> None:
     assert result.returncode == 1 and "hedgerow sites list" in result.stderr
 
 
+@pytest.mark.slow
 def test_serve_demo_runs_the_whole_flow_with_no_configuration(data_dir: Path) -> None:
     port = free_port()
     server = ServeProcess(port, clean_env(HEDGEROW_DATA_DIR=str(data_dir)), "--demo",
@@ -97,6 +101,7 @@ def test_serve_demo_runs_the_whole_flow_with_no_configuration(data_dir: Path) ->
     assert "Demo mode" in server.log_path.read_text()
 
 
+@pytest.mark.slow
 def test_cli_and_server_share_an_external_redis(redis_server: RedisServer, data_dir: Path,
                                                 redis_url: str) -> None:
     env = clean_env(HEDGEROW_REDIS_URL=redis_url, HEDGEROW_DATA_DIR=str(data_dir),

@@ -16,8 +16,8 @@ from tests.support.solvers import solve_prompt
 
 @pytest.fixture
 def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
-    """The arithmetic alone: these tests send bare answers (tests/service/test_pow.py
-    covers the proof of work that comes on top by default)."""
+    """The arithmetic alone: these tests send bare answers (test_proof_of_work.py covers
+    the proof of work that comes on top by default)."""
     return {**app_config, "POW_ENABLED": False}
 
 

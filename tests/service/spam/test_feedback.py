@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 import redis
 import requests
 
@@ -91,6 +92,7 @@ def test_retention_drops_old_entries(
     assert contents == ["new"]
 
 
+@pytest.mark.slow
 def test_feedback_survives_a_restart_of_redis_and_of_the_service(
     tmp_path: Path, app_config: dict[str, Any]
 ) -> None:

@@ -19,6 +19,8 @@ from tests.model.conftest import tiny_rows, write_csv
 from tests.support.processes import ServeProcess, clean_env, run_cli
 from tests.support.redis_server import free_port
 
+pytestmark = pytest.mark.slow  # starts servers, several processes or a cluster
+
 COMMENT = {"comment_content": "Check out my channel http://bit.ly/abc and subscribe",
            "user_ip": "198.51.100.1"}
 

@@ -14,6 +14,8 @@ from tests.support.flow import get_challenge, solved_response
 from tests.support.live_server import LiveServer, based_session
 from tests.support.redis_server import RedisServer
 
+pytestmark = pytest.mark.slow  # starts servers, several processes or a cluster
+
 LEAKS = ("Traceback", "redis.exceptions", "site-packages", "Connection refused")
 
 

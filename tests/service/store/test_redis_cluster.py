@@ -13,6 +13,8 @@ from tests.support.flow import solved_response
 from tests.support.live_server import LiveServer, based_session
 from tests.support.redis_cluster import RedisClusterServers
 
+pytestmark = pytest.mark.slow  # starts servers, several processes or a cluster
+
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisClusterServers]:

@@ -104,6 +104,7 @@ def test_disabled_limits_never_answer_429(
         server.stop()
 
 
+@pytest.mark.slow
 def test_two_workers_share_one_budget(
     redis_url: str, tmp_path: Path, app_config: dict[str, Any], site: tuple[Site, str]
 ) -> None:
