@@ -2,8 +2,13 @@
 
 Comment forms send plain text, HTML, or text written to slip past filters
 ("w w w . site . com", zero-width spaces, "subscr1be"). Everything the model sees goes
-through :func:`normalize_comment` first, at training and at scoring time alike, so both
+through :func:`normalize_text` first, at training and at scoring time alike, so both
 see the same text.
+
+Comments are written by strangers, so every step here takes time linear in the length of
+its input: no pattern may backtrack over a run it already scanned from an earlier start.
+Links, e-mail addresses and ``<a>`` elements are found by small scanners built from such
+patterns, with the same results the plain regular expressions gave.
 """
 
 from __future__ import annotations
@@ -11,12 +16,19 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 # Characters that render as nothing and are used to split words past filters.
 _INVISIBLE = re.compile("[\ufeff\u200b\u200c\u200d\u2060\u180e\u00ad\u200e\u200f\u202a-\u202e]")
+# Lone surrogates (a JSON body may hold "\ud800") cannot be encoded, so hashing them would
+# fail later.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
-_A_TAG = re.compile(r"<a\b([^>]*)>(.*?)</a\s*>", re.IGNORECASE | re.DOTALL)
+# An <a> element is its opening tag (up to the first ">"), then anything up to the first
+# closing tag; _replace_anchors pairs them without rescanning (see there).
+_A_OPEN = re.compile(r"<a\b", re.IGNORECASE)
+_A_CLOSE = re.compile(r"</a\s*>", re.IGNORECASE)
 _HREF = re.compile(r"""href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
 _BREAK_TAG = re.compile(r"<\s*(?:br|/p|p|/div|div|/li|li)\b[^>]*>", re.IGNORECASE)
 _ANY_TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
@@ -32,29 +44,52 @@ _SPACED_TLDS = "com|net|org|info|biz|ly|ru|tk|xyz"
 _SPACED_DOT_HINT = re.compile(rf"(?:\s\.|\.\s)\s*(?:{_SPACED_TLDS})\b")
 _TLD_AFTER_DOT = re.compile(rf"\.(?:{_TLDS})\b")
 _LETTER_SEPARATORS = re.compile(r"[ .\-_*]")
-_URL = re.compile(
-    r"(?:https?://|www\.)[^\s<>\"'()\[\]]+"
-    rf"|\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:{_TLDS})\b(?:/[^\s<>\"'()\[\]]*)?",
-    re.IGNORECASE,
-)
+# A link is either a scheme or "www." with what follows it up to a space, quote or bracket,
+# or a bare domain: dot-separated labels ending in one of _TLDS, then an optional path.
+_LINK_START = re.compile(r"(?:https?://|www\.)(?=[^\s<>\"'()\[\]])", re.IGNORECASE)
+_LINK_REST = re.compile(r"[^\s<>\"'()\[\]]+")
+_DOMAIN_START = re.compile(r"\b[a-z0-9]", re.IGNORECASE)
+_DOMAIN_LABELS = re.compile(r"[a-z0-9][a-z0-9-]*+(?:\.[a-z0-9-]++)*+", re.IGNORECASE)
+# Matched over one run of labels: greedy, so it ends after the last ".tld" in the run.
+_LAST_DOT_TLD = re.compile(rf".*\.(?:{_TLDS})\b", re.IGNORECASE | re.DOTALL)
+_LINK_PATH = re.compile(r"/[^\s<>\"'()\[\]]*")
+_HOST_END = re.compile(r"[/?#:]")
 _SPACED_WWW = re.compile(r"\bw\s+w\s+w\s*\.\s*", re.IGNORECASE)
+# Possessive runs of spaces: a spelled-out dot can only follow a whole run, and giving
+# spaces back one at a time made a long run cost its length squared.
 _SPACED_DOT = re.compile(
-    rf"(?<=[a-z0-9])\s*(?:\.|\(dot\)|\[dot\]|\{{dot\}}|\s+dot\s+)\s*(?=(?:{_SPACED_TLDS})\b)",
+    r"(?<=[a-z0-9])(?:\s*+(?:\.|\(dot\)|\[dot\]|\{dot\})|\s++dot(?=\s))"
+    rf"\s*+(?=(?:{_SPACED_TLDS})\b)",
     re.IGNORECASE,
 )
-_SPACED_SCHEME = re.compile(r"\bh\s*t\s*t\s*p\s*(s?)\s*:\s*/\s*/\s*", re.IGNORECASE)
+_SPACED_SCHEME = re.compile(r"\bh\s*+t\s*+t\s*+p\s*+(s?)\s*+:\s*+/\s*+/\s*+", re.IGNORECASE)
 _SPACED_LETTERS = re.compile(r"\b(?:[A-Za-z][ .\-_*]){3,}[A-Za-z]\b")
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "$": "s"})
 # A run of look-alike digits or symbols with letters on both sides: "subscr1be", "ch4nnel".
 _LEET_RUN = re.compile(r"(?<=[A-Za-z])[013457$]{1,2}(?=[A-Za-z])")
 _LONG_RUN = re.compile(r"(\w)\1{2,}")
-_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\b", re.IGNORECASE)
+# An e-mail address: [\w.+-]+ "@" dot-separated [\w-]+ labels, the last all letters.
+# _email_spans finds the "@" and domain first, then the part before it.
+_EMAIL_DOMAIN = re.compile(r"@[\w-]++(?:\.[\w-]++)*\.[a-z]{2,}\b", re.IGNORECASE)
+_EMAIL_LOCAL = re.compile(r"[\w.+-]+")
+_EMAIL_START = re.compile(r"\b(?=[\w.+-])")
 _SPACES = re.compile(r"[ \t\r\f\v]+")
-_NEWLINES = re.compile(r"\s*\n\s*")
+# A run of white space holding a line break; starting only where a run starts keeps a long
+# run without one from being rescanned from each of its characters.
+_NEWLINES = re.compile(r"(?<!\s)\s*\n\s*")
 
-# Longest text looked at; beyond this a comment is spam-shaped anyway, and the limit keeps
-# the cost of scoring one comment bounded.
+# Longest normalised text (after markup removal and NFKC); beyond this a comment is
+# spam-shaped anyway, and the limit keeps the cost of scoring one comment bounded.
 MAX_CHARS = 5000
+# Longest raw text looked at. Markup and entities shrink text, so this is well above
+# MAX_CHARS; it bounds the work done before the normalised text can be cut.
+MAX_RAW_CHARS = 4 * MAX_CHARS
+# NFKC can turn one character into eighteen ("\ufdfa"), so only as much of the text is
+# normalised as the limit needs, in growing prefixes, starting with this many characters.
+_NFKC_FIRST_CHUNK = 512
+# A prefix is enough once its NFKC output exceeds the limit by this much: only the
+# characters around the cut can normalise differently from the whole text.
+_NFKC_MARGIN = 64
 
 SHORTENERS = frozenset(
     "bit.ly goo.gl tinyurl.com ow.ly t.co adf.ly is.gd buff.ly cutt.ly rebrand.ly tiny.cc "
@@ -84,6 +119,46 @@ def strip_invisible(raw: str) -> str:
     return raw if raw.isascii() else _INVISIBLE.sub("", raw)
 
 
+def nfkc_prefix(text: str, limit: int) -> str:
+    """The NFKC form of ``text``, cut to at most ``limit`` characters.
+
+    Normalises growing prefixes of ``text`` and stops as soon as one yields enough, so text
+    that NFKC expands many times over costs no more than the part that is kept.
+    """
+    size = _NFKC_FIRST_CHUNK
+    while size < len(text):
+        out = unicodedata.normalize("NFKC", text[:size])
+        if len(out) >= limit + _NFKC_MARGIN:
+            return out[:limit]
+        size *= 2
+    return unicodedata.normalize("NFKC", text)[:limit]
+
+
+def _replace_anchors(text: str, replace: Callable[[str, str], str]) -> str:
+    """``text`` with each ``<a …>…</a>`` element replaced by ``replace(attributes, inner)``.
+
+    An element opens at ``<a`` and runs to the first ``>``, then to the first closing tag.
+    When either is missing, no later element can have one, so the scan stops there instead
+    of trying every later ``<a`` to the end of the text.
+    """
+    out: list[str] = []
+    pos = 0
+    while (opening := _A_OPEN.search(text, pos)) is not None:
+        gt = text.find(">", opening.end())
+        if gt < 0:
+            break
+        closing = _A_CLOSE.search(text, gt + 1)
+        if closing is None:
+            break
+        out += (text[pos:opening.start()],
+                replace(text[opening.end():gt], text[gt + 1:closing.start()]))
+        pos = closing.end()
+    if not out:
+        return text
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def markup_to_text(raw: str) -> tuple[str, list[str]]:
     """Turn HTML markup into text and return it with the targets of its ``<a href>`` links.
 
@@ -92,9 +167,8 @@ def markup_to_text(raw: str) -> tuple[str, list[str]]:
     """
     hrefs: list[str] = []
 
-    def anchor(match: re.Match[str]) -> str:
-        attrs, inner = match.group(1), _ANY_TAG.sub("", match.group(2))
-        label = html.unescape(inner).strip()
+    def anchor(attrs: str, inner: str) -> str:
+        label = html.unescape(_ANY_TAG.sub("", inner)).strip()
         href_match = _HREF.search(attrs)
         if href_match and not label.startswith(("#", "+")):
             href = html.unescape(next(g for g in href_match.groups() if g is not None)).strip()
@@ -105,8 +179,12 @@ def markup_to_text(raw: str) -> tuple[str, list[str]]:
                 return f" {href} " if label in ("", href) else f" {label} {href} "
         return f" {label} "
 
-    text = _A_TAG.sub(anchor, raw)
-    text = _BREAK_TAG.sub("\n", text)
+    text = _replace_anchors(raw, anchor)
+    # A tag ends at a ">": looking only up to the last one keeps an unclosed "<br" from
+    # being scanned to the end of the text once per "<br".
+    last = text.rfind(">")
+    if last >= 0:
+        text = _BREAK_TAG.sub("\n", text[:last + 1]) + text[last + 1:]
     text = _ANY_TAG.sub("", text)
     text = html.unescape(text)
     if "&" in text and ";" in text:
@@ -147,57 +225,138 @@ def _shorten_run(match: re.Match[str]) -> str:
 def link_domain(link: str) -> str:
     """The lower-case host of a link, without ``www.`` or a port (``""`` if there is none)."""
     rest = link.split("://", 1)[1] if "://" in link else link
-    host = re.split(r"[/?#:]", rest, maxsplit=1)[0].lower().strip(".")
+    host = _HOST_END.split(rest, maxsplit=1)[0].lower().strip(".")
     return host[4:] if host.startswith("www.") else host
 
 
 def clean_text(raw: str) -> tuple[str, list[str]]:
     """Invisible characters out, markup to text, NFKC, obfuscation undone, spaces tidied.
 
-    Returns the text and the link targets found in ``<a href>`` markup.
+    Returns the text, at most :data:`MAX_CHARS` characters of it, and the link targets
+    found in ``<a href>`` markup (within the first :data:`MAX_RAW_CHARS` of ``raw``).
     """
-    text = strip_invisible(raw[:MAX_CHARS])
+    text = strip_invisible(raw[:MAX_RAW_CHARS])
     hrefs: list[str] = []
     if "<" in text or "&" in text:
         text, hrefs = markup_to_text(text)
-    if not text.isascii():
-        text = strip_invisible(unicodedata.normalize("NFKC", text))
+    if text.isascii():
+        text = text[:MAX_CHARS]
+    else:
+        text = strip_invisible(nfkc_prefix(text, MAX_CHARS))
+        text = _SURROGATE.sub("\ufffd", text)
     text = _SPACES.sub(" ", deobfuscate(text))
     if "\n" in text:
         text = _NEWLINES.sub("\n", text)
     return text.strip(), hrefs
 
 
+def _next_domain(text: str, pos: int) -> tuple[int, int] | None:
+    """Start and end of the first bare domain (with its path) at or after ``pos``."""
+    while (found := _DOMAIN_START.search(text, pos)) is not None:
+        start = found.start()
+        labels = _DOMAIN_LABELS.match(text, start)
+        end = labels.end() if labels else start + 1
+        # Endpos one past the labels lets the TLD's word boundary see the next character.
+        tld = _LAST_DOT_TLD.match(text, start, end + 1) if text.find(".", start, end) >= 0 else None
+        if tld is not None:
+            path = _LINK_PATH.match(text, tld.end())
+            return start, path.end() if path else tld.end()
+        # A later start inside these labels would end in the same labels, and no label
+        # here is a TLD: go on after them.
+        pos = end
+    return None
+
+
+def _link_spans(text: str) -> list[tuple[int, int]]:
+    """Start and end of each link in ``text``, left to right, none overlapping.
+
+    At any position a scheme or ``www.`` link wins over a bare domain. The next match of
+    each kind is kept until the scan passes it, so no part of the text is searched twice.
+    """
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    scheme = _LINK_START.search(text)
+    domain = _next_domain(text, 0)
+    while True:
+        if scheme is not None and scheme.start() < pos:
+            scheme = _LINK_START.search(text, pos)
+        if domain is not None and domain[0] < pos:
+            domain = _next_domain(text, pos)
+        if scheme is not None and (domain is None or scheme.start() <= domain[0]):
+            rest = _LINK_REST.match(text, scheme.end())
+            span = (scheme.start(), rest.end() if rest else scheme.end())
+        elif domain is not None:
+            span = domain
+        else:
+            return spans
+        spans.append(span)
+        pos = span[1]
+
+
+def _email_spans(text: str) -> list[tuple[int, int]]:
+    """Start and end of each e-mail address in ``text``, left to right.
+
+    Each ``@`` is tried once: the address ends at the last all-letter label of the domain
+    after it and begins at the first word boundary of the run of address characters before
+    it (not before the previous address's end).
+    """
+    spans: list[tuple[int, int]] = []
+    reverse = text[::-1]  # the run before an "@" is found by reading backwards from it
+    n = len(text)
+    pos = 0
+    for domain in _EMAIL_DOMAIN.finditer(text):
+        at = domain.start()
+        local = _EMAIL_LOCAL.match(reverse, n - at)
+        start = local and _EMAIL_START.search(text, max(at - len(local.group()), pos), at)
+        if start:
+            spans.append((start.start(), domain.end()))
+            pos = domain.end()
+    return spans
+
+
+def _replace_spans(text: str, spans: list[tuple[int, int]], replace: Callable[[str], str]) -> str:
+    """``text`` with each span's text replaced by ``replace`` of it."""
+    out: list[str] = []
+    pos = 0
+    for start, end in spans:
+        out += (text[pos:start], replace(text[start:end]))
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def normalize_text(raw: str) -> NormalizedText:
-    """Normalise one comment's text; see :class:`NormalizedText`."""
+    """Normalise one comment's text; see :class:`NormalizedText`.
+
+    Neither ``text`` nor ``plain`` is longer than :data:`MAX_CHARS`.
+    """
     plain, hrefs = clean_text(raw)
     links: list[str] = []
     seen = set()
 
-    def replace(match: re.Match[str]) -> str:
-        link = match.group(0).rstrip(".,;:!?")
+    def replace(found: str) -> str:
+        link = found.rstrip(".,;:!?")
         domain = link_domain(link)
         if link.lower() not in seen:
             seen.add(link.lower())
             links.append(link)
         return " weblink " + " ".join(domain.split(".")) + " "
 
-    emails = tuple(_EMAIL.findall(plain)) if "@" in plain else ()
-    text = _EMAIL.sub(" emailaddress ", plain) if emails else plain
+    email_spans = _email_spans(plain) if "@" in plain else []
+    emails = tuple(plain[start:end] for start, end in email_spans)
+    text = _replace_spans(plain, email_spans, lambda _: " emailaddress ") if emails else plain
     lower = text.lower()
     if "http" in lower or "www" in lower or _TLD_AFTER_DOT.search(lower):
-        text = _URL.sub(replace, text)
+        text = _replace_spans(text, _link_spans(text), replace)
     for href in hrefs:
         if href.lower() not in seen:
             seen.add(href.lower())
             links.append(href)
-    domains: list[str] = []
-    for link in links:
-        domain = link_domain(link)
-        if domain and domain not in domains:
-            domains.append(domain)
+    domains = dict.fromkeys(d for d in map(link_domain, links) if d)
     if links:
         text = _SPACES.sub(" ", text).strip()
+    # Links and addresses are replaced by longer words; the model reads no more than the cap.
+    text = text[:MAX_CHARS]
     return NormalizedText(
         text=text, plain=plain, links=tuple(links), domains=tuple(domains), emails=emails
     )
