@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from model.normalize import normalize_text
 from model.registry import default_artifact_dir
-from model.scoring import Scorer
+from model.scorer import Scorer
 
 # The largest comment field the service accepts (characters).
 FIELD_CHARS = 32 * 1024

@@ -22,7 +22,7 @@ from model.normalize import (
     normalize_text,
 )
 from model.registry import default_artifact_dir
-from model.scoring import Scorer
+from model.scorer import Scorer
 
 # The longest comment field the service accepts (characters).
 FIELD_CHARS = 32 * 1024
