@@ -6,12 +6,10 @@ import os
 import pwd
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
-import requests
-
 from service.store.embedded import terminate
+from tests.support.processes import wait_until_ok
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "deploy" / "nginx" / "hedgerow.conf.template"
 
@@ -87,17 +85,8 @@ class NginxProcess:
 
     def wait_ready(self, timeout: float = 30) -> NginxProcess:
         """Wait until /healthz answers 200 through the proxy."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"nginx exited:\n{self.logs()}")
-            try:
-                if requests.get(self.url + "/healthz", timeout=5).status_code == 200:
-                    return self
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"nginx not ready:\n{self.logs()}")
+        wait_until_ok(self.process, self.url + "/healthz", self.logs, timeout)
+        return self
 
     def stop(self) -> None:
         """Stop nginx (SIGTERM: a fast shutdown)."""

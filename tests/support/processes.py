@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import requests
@@ -52,19 +52,27 @@ class ServeProcess:
 
     def wait_ready(self, timeout: float = 30) -> ServeProcess:
         """Wait until /readyz answers 200."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"serve exited: {self.log_path.read_text()}")
-            try:
-                if requests.get(self.url + "/readyz", timeout=5).status_code == 200:
-                    return self
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"serve not ready: {self.log_path.read_text()}")
+        wait_until_ok(self.process, self.url + "/readyz", self.log_path.read_text, timeout)
+        return self
 
     def stop(self) -> None:
         """Stop the server (SIGTERM, as a process manager would)."""
         terminate(self.process, timeout=20)
         self._log.close()
+
+
+def wait_until_ok(
+    process: subprocess.Popen[bytes], url: str, logs: Callable[[], str], timeout: float = 30
+) -> None:
+    """Wait until ``url`` answers 200; fail with ``logs()`` if ``process`` exits or time is up."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args!r} exited:\n{logs()}")
+        try:
+            if requests.get(url, timeout=5).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} not ready:\n{logs()}")
