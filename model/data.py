@@ -118,7 +118,8 @@ def parse_label(value: object, *, path: Path, row: int) -> int:
     )
 
 
-def _pick_column(columns: Sequence[str], accepted: Sequence[str]) -> str | None:
+def pick_column(columns: Sequence[str], accepted: Sequence[str]) -> str | None:
+    """The first name in ``accepted`` found among ``columns``; failing that, any case."""
     exact = [name for name in accepted if name in columns]
     if exact:
         return exact[0]
@@ -147,8 +148,8 @@ def _read_text(path: Path) -> str:
 
 def _rows_from_records(records: Iterable[tuple[int, Mapping[str, Any]]], columns: Sequence[str],
                        path: Path) -> LabelledData:
-    text_col = _pick_column(columns, TEXT_COLUMNS)
-    label_col = _pick_column(columns, LABEL_COLUMNS)
+    text_col = pick_column(columns, TEXT_COLUMNS)
+    label_col = pick_column(columns, LABEL_COLUMNS)
     found = ", ".join(c for c in columns if c) or "none"
     if text_col is None:
         raise DataError(
@@ -162,9 +163,9 @@ def _rows_from_records(records: Iterable[tuple[int, Mapping[str, Any]]], columns
             f"(found: {found})",
             path=path,
         )
-    author_col = _pick_column(columns, AUTHOR_COLUMNS)
-    email_col = _pick_column(columns, EMAIL_COLUMNS)
-    url_col = _pick_column(columns, URL_COLUMNS)
+    author_col = pick_column(columns, AUTHOR_COLUMNS)
+    email_col = pick_column(columns, EMAIL_COLUMNS)
+    url_col = pick_column(columns, URL_COLUMNS)
 
     def get(record: Mapping[str, Any], column: str | None) -> str:
         value = record.get(column) if column else None

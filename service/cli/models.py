@@ -165,19 +165,31 @@ def train_command(data_files: tuple[Path, ...], out: Path | None, from_feedback:
 
 
 @click.command("evaluate")
-@click.option("--data", "data_files", multiple=True, required=True, metavar="FILE",
+@click.option("--data", "data_files", multiple=True, metavar="FILE",
               type=click.Path(path_type=Path),
               help="Labelled file to score; repeat to pool several.")
+@click.option("--blog-news", is_flag=True,
+              help="Also score the shipped blog and news evaluation set.")
+@click.option("--by-kind", is_flag=True,
+              help="Report per kind of comment (files need a 'kind' column): legitimate "
+              "comments held or discarded, spam caught per kind and obfuscation.")
 @click.option("--model", "model_path", type=click.Path(path_type=Path), default=None,
               help="Artifact directory or its model.skops (default: the active model).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def evaluate_command(data_files: tuple[Path, ...], model_path: Path | None,
-                     as_json: bool) -> None:
-    """Score labelled comments and report accuracy, precision, recall, F1, ROC AUC, MCC."""
+def evaluate_command(data_files: tuple[Path, ...], blog_news: bool, by_kind: bool,
+                     model_path: Path | None, as_json: bool) -> None:
+    """Score labelled comments and report accuracy, precision, recall, F1, ROC AUC, MCC.
+
+    With --by-kind, report instead what the model does with each kind of comment.
+    """
     from model.data import LabelledData, load_file, require_both_classes
     from model.evaluate import compute_metrics, format_table
+    from model.kinds import blog_news_path, score_by_kind
     from model.scorer import Scorer
 
+    data_files += (blog_news_path(),) if blog_news else ()
+    if not data_files:
+        raise click.UsageError("give at least one --data FILE, or --blog-news")
     with _model_errors():
         if model_path is not None:
             path = model_path
@@ -185,6 +197,10 @@ def evaluate_command(data_files: tuple[Path, ...], model_path: Path | None,
             with _registry() as registry:
                 path = registry.active_path()
         scorer = Scorer.load(path)
+        if by_kind:
+            report = score_by_kind(scorer, data_files)
+            click.echo(json.dumps(report.as_dict()) if as_json else report.format())
+            return
         data = LabelledData()
         for file in data_files:
             data.extend(load_file(file))
