@@ -122,6 +122,10 @@ SETTINGS: tuple[Setting, ...] = (
             "seconds between each worker's checks for a promoted model"),
     Setting("DEMO", False, _parse_bool,
             "serve the demo page (set by `hedgerow serve --demo`)"),
+    Setting("ADAPTATION_ENABLED", True, _parse_bool,
+            "learn a small layer per site from its moderators' verdicts and apply it to its "
+            "checks (see `docs/model.md`); `false` scores every site with the shared model "
+            "alone"),
 )
 
 

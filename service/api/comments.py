@@ -39,7 +39,7 @@ def comment_check() -> Response:
 
 @bp.post("/v1/feedback")
 def submit_feedback() -> Response:
-    """Record that a comment was spam or ham, for the next training."""
+    """Record that a comment was spam or ham: the site adapts at once, training later."""
     site = site_for_secret(bearer_secret(), "comment_check")
     fields = _comment_fields(frozenset({"label"}))
     label = fields.get("label", "").strip().lower()

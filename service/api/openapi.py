@@ -177,7 +177,7 @@ PATHS: dict[str, Any] = {
     },
     "/v1/feedback": {
         "post": {
-            "summary": "Mark a comment as spam or ham, for the next training",
+            "summary": "Mark a comment as spam or ham: the site adapts at once; training learns it",
             "security": [{"siteSecret": []}],
             "requestBody": _body(
                 {**COMMENT, "required": ["label", "comment_content"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from service.cli import feedback, models, secret, serve, sites
+from service.cli import feedback, models, replay, secret, serve, sites
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -22,3 +22,4 @@ main.add_command(secret.secret)
 main.add_command(sites.sites)
 main.add_command(feedback.feedback_group)
 models.register(main)
+main.add_command(replay.replay_command)

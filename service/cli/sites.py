@@ -104,3 +104,16 @@ def sites_set(
     print_json(updated.public())
 
 
+@sites.command("reset-adaptation")
+@click.argument("site")
+def sites_reset_adaptation(site: str) -> None:
+    """Forget what a site learned from its verdicts; its checks use the shared model again.
+
+    The verdicts themselves stay in the feedback log, for training.
+    """
+    from service.spam.adaptation import SiteAdaptation
+
+    with open_store() as store:
+        found = find_site(SiteRegistry(store), site)
+        dropped = SiteAdaptation(store).reset(found.sitekey)
+    print_json({"site": found.sitekey, "name": found.name, "verdicts_dropped": dropped})

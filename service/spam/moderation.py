@@ -10,6 +10,7 @@ from service.captcha.flow import Captcha
 from service.signing import TokenSigner
 from service.sites.registry import Site
 from service.spam import feedback
+from service.spam.adaptation import SiteAdaptation
 from service.spam.decision import (
     Decision,
     FormSignals,
@@ -46,6 +47,7 @@ class Moderator:
         *,
         keep_personal_data: bool,
         feedback_retention_days: int,
+        adaptation: SiteAdaptation | None = None,
     ) -> None:
         self.captcha = captcha
         self.current_model = current_model
@@ -53,6 +55,7 @@ class Moderator:
         self.signer = signer
         self.keep_personal_data = keep_personal_data
         self.feedback_retention_days = feedback_retention_days
+        self.adaptation = adaptation
 
     def _signals(self, site: Site, fields: Mapping[str, str], response: str | None
                  ) -> FormSignals:
@@ -73,7 +76,7 @@ class Moderator:
         """Score a comment for ``site``; a captcha ``response`` is verified and spent here."""
         # Signals first: the time to fill the form in is measured when the request arrives.
         signals = self._signals(site, fields, response)
-        model = self.current_model()
+        model = self._adapted(site, self.current_model())
         comment = {k: v for k, v in fields.items() if k in COMMENT_FIELDS}
         domains = link_domains(comment.get("comment_content", ""))
         known = self.store.known_domains(site.sitekey, list(domains))
@@ -92,8 +95,19 @@ class Moderator:
             fields, label, site.sitekey, source, self.signer, self.keep_personal_data
         )
         entry_id = feedback.record(self.store, entry, self.feedback_retention_days)
+        self._learn(site, fields, label)
         if label == "ham":
             self.store.add_known_domains(
                 site.sitekey, link_domains(fields.get("comment_content", ""))
             )
         return entry_id
+
+    # -- the site's own layer over the shared model (spam/adaptation.py) ----------------
+    def _adapted(self, site: Site, model: SpamModel) -> SpamModel:
+        if self.adaptation is None:
+            return model
+        return self.adaptation.apply(site.sitekey, model)
+
+    def _learn(self, site: Site, fields: Mapping[str, str], label: str) -> None:
+        if self.adaptation is not None:
+            self.adaptation.learn(site.sitekey, fields, label == "spam", self.current_model())

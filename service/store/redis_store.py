@@ -269,3 +269,49 @@ class Store:
         """Every service-wide counter."""
         raw = self.client.hgetall(self._key("{metrics}", "counters"))
         return {name: int(value) for name, value in raw.items()}
+
+    # -- per-site adaptation layers ------------------------------------------------------
+    def _adaptation_key(self, sitekey: str) -> str:
+        return self._key(f"{{site:{sitekey}}}", "adaptation")
+
+    def adaptation_state(self, sitekey: str) -> tuple[int, str | None]:
+        """A site's adaptation layer as stored (None: none) and its revision."""
+        rev, state = self.client.hmget(self._adaptation_key(sitekey), ["rev", "state"])
+        return int(rev or 0), (str(state) if state else None)
+
+    def replace_adaptation_state(self, sitekey: str, expected_rev: int | None, state: str
+                                 ) -> int | None:
+        """Store a site's new layer if its revision is still ``expected_rev``.
+
+        ``expected_rev`` None replaces whatever is there; an empty ``state`` removes the
+        layer. Returns the new revision, or None when another writer came first.
+        """
+        script = getattr(self, "_adaptation_replace", None)
+        if script is None:
+            script = self._adaptation_replace = self.client.register_script(
+                _script("adaptation_replace.lua"))
+        rev = int(script(keys=[self._adaptation_key(sitekey)],
+                         args=["*" if expected_rev is None else expected_rev, state]))
+        return None if rev < 0 else rev
+
+    def scratch(self, name: str) -> Store:
+        """A store on the same connection under a throwaway prefix (see :meth:`clear`)."""
+        return Store(self.client, prefix=f"{self.prefix}:scratch:{name}")
+
+    def clear(self, batch: int = 500) -> int:
+        """Delete every key of a :meth:`scratch` store; returns how many.
+
+        Refused (``ValueError``) for any other store, whose keys are the service's state.
+        """
+        if ":scratch:" not in self.prefix:
+            raise ValueError("only a scratch store can be cleared")
+        pattern = "".join("\\" + c if c in "*?[]\\" else c for c in self.prefix) + ":*"
+        deleted = 0
+        pipe = self.client.pipeline(transaction=False)
+        for key in self.client.scan_iter(match=pattern, count=batch):
+            pipe.unlink(key)
+            deleted += 1
+            if deleted % batch == 0:
+                pipe.execute()
+        pipe.execute()
+        return deleted

@@ -14,6 +14,7 @@ from service.models.holder import ModelHolder
 from service.models.publication import RedisPointer
 from service.signing import TokenSigner
 from service.sites.registry import SiteRegistry
+from service.spam.adaptation import SiteAdaptation
 from service.spam.decision import SpamModel
 from service.spam.moderation import Moderator
 from service.store.redis_store import Store, connect
@@ -88,6 +89,7 @@ def build_state(config: dict[str, Any]) -> AppState:
         captcha, models.current, store, signer,
         keep_personal_data=config["KEEP_PERSONAL_DATA"],
         feedback_retention_days=config["FEEDBACK_RETENTION_DAYS"],
+        adaptation=SiteAdaptation(store) if config["ADAPTATION_ENABLED"] else None,
     )
     return AppState(config, store, sites, signer, captcha, limits, models, moderator)
 

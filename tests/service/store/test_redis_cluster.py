@@ -48,3 +48,24 @@ def test_flow_on_a_cluster(cluster: RedisClusterServers, app_config: dict[str, A
             assert http.get("/readyz").status_code == 200
     finally:
         server.stop()
+
+
+def test_site_adaptation_and_scratch_space_on_a_cluster(cluster: RedisClusterServers) -> None:
+    from service.store.redis_store import Store, connect
+
+    store = Store(connect(cluster.url))
+    try:
+        assert store.replace_adaptation_state("hk_a", 0, "one") == 1
+        assert store.replace_adaptation_state("hk_a", 0, "late") is None
+        assert store.adaptation_state("hk_a") == (1, "one")
+        scratch = store.scratch("t1")
+        for n in range(30):  # spread over every node's slots
+            scratch.add_known_domains(f"hk_{n}", ["example.org"])
+            scratch.replace_adaptation_state(f"hk_{n}", None, "x")
+        assert scratch.clear(batch=7) == 60
+        assert not list(store.client.scan_iter(match="hedgerow:scratch:*"))
+        assert store.adaptation_state("hk_a") == (1, "one")
+        with pytest.raises(ValueError):
+            store.clear()
+    finally:
+        store.client.close()

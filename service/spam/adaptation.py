@@ -1,0 +1,113 @@
+"""Each site's adaptation layer (:mod:`model.adaptation`): kept in Redis, applied to every
+comment check of the site, taught by every verdict its moderators send.
+
+The layer is one small hash per site holding plain numbers and a revision, so every
+worker and replica reads the same layer, and a verdict's update is a compare-and-set on
+the revision (retried when two verdicts of one site race), never a lost write.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from model.adaptation import Params, SiteLayer, features, logit, probability
+from model.fields import COMMENT_FIELDS
+from service.spam.decision import ModelScore, SpamModel
+from service.store.redis_store import Store
+
+log = logging.getLogger(__name__)
+
+PARAMS = Params(buckets=512)
+# Below this shift (in log-odds) the site's layer is not worth a reason of its own.
+REASON_SHIFT = 0.5
+REASON_SPAM = "this site's moderators marked similar comments as spam"
+REASON_HAM = "this site's moderators marked similar comments as not spam"
+ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class AdaptedScore:
+    """The shared model's score moved by a site's layer."""
+
+    probability: float
+    reasons: Sequence[str] = field(default_factory=list)
+    shift: float = 0.0
+
+
+class AdaptedModel:
+    """The shared model as one site sees it: its log-odds shifted by the site's layer."""
+
+    def __init__(self, model: SpamModel, layer: SiteLayer) -> None:
+        self.model = model
+        self.layer = layer
+        self.version = model.version
+        self.hold = model.hold
+        self.discard = model.discard
+
+    def score(self, comment: Mapping[str, object], *, reasons: bool = True) -> ModelScore:
+        """The shared model's score of ``comment``, moved by at most the layer's bound."""
+        scored = self.model.score(comment, reasons=reasons)
+        x = features(comment, logit(float(scored.probability)), self.layer.params)
+        shift = self.layer.shift(x)
+        why = list(scored.reasons)
+        if reasons and abs(shift) >= REASON_SHIFT:
+            why.append(REASON_SPAM if shift > 0 else REASON_HAM)
+        return AdaptedScore(probability(x.log_odds + shift), why, shift)
+
+
+class SiteAdaptation:
+    """Reads, applies, updates and resets the sites' layers in the store."""
+
+    def __init__(self, store: Store, params: Params = PARAMS) -> None:
+        self.store = store
+        self.params = params
+
+    def _read(self, sitekey: str) -> tuple[int, SiteLayer]:
+        rev, state = self.store.adaptation_state(sitekey)
+        if state is None:
+            return rev, SiteLayer.zeros(self.params)
+        try:
+            return rev, SiteLayer.from_json(state, self.params)
+        except ValueError as error:
+            # Written by another version or damaged: start the site again from the shared
+            # model rather than fail its checks.
+            log.warning("ignoring the adaptation layer of site %s: %s", sitekey, error)
+            return rev, SiteLayer.zeros(self.params)
+
+    def layer(self, sitekey: str) -> SiteLayer:
+        """The site's current layer (all zeros for a new or reset site)."""
+        return self._read(sitekey)[1]
+
+    def apply(self, sitekey: str, model: SpamModel) -> SpamModel:
+        """``model`` as the site sees it; the shared model itself while nothing was learned."""
+        layer = self.layer(sitekey)
+        return model if layer.empty else AdaptedModel(model, layer)
+
+    def learn(self, sitekey: str, fields: Mapping[str, str], spam: bool, model: SpamModel
+              ) -> SiteLayer | None:
+        """Take one verdict into the site's layer; returns the new layer.
+
+        None when other verdicts of the same site kept winning the race (the verdict is
+        still in the feedback log for the next training).
+        """
+        comment = {k: v for k, v in fields.items() if k in COMMENT_FIELDS}
+        x = features(comment, logit(float(model.score(comment, reasons=False).probability)),
+                     self.params)
+        for attempt in range(ATTEMPTS):
+            rev, layer = self._read(sitekey)
+            updated = layer.learn(x, spam)
+            if self.store.replace_adaptation_state(sitekey, rev, updated.to_json()) is not None:
+                return updated
+            time.sleep(random.uniform(0, 0.002 * 2**attempt))
+        log.warning("adaptation of site %s skipped a verdict: too many at once", sitekey)
+        return None
+
+    def reset(self, sitekey: str) -> int:
+        """Drop the site's layer, back to the shared model; returns the verdicts it held."""
+        dropped = self.layer(sitekey).updates
+        self.store.replace_adaptation_state(sitekey, None, "")
+        return dropped

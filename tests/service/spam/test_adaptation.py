@@ -1,0 +1,192 @@
+"""Per-site adaptation over real HTTP and real Redis: verdicts move one site, and only it."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+import requests
+from flask import Flask
+
+from service import create_app
+from service.sites.registry import Site
+from service.spam.adaptation import REASON_HAM, REASON_SPAM, SiteAdaptation
+from service.web.state import AppState
+from tests.conftest import SITE_ORIGIN
+from tests.support.live_server import LiveServer, based_session
+from tests.support.processes import clean_env, run_cli
+
+TOPICS = ("home composting", "sourdough starters", "winter cycling", "Python packaging",
+          "bird photography", "keeping chickens", "making kimchi", "remote work")
+
+
+def seo(topic: str) -> dict[str, str]:
+    """A search-engine comment, which the shared model (trained on YouTube) accepts."""
+    return {"comment_content": f"Very informative post. The information you shared about "
+                               f"{topic} is very useful for everyone. Keep sharing such "
+                               "quality content.",
+            "comment_author": "Best SEO Services in Delhi",
+            "comment_author_url": "https://www.seo-services-delhi.example/",
+            "user_ip": "203.0.113.9"}
+
+
+def docs_link(topic: str) -> dict[str, str]:
+    """Ordinary discussion with a link, which the shared model discards."""
+    return {"comment_content": f"Thanks, this finally made it click for {topic}. Did you pin "
+                               "the version? More in the docs: https://docs.python.org/3/",
+            "comment_author": "Ada", "user_ip": "198.51.100.3"}
+
+
+UNSEEN = seo("repairing old bicycles")
+
+
+def _auth(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def check(http: requests.Session, secret: str, comment: dict[str, str]) -> dict[str, Any]:
+    reply = http.post("/v1/comment-check", json=comment, headers=_auth(secret))
+    assert reply.status_code == 200, reply.text
+    body: dict[str, Any] = reply.json()
+    return body
+
+
+def verdict(http: requests.Session, secret: str, comment: dict[str, str], label: str) -> None:
+    reply = http.post("/v1/feedback", json={**comment, "label": label}, headers=_auth(secret))
+    assert reply.status_code == 201, reply.text
+
+
+def test_spam_verdicts_move_their_site_and_no_other(
+    http: requests.Session, site: tuple[Site, str], state: AppState
+) -> None:
+    other = state.sites.add("Forum", ["https://forum.example.com"])
+    before = check(http, site[1], UNSEEN)
+    assert before["action"] == "accept"
+    assert check(http, other[1], UNSEEN) == before
+
+    for topic in TOPICS:
+        verdict(http, site[1], seo(topic), "spam")
+    # The next check sees it: no cache, no batch job.
+    after = check(http, site[1], UNSEEN)
+    assert after["score"] > before["score"] + 0.2
+    assert after["action"] in ("hold", "discard") and REASON_SPAM in after["reasons"]
+    assert after["model"] == before["model"]
+    assert check(http, other[1], UNSEEN) == before
+    assert SiteAdaptation(state.store).layer(other[0].sitekey).empty
+
+
+def test_ham_verdicts_let_a_site_s_own_kind_of_links_through(
+    http: requests.Session, site: tuple[Site, str]
+) -> None:
+    unseen = docs_link("database indexing")
+    before = check(http, site[1], unseen)
+    assert before["action"] == "discard"
+    for topic in TOPICS:
+        verdict(http, site[1], docs_link(topic), "ham")
+    after = check(http, site[1], unseen)
+    assert after["score"] < before["score"] - 0.3 and REASON_HAM in after["reasons"]
+
+
+def test_reset_restores_the_shared_model_s_decision(
+    http: requests.Session, site: tuple[Site, str], state: AppState, redis_url: str
+) -> None:
+    before = check(http, site[1], UNSEEN)
+    for topic in TOPICS:
+        verdict(http, site[1], seo(topic), "spam")
+    assert check(http, site[1], UNSEEN)["action"] != "accept"
+
+    result = run_cli("sites", "reset-adaptation", "Blog",
+                     env=clean_env(HEDGEROW_REDIS_URL=redis_url))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"site": site[0].sitekey, "name": "Blog",
+                                         "verdicts_dropped": len(TOPICS)}
+    assert check(http, site[1], UNSEEN) == before
+    # The verdicts themselves stay for training; learning starts again from nothing.
+    assert state.store.feedback_count() == len(TOPICS)
+    verdict(http, site[1], seo("kimchi"), "spam")
+    assert SiteAdaptation(state.store).layer(site[0].sitekey).updates == 1
+
+
+def test_reset_of_an_unknown_site_is_a_clear_error(redis_url: str) -> None:
+    result = run_cli("sites", "reset-adaptation", "nope",
+                     env=clean_env(HEDGEROW_REDIS_URL=redis_url))
+    assert result.returncode == 1 and "nope" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_akismet_verdicts_teach_too(http: requests.Session, site: tuple[Site, str]) -> None:
+    blog = {"blog": SITE_ORIGIN + "/", "api_key": site[1]}
+
+    def comment_check() -> str:
+        return http.post("/1.1/comment-check", data={**UNSEEN, **blog}).text
+
+    assert comment_check() == "false"
+    for topic in TOPICS:
+        reply = http.post("/1.1/submit-spam", data={**seo(topic), **blog})
+        assert reply.status_code == 200
+    assert comment_check() == "true"
+
+
+def test_concurrent_verdicts_are_all_counted(
+    live: LiveServer, site: tuple[Site, str], state: AppState
+) -> None:
+    def send(i: int) -> None:
+        with based_session(live.url) as session:
+            for j in range(3):
+                verdict(session, site[1], seo(TOPICS[(i + j) % len(TOPICS)]),
+                        "spam" if j % 2 else "ham")
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(send, range(8)))
+    rev, _ = state.store.adaptation_state(site[0].sitekey)
+    assert SiteAdaptation(state.store).layer(site[0].sitekey).updates == 24 == rev
+
+
+def test_test_submissions_teach_nothing(
+    http: requests.Session, site: tuple[Site, str], state: AppState
+) -> None:
+    reply = http.post("/v1/feedback", json={**seo("kimchi"), "label": "spam", "is_test": "1"},
+                      headers=_auth(site[1]))
+    assert reply.status_code == 200 and reply.json()["stored"] is False
+    assert SiteAdaptation(state.store).layer(site[0].sitekey).empty
+
+
+def test_a_damaged_layer_leaves_the_shared_model(
+    http: requests.Session, site: tuple[Site, str], state: AppState
+) -> None:
+    before = check(http, site[1], UNSEEN)
+    state.store.replace_adaptation_state(site[0].sitekey, None, '{"format": 1, "weights": 3}')
+    assert check(http, site[1], UNSEEN) == before
+    verdict(http, site[1], seo("kimchi"), "spam")  # starts the layer again
+    assert SiteAdaptation(state.store).layer(site[0].sitekey).updates == 1
+
+
+def test_turned_off_it_neither_learns_nor_applies(
+    app_config: dict[str, Any], app: Flask, site: tuple[Site, str], state: AppState
+) -> None:
+    server = LiveServer(create_app({**app_config, "ADAPTATION_ENABLED": False})).start()
+    try:
+        with based_session(server.url) as http:
+            before = check(http, site[1], UNSEEN)
+            for topic in TOPICS:
+                verdict(http, site[1], seo(topic), "spam")
+            assert check(http, site[1], UNSEEN) == before
+    finally:
+        server.stop()
+    assert state.store.adaptation_state(site[0].sitekey) == (0, None)
+
+
+def test_a_write_based_on_a_stale_read_is_refused(state: AppState) -> None:
+    store = state.store
+    assert store.replace_adaptation_state("hk_a", 0, "one") == 1
+    assert store.replace_adaptation_state("hk_a", 0, "late") is None
+    assert store.adaptation_state("hk_a") == (1, "one")
+    # A reset also moves the revision on, so a write read before it cannot land after it.
+    assert store.replace_adaptation_state("hk_a", None, "") == 2
+    assert store.replace_adaptation_state("hk_a", 1, "stale") is None
+    assert store.adaptation_state("hk_a") == (2, None)
+    assert store.adaptation_state("hk_b") == (0, None)
+    with pytest.raises(ValueError, match="scratch"):
+        store.clear()  # the service's own keys are never bulk-deleted
