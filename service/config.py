@@ -55,6 +55,23 @@ def parse_secret_keys(name: str, raw: str) -> list[str]:
     return keys
 
 
+def _parse_positive(name: str, raw: str) -> int:
+    value = _parse_int(name, raw)
+    if value == 0:
+        raise ConfigError(f"{ENV_PREFIX}{name} must be at least 1")
+    return value
+
+
+def _prefix_parser(highest: int) -> Callable[[str, str], int]:
+    def parse(name: str, raw: str) -> int:
+        value = _parse_int(name, raw)
+        if not 1 <= value <= highest:
+            raise ConfigError(f"{ENV_PREFIX}{name} is a prefix length, 1–{highest}")
+        return value
+
+    return parse
+
+
 def _parse_policy(name: str, raw: str) -> str:
     value = raw.strip().lower()
     if value not in {"allow", "deny"}:
@@ -92,10 +109,27 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("POW_ENABLED", True, _parse_bool,
             "Attach a proof-of-work puzzle to every challenge."),
     Setting("POW_MIN_BITS", 12, _parse_int, "Puzzle difficulty for a client with a clean record."),
-    Setting("POW_MAX_BITS", 20, _parse_int, "Highest difficulty, for clients that fail a lot."),
+    Setting("POW_MAX_BITS", 22, _parse_int,
+            "Highest difficulty, for clients that fail, hammer or solve a lot."),
+    Setting("POW_FREE_SOLVES", 20, _parse_int,
+            "Successful solves per client per window before the puzzle grows with volume."),
+    Setting("POW_SOLVES_WINDOW", 3600, _parse_positive,
+            "Seconds over which a client's successful solves are counted."),
+    Setting("POW_VOLUME_BITS", 20, _parse_int,
+            "Difficulty that steady solving alone reaches (20 bits: about 1 s of a browser)."),
+    Setting("IPV4_PREFIX", 32, _prefix_parser(32),
+            "IPv4 clients within one network of this prefix share rate limits and difficulty."),
+    Setting("IPV6_PREFIX", 64, _prefix_parser(128),
+            "IPv6 clients within one network of this prefix share rate limits and difficulty."),
     Setting("RATELIMIT_ENABLED", True, _parse_bool, "false turns every rate limit off."),
-    Setting("RATELIMIT_CHALLENGE", "30/minute;500/hour", _parse_str, "Per client IP."),
-    Setting("RATELIMIT_SOLVE", "30/minute;500/hour", _parse_str, "Per client IP."),
+    Setting("RATELIMIT_CHALLENGE", "30/minute;500/hour", _parse_str,
+            "Per client network (see IPV4_PREFIX, IPV6_PREFIX)."),
+    Setting("RATELIMIT_SOLVE", "30/minute;500/hour", _parse_str,
+            "Per client network (see IPV4_PREFIX, IPV6_PREFIX)."),
+    Setting("RATELIMIT_CHALLENGE_SITE", "6000/minute", _parse_str,
+            "Per site: all its visitors' challenges together."),
+    Setting("RATELIMIT_SOLVE_SITE", "1200/minute", _parse_str,
+            "Per site: all its visitors' answers together."),
     Setting("RATELIMIT_SITEVERIFY", "600/minute", _parse_str, "Per site secret."),
     Setting("RATELIMIT_COMMENT_CHECK", "600/minute", _parse_str, "Per site secret."),
     Setting("DEMO", False, _parse_bool, "Serve the demo page (set by `hedgerow serve --demo`)."),
@@ -103,6 +137,10 @@ SETTINGS: tuple[Setting, ...] = (
             "When Redis is down: allow (log and count) or deny (503)."),
     Setting("FEEDBACK_RETENTION_DAYS", 365, _parse_int,
             "Days labelled comments are kept for training (0: forever)."),
+    Setting("FEEDBACK_ENTRIES_PER_DAY", 2000, _parse_int,
+            "Feedback entries one site may store a day, UTC (0: no limit)."),
+    Setting("FEEDBACK_BYTES_PER_DAY", 8 * 1024 * 1024, _parse_int,
+            "Bytes of feedback one site may store a day, UTC (0: no limit)."),
     Setting("KEEP_PERSONAL_DATA", False, _parse_bool,
             "Keep IPs and e-mail addresses of feedback as written, not hashed."),
     Setting("MODEL_CHECK_INTERVAL", 1, _parse_int,
