@@ -46,6 +46,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         hops = config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     errors.register_error_handlers(app)
+    if not config["TRUSTED_PROXIES"]:
+        app.before_request(state.check_forwarding)
     for blueprint in (
         captcha.bp,
         siteverify.bp,

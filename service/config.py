@@ -55,6 +55,23 @@ def parse_secret_keys(name: str, raw: str) -> list[str]:
     return keys
 
 
+def _parse_positive(name: str, raw: str) -> int:
+    value = _parse_int(name, raw)
+    if value == 0:
+        raise ConfigError(f"{ENV_PREFIX}{name} must be at least 1")
+    return value
+
+
+def _prefix_parser(highest: int) -> Callable[[str, str], int]:
+    def parse(name: str, raw: str) -> int:
+        value = _parse_int(name, raw)
+        if not 1 <= value <= highest:
+            raise ConfigError(f"{ENV_PREFIX}{name} is a prefix length, 1–{highest}")
+        return value
+
+    return parse
+
+
 def _parse_policy(name: str, raw: str) -> str:
     value = raw.strip().lower()
     if value not in {"allow", "deny"}:
@@ -98,14 +115,30 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("POW_MIN_BITS", 12, _parse_int,
             "puzzle difficulty for a client with a clean record (12 bits: 4 096 hashes on "
             "average)"),
-    Setting("POW_MAX_BITS", 20, _parse_int,
-            "highest difficulty, reached by clients that fail or ask a lot"),
+    Setting("POW_MAX_BITS", 22, _parse_int,
+            "highest difficulty, for clients that fail, hammer or solve a lot"),
+    Setting("POW_FREE_SOLVES", 20, _parse_int,
+            "successful solves per client per window before the puzzle grows with volume "
+            "(then one bit per two solves)"),
+    Setting("POW_SOLVES_WINDOW", 3600, _parse_positive,
+            "seconds over which a client's successful solves are counted"),
+    Setting("POW_VOLUME_BITS", 20, _parse_int,
+            "difficulty steady solving alone reaches: 2²⁰ hashes, about a second of a "
+            "browser's CPU per solve"),
+    Setting("IPV4_PREFIX", 32, _prefix_parser(32),
+            "IPv4 clients within one network of this prefix share rate limits and difficulty"),
+    Setting("IPV6_PREFIX", 64, _prefix_parser(128),
+            "the same for IPv6: one customer usually holds a whole /64"),
     Setting("RATELIMIT_ENABLED", True, _parse_bool,
             "`false` turns every rate limit off (tests, benchmarks)"),
     Setting("RATELIMIT_CHALLENGE", "30/minute;500/hour", _parse_str,
-            "per client IP, in the `limits` notation"),
+            "per client network (see `IPV4_PREFIX`, `IPV6_PREFIX`), in the `limits` notation"),
     Setting("RATELIMIT_SOLVE", "30/minute;500/hour", _parse_str,
-            "per client IP, in the `limits` notation"),
+            "per client network, in the `limits` notation"),
+    Setting("RATELIMIT_CHALLENGE_SITE", "6000/minute", _parse_str,
+            "per site: all its visitors' challenges together"),
+    Setting("RATELIMIT_SOLVE_SITE", "1200/minute", _parse_str,
+            "per site: all its visitors' answers together"),
     Setting("RATELIMIT_SITEVERIFY", "600/minute", _parse_str, "per site secret"),
     Setting("RATELIMIT_COMMENT_CHECK", "600/minute", _parse_str,
             "per site secret (also covers the Akismet API)"),
@@ -113,9 +146,16 @@ SETTINGS: tuple[Setting, ...] = (
             "when Redis is down: `allow` (log, count in `/metrics`) or `deny` (503). "
             "Captcha checks always fail closed."),
     Setting("TRUSTED_PROXIES", 0, _parse_int,
-            "how many `X-Forwarded-For` hops to trust; `0` ignores the header"),
+            "how many `X-Forwarded-For` hops to trust; `0` ignores the header (forwarded "
+            "requests from a private or loopback address then log a warning and show it in "
+            "`/readyz`)"),
     Setting("FEEDBACK_RETENTION_DAYS", 365, _parse_int,
             "days labelled comments are kept (0: forever)"),
+    Setting("FEEDBACK_ENTRIES_PER_DAY", 2000, _parse_int,
+            "feedback entries one site may store a day (UTC; 0: no limit); beyond it 429 "
+            "`feedback-quota-exceeded`"),
+    Setting("FEEDBACK_BYTES_PER_DAY", 8 * 1024 * 1024, _parse_int,
+            "bytes of feedback one site may store a day, UTC (0: no limit)"),
     Setting("KEEP_PERSONAL_DATA", False, _parse_bool,
             "keep feedback IPs and e-mails as written instead of keyed hashes"),
     Setting("MODEL_CHECK_INTERVAL", 1, _parse_int,

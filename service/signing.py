@@ -106,8 +106,11 @@ class TokenSigner:
 
     def pseudonym(self, value: str) -> str:
         """A keyed, irreversible stand-in for a personal value such as an IP address."""
-        digest = hmac.new(self._mac_keys[0], b"pseudonym:" + value.encode(), hashlib.sha256)
-        return base64.urlsafe_b64encode(digest.digest()[:12]).decode()
+        return _pseudonym(self._mac_keys[0], value)
+
+    def pseudonyms(self, value: str) -> list[str]:
+        """``value``'s pseudonym under every configured key, newest first."""
+        return [_pseudonym(key, value) for key in self._mac_keys]
 
     def answer_mac(self, nonce: str, answer: int) -> str:
         """A keyed MAC binding an answer to a nonce, made with the newest key."""
@@ -122,6 +125,11 @@ class TokenSigner:
             # Check every key, so the time taken does not say which one matched.
             matched |= hmac.compare_digest(_mac(key, nonce, answer), mac)
         return matched
+
+
+def _pseudonym(key: bytes, value: str) -> str:
+    digest = hmac.new(key, b"pseudonym:" + value.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:12]).decode()
 
 
 def _mac(key: bytes, nonce: str, answer: int) -> str:

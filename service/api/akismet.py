@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 from model.fields import MAX_COMMENT_CHARS
 from service.sites.registry import Site, SiteError, normalize_origin
 from service.web.errors import ApiError
+from service.web.quotas import refuse_over_quota
 from service.web.ratelimit import secret_identity
 from service.web.request_data import read_fields
 from service.web.state import rate_limit, state
@@ -128,7 +129,7 @@ def comment_check() -> Response:
 def _submit(label: str) -> Response:
     fields = _fields()
     site = _site(fields)
-    state().moderator.submit(site, fields, label, "akismet")
+    refuse_over_quota(state().moderator.submit(site, fields, label, "akismet"))
     return _text(THANKS)
 
 

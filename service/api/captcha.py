@@ -9,7 +9,7 @@ from flask import Blueprint, Response, jsonify, request
 from service.web import cors
 from service.web.errors import BadRequest, Forbidden
 from service.web.request_data import read_fields
-from service.web.state import client_ip, rate_limit, state
+from service.web.state import client_identity, rate_limit, state
 
 bp = Blueprint("captcha", __name__)
 
@@ -34,7 +34,8 @@ def preflight() -> Response:
 @bp.get("/v1/challenge")
 def get_challenge() -> Response:
     """Issue a challenge for the site named by ``sitekey``."""
-    rate_limit("challenge")
+    client = client_identity()
+    rate_limit("challenge", client)
     sitekey = request.args.get("sitekey", "")
     if not sitekey:
         raise BadRequest("Pass the site's public key as ?sitekey=…", code="missing-input-sitekey")
@@ -47,7 +48,8 @@ def get_challenge() -> Response:
     origin = cors.request_origin()
     if origin and not site.allows_origin(origin):
         raise _origin_not_allowed()
-    response = jsonify(state().captcha.issue(site, client_ip()).to_json())
+    rate_limit("challenge_site", site.sitekey)
+    response = jsonify(state().captcha.issue(site, client).to_json())
     response.headers["Cache-Control"] = "no-store"
     return cors.allow(response, site)
 
@@ -55,14 +57,18 @@ def get_challenge() -> Response:
 @bp.post("/v1/solve")
 def solve() -> Response:
     """Check an answer; give a response token or a fresh challenge."""
-    rate_limit("solve")
+    client = client_identity()
+    rate_limit("solve", client)
     fields = read_fields(request, max_field_length=4096)
     token = fields.get("token", "")
     if not token:
         raise BadRequest("Send the challenge's token and your answer.", code="missing-input-token")
     captcha = state().captcha
+    token_site = captcha.site_of(token)
+    if token_site is not None:
+        rate_limit("solve_site", token_site.sitekey)
     result = captcha.solve(
-        token, fields.get("answer"), cors.request_origin(), fields.get("pow"), client_ip()
+        token, fields.get("answer"), cors.request_origin(), fields.get("pow"), client
     )
     if result.error_codes == ["origin-not-allowed"]:
         raise _origin_not_allowed()
@@ -73,7 +79,7 @@ def solve() -> Response:
     else:
         body = {"success": False, "error-codes": result.error_codes}
         if result.site is not None:
-            body["challenge"] = captcha.issue(result.site, client_ip()).to_json()
+            body["challenge"] = captcha.issue(result.site, client).to_json()
         status = _SOLVE_STATUS.get(result.error_codes[0], 200)
     response = jsonify(body)
     response.status_code = status

@@ -8,6 +8,7 @@ from model.fields import MAX_COMMENT_CHARS
 from service.spam import moderation
 from service.web.auth import bearer_secret, site_for_secret
 from service.web.errors import BadRequest
+from service.web.quotas import refuse_over_quota
 from service.web.request_data import read_fields
 from service.web.state import state
 
@@ -47,7 +48,9 @@ def submit_feedback() -> Response:
         raise BadRequest("Set label to spam or ham.", code="invalid-label")
     if not fields.get("comment_content", "").strip():
         raise BadRequest("Feedback needs the comment_content.", code="missing-input-content")
-    entry_id = state().moderator.submit(site, fields, label, "api")
+    recorded = state().moderator.submit(site, fields, label, "api")
+    refuse_over_quota(recorded)
+    entry_id = recorded.entry_id
     response = jsonify({"success": True, "id": entry_id, "stored": entry_id is not None})
     response.status_code = 201 if entry_id else 200
     return response

@@ -44,7 +44,7 @@ def readyz() -> Response:
         checks["model"] = "unavailable"
     ready = all(v == "ok" for v in checks.values())
     response = jsonify({"status": "ready" if ready else "unavailable", "checks": checks,
-                        "model": model_version})
+                        "model": model_version, **app_state.forwarding.readyz_detail()})
     response.status_code = 200 if ready else 503
     return response
 

@@ -71,7 +71,8 @@ PATHS: dict[str, Any] = {
             "parameters": [
                 {"name": "sitekey", "in": "query", "required": True, "schema": {"type": "string"}}
             ],
-            "responses": {"200": _json(CHALLENGE), "400": _JSON_ERROR, "403": _JSON_ERROR},
+            "responses": {"200": _json(CHALLENGE), "400": _JSON_ERROR, "403": _JSON_ERROR,
+                          "429": _JSON_ERROR},
         }
     },
     "/v1/solve": {
@@ -98,6 +99,7 @@ PATHS: dict[str, Any] = {
                     }
                 ),
                 "400": _JSON_ERROR,
+                "429": _JSON_ERROR,
             },
         }
     },
@@ -111,7 +113,11 @@ PATHS: dict[str, Any] = {
                     "properties": {
                         "secret": _str("The site's secret"),
                         "response": _str("The widget's response token"),
-                        "remoteip": _str("The visitor's IP (optional)"),
+                        "remoteip": _str(
+                            "The visitor's IP (optional). For a site set to "
+                            "--require-remoteip-match, a response solved from another "
+                            "network fails with invalid-input-remoteip"
+                        ),
                         "idempotency_key": _str("Lets a retry of the same check succeed"),
                     },
                 }
@@ -184,7 +190,10 @@ PATHS: dict[str, Any] = {
                  "properties": {**COMMENT["properties"], "label": {"enum": ["spam", "ham"]}}}
             ),
             "responses": {"201": {"description": "Stored"}, "400": _JSON_ERROR,
-                          "401": _JSON_ERROR},
+                          "401": _JSON_ERROR,
+                          "429": {**_JSON_ERROR, "description":
+                                  "rate-limited, or feedback-quota-exceeded: the site's daily "
+                                  "quota is used up (Retry-After says until when)"}},
         }
     },
     **{

@@ -50,5 +50,7 @@ def siteverify() -> Response:
     site = app_state.sites.by_secret(secret)
     if site is None:
         return _answer(False, ["invalid-input-secret"])
-    result = app_state.captcha.verify(site, response, idempotency_key)
+    result = app_state.captcha.verify(
+        site, response, idempotency_key, fields.get("remoteip", "").strip()
+    )
     return jsonify(result.to_json())

@@ -4,6 +4,10 @@ Each step returns a result with a reason code rather than raising, and checks in
 fixed order: form, signature, age, site, single use, answer. A token is spent before
 its answer is looked at, so a wrong answer burns the challenge and two racing
 requests cannot both pass.
+
+Clients are known only by their identity (:mod:`service.captcha.clients`): a keyed
+pseudonym of their network, which the puzzle's difficulty is counted under and which a
+response token carries, so that siteverify can compare it with ``remoteip``.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from service.captcha import arithmetic, proof_of_work
+from service.captcha.clients import ClientIdentifier
 from service.signing import Purpose, TokenSigner, Verdict, new_nonce
 from service.sites.registry import Site, SiteRegistry
 from service.store.redis_store import Store
@@ -86,6 +91,7 @@ class Captcha:
         challenge_ttl: int,
         response_ttl: int,
         pow_policy: proof_of_work.Policy | None = None,
+        clients: ClientIdentifier | None = None,
     ) -> None:
         self.store = store
         self.sites = sites
@@ -93,12 +99,16 @@ class Captcha:
         self.challenge_ttl = challenge_ttl
         self.response_ttl = response_ttl
         self.pow_policy = pow_policy
+        self.clients = clients or ClientIdentifier(signer)
+        # Successes are counted even with the puzzle off, so turning it on finds history.
+        self.solves_window = (pow_policy or proof_of_work.Policy()).solves_window
 
     def issue(self, site: Site, client: str = "") -> IssuedChallenge:
         """A fresh challenge for ``site``; nothing is stored until it is answered.
 
-        With proof of work on, the puzzle gets harder with ``client``'s recent failures
-        and request rate.
+        With proof of work on, the puzzle gets harder with the recent failures, request
+        rate and successful solves of ``client`` (an identity from
+        :class:`ClientIdentifier`, never an address).
         """
         question = arithmetic.generate()
         nonce = new_nonce()
@@ -107,8 +117,12 @@ class Captcha:
         }
         difficulty = 0
         if self.pow_policy is not None:
-            failures, requests = self.store.note_request(self.signer.pseudonym(client))
-            difficulty = self.pow_policy.difficulty(failures, requests)
+            activity = self.store.note_request(
+                client or "unknown", solves_window=self.pow_policy.solves_window
+            )
+            difficulty = self.pow_policy.difficulty(
+                activity.failures, activity.requests, activity.solves
+            )
             payload["d"] = difficulty
         token = self.signer.sign(Purpose.CHALLENGE, payload)
         return IssuedChallenge(token, question.prompt, self.challenge_ttl, nonce, difficulty)
@@ -121,7 +135,10 @@ class Captcha:
         pow_counter: object = None,
         client: str = "",
     ) -> SolveResult:
-        """Check an answer; on success, a single-use response token for siteverify."""
+        """Check an answer; on success, a single-use response token for siteverify.
+
+        ``client`` is the solver's identity; the response token carries it.
+        """
         checked = self.signer.verify(Purpose.CHALLENGE, token, self.challenge_ttl)
         if checked.verdict in (Verdict.MALFORMED, Verdict.BAD_SIGNATURE):
             return SolveResult(False, ["invalid-input-token"])
@@ -141,9 +158,10 @@ class Captcha:
             self.store.count("solve_replayed")
             return SolveResult(False, ["timeout-or-duplicate"], site=site)
         code = self._check_work_and_answer(nonce, payload, raw_answer, pow_counter)
+        self.store.note_solve(
+            client or "unknown", not code, solves_window=self.solves_window
+        )
         if code:
-            self.store.count("solve_failed")
-            self.store.note_failure(self.signer.pseudonym(client))
             return SolveResult(False, [code], site=site)
         response = self.signer.sign(
             Purpose.RESPONSE,
@@ -152,9 +170,9 @@ class Captcha:
                 "k": site.sitekey,
                 "c": checked.issued_at,
                 "h": _hostname(origin),
+                "i": client,
             },
         )
-        self.store.count("solve_succeeded")
         return SolveResult(True, response=response, expires_in=self.response_ttl, site=site)
 
     def _check_work_and_answer(
@@ -174,8 +192,22 @@ class Captcha:
             return "wrong-answer"
         return ""
 
-    def verify(self, site: Site, response: object, idempotency_key: str = "") -> VerifyResult:
-        """siteverify: is ``response`` a fresh, unused solve for ``site``?"""
+    def site_of(self, token: object) -> Site | None:
+        """The site a challenge token was issued for, if the token is authentic."""
+        checked = self.signer.verify(Purpose.CHALLENGE, token, self.challenge_ttl)
+        if checked.payload is None:
+            return None
+        return self.sites.get(checked.payload.get("k"))
+
+    def verify(
+        self, site: Site, response: object, idempotency_key: str = "", remoteip: str = ""
+    ) -> VerifyResult:
+        """siteverify: is ``response`` a fresh, unused solve for ``site``?
+
+        When the site requires it (``require_remoteip_match``) and ``remoteip`` is
+        given, the response must also have been solved from ``remoteip``'s network;
+        otherwise it fails with ``invalid-input-remoteip`` and is not spent.
+        """
         checked = self.signer.verify(Purpose.RESPONSE, response, self.response_ttl)
         if checked.verdict in (Verdict.MALFORMED, Verdict.BAD_SIGNATURE):
             return VerifyResult(False, ["invalid-input-response"])
@@ -187,6 +219,13 @@ class Captcha:
         nonce = payload.get("n")
         if not isinstance(nonce, str):
             return VerifyResult(False, ["invalid-input-response"])
+        if (
+            remoteip
+            and site.settings.get("require_remoteip_match")
+            and not self.clients.same_client(remoteip, payload.get("i"))
+        ):
+            self.store.count("siteverify_remoteip_mismatch")
+            return VerifyResult(False, ["invalid-input-remoteip"])
         spent = self.store.consume_once(
             "response", nonce, self.response_ttl + 60, idempotency_key
         )

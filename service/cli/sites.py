@@ -82,8 +82,15 @@ def sites_rotate_secret(site: str, grace: int) -> None:
               help="Spam probability from which comments are discarded.")
 @click.option("--require-captcha/--no-require-captcha", default=None,
               help="Hold comment checks that come without a solved captcha.")
+@click.option("--require-remoteip-match/--no-require-remoteip-match", default=None,
+              help="Make siteverify refuse (invalid-input-remoteip) a response solved from "
+              "another network than the remoteip it is given.")
 def sites_set(
-    site: str, hold: float | None, discard: float | None, require_captcha: bool | None
+    site: str,
+    hold: float | None,
+    discard: float | None,
+    require_captcha: bool | None,
+    require_remoteip_match: bool | None,
 ) -> None:
     """Change a site's moderation settings; prints the site as JSON."""
     changes: dict[str, Any] = {}
@@ -93,8 +100,13 @@ def sites_set(
         changes["discard_threshold"] = discard
     if require_captcha is not None:
         changes["require_captcha"] = require_captcha
+    if require_remoteip_match is not None:
+        changes["require_remoteip_match"] = require_remoteip_match
     if not changes:
-        raise click.UsageError("give at least one of --hold, --discard, --require-captcha")
+        raise click.UsageError(
+            "give at least one of --hold, --discard, --require-captcha, "
+            "--require-remoteip-match"
+        )
     with open_store() as store:
         registry = SiteRegistry(store)
         try:

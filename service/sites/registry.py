@@ -233,7 +233,7 @@ class SiteRegistry:
         return rotated, secret
 
     def update_settings(self, site: Site, changes: dict[str, Any]) -> Site:
-        """Change a site's moderation settings (thresholds, captcha requirement)."""
+        """Change a site's settings (thresholds, captcha requirement, remoteip match)."""
         settings = {**site.settings, **changes}
         hold = settings.get("hold_threshold")
         discard = settings.get("discard_threshold")

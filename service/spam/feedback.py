@@ -2,7 +2,8 @@
 
 IP addresses and e-mail addresses are kept only as keyed hashes unless the operator
 opts in (``HEDGEROW_KEEP_PERSONAL_DATA=true``); entries older than the retention
-(``HEDGEROW_FEEDBACK_RETENTION_DAYS``) are dropped as new ones arrive.
+(``HEDGEROW_FEEDBACK_RETENTION_DAYS``) are dropped as new ones arrive. Each site may
+store a bounded amount a day (:class:`Quota`), so one site's key cannot fill Redis.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import IO
 
 from model.fields import (
@@ -27,6 +29,30 @@ from service.store.redis_store import Store
 LABELS = ("spam", "ham")
 # Fields kept as written: what the model trains on and what a moderator needs to see.
 KEPT_FIELDS = (CONTENT, AUTHOR, AUTHOR_URL, COMMENT_TYPE, PERMALINK, BLOG_LANG)
+DAY = 86400
+
+
+@dataclass(frozen=True)
+class Quota:
+    """What one site may store a day (UTC); 0 is no limit."""
+
+    entries_per_day: int = 2000
+    bytes_per_day: int = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """The outcome of storing feedback.
+
+    ``entry_id`` is None when nothing was stored: a test submission, or one over the
+    site's quota, in which case ``over_quota`` says which limit (``entries`` or
+    ``bytes``), ``limit`` its size and ``resets_at`` when (Unix time) it starts afresh.
+    """
+
+    entry_id: str | None
+    over_quota: str = ""
+    limit: int = 0
+    resets_at: float = 0.0
 
 
 def make_entry(
@@ -56,10 +82,30 @@ def make_entry(
 
 
 def record(
-    store: Store, entry: dict[str, str], retention_days: int
-) -> str:
-    """Store one entry durably; returns its id."""
-    return store.add_feedback(entry, retention_days * 86400)
+    store: Store,
+    entry: dict[str, str],
+    retention_days: int,
+    quota: Quota | None = None,
+    now: float | None = None,
+) -> Recorded:
+    """Store one entry durably, within its site's daily quota."""
+    quota = quota or Quota(0, 0)
+    now = time.time() if now is None else now
+    resets_at = (now // DAY + 1) * DAY
+    added = store.add_feedback(
+        entry,
+        retention_days * DAY,
+        site=entry.get("site", ""),
+        day=time.strftime("%Y-%m-%d", time.gmtime(now)),
+        max_entries=quota.entries_per_day,
+        max_bytes=quota.bytes_per_day,
+        # Kept a little past midnight, so a clock slightly behind Redis's still finds it.
+        quota_seconds=int(resets_at - now) + 3600,
+    )
+    if added.entry_id is not None:
+        return Recorded(added.entry_id)
+    limit = quota.entries_per_day if added.over_quota == "entries" else quota.bytes_per_day
+    return Recorded(None, added.over_quota, limit, resets_at)
 
 
 def export(store: Store, out: IO[str], sitekey: str | None = None) -> int:

@@ -48,6 +48,7 @@ class Moderator:
         keep_personal_data: bool,
         feedback_retention_days: int,
         adaptation: SiteAdaptation | None = None,
+        feedback_quota: feedback.Quota | None = None,
     ) -> None:
         self.captcha = captcha
         self.current_model = current_model
@@ -56,6 +57,7 @@ class Moderator:
         self.keep_personal_data = keep_personal_data
         self.feedback_retention_days = feedback_retention_days
         self.adaptation = adaptation
+        self.feedback_quota = feedback_quota or feedback.Quota()
 
     def _signals(self, site: Site, fields: Mapping[str, str], response: str | None
                  ) -> FormSignals:
@@ -87,20 +89,28 @@ class Moderator:
         return decision
 
     def submit(self, site: Site, fields: Mapping[str, str], label: str, source: str
-               ) -> str | None:
-        """Store a moderator's verdict; returns the entry id (None for test submissions)."""
+               ) -> feedback.Recorded:
+        """Store a moderator's verdict within the site's daily quota.
+
+        Test submissions are not stored (the result has no ``entry_id``); nor is one
+        over the quota (the result says which limit and when it resets).
+        """
         if _is_test(fields):
-            return None
+            return feedback.Recorded(None)
         entry = feedback.make_entry(
             fields, label, site.sitekey, source, self.signer, self.keep_personal_data
         )
-        entry_id = feedback.record(self.store, entry, self.feedback_retention_days)
+        recorded = feedback.record(
+            self.store, entry, self.feedback_retention_days, self.feedback_quota
+        )
+        if recorded.entry_id is None:
+            return recorded
         self._learn(site, fields, label)
         if label == "ham":
             self.store.add_known_domains(
                 site.sitekey, link_domains(fields.get("comment_content", ""))
             )
-        return entry_id
+        return recorded
 
     # -- the site's own layer over the shared model (spam/adaptation.py) ----------------
     def _adapted(self, site: Site, model: SpamModel) -> SpamModel:

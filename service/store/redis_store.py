@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -62,6 +63,23 @@ class ConsumeResult:
     idempotency_key: str = ""
 
 
+@dataclass(frozen=True)
+class ClientActivity:
+    """What a client's identity did recently, for the proof-of-work difficulty."""
+
+    failures: int
+    requests: int
+    solves: float
+
+
+@dataclass(frozen=True)
+class FeedbackAdded:
+    """Outcome of storing feedback under a site's daily quota."""
+
+    entry_id: str | None
+    over_quota: str = ""  # "entries" or "bytes" when refused
+
+
 class Store:
     """Redis-backed state: nonces, sites, counters."""
 
@@ -99,23 +117,58 @@ class Store:
         return ConsumeResult(bool(int(first)), "" if stored in ("", "-") else str(stored))
 
     # -- client activity (for the proof-of-work difficulty) ----------------------------
-    def note_request(self, client: str, window: int = 60) -> tuple[int, int]:
-        """Count a challenge for ``client``; returns (recent failures, recent requests)."""
+    def _client_key(self, client: str, *parts: str) -> str:
+        # One hash tag per client: its counters stay on one slot of a cluster.
+        return self._key(f"{{client:{client}}}", *parts)
+
+    def note_request(
+        self, client: str, window: int = 60, solves_window: int = 3600, now: float | None = None
+    ) -> ClientActivity:
+        """Count a challenge for ``client`` and read its recent history, in one round trip.
+
+        ``client`` is an identity (a pseudonym), never an address.
+        """
+        now = time.time() if now is None else now
+        bucket, into = divmod(now, solves_window)
         pipe = self.client.pipeline(transaction=False)
-        requests_key = self._key(f"{{client:{client}}}", "requests")
+        requests_key = self._client_key(client, "requests")
         # SET NX then INCR starts a fixed window (EXPIRE NX would need Redis 7).
         pipe.set(requests_key, 0, ex=window, nx=True)
         pipe.incr(requests_key)
-        pipe.get(self._key(f"{{client:{client}}}", "failures"))
-        _, count, failures = pipe.execute()
-        return int(failures or 0), int(count)
+        pipe.get(self._client_key(client, "failures"))
+        pipe.get(self._client_key(client, "solves", str(int(bucket))))
+        pipe.get(self._client_key(client, "solves", str(int(bucket) - 1)))
+        _, count, failures, current, previous = pipe.execute()
+        # A sliding window from two fixed ones: the previous window counts for the part
+        # of it that still lies within the last ``solves_window`` seconds.
+        solves = int(current or 0) + int(previous or 0) * (1 - into / solves_window)
+        return ClientActivity(int(failures or 0), int(count), solves)
 
-    def note_failure(self, client: str, window: int = 600) -> None:
-        """Count a failed solve for ``client``; failures are remembered ``window`` s."""
+    def note_solve(
+        self,
+        client: str,
+        succeeded: bool,
+        failure_window: int = 600,
+        solves_window: int = 3600,
+        now: float | None = None,
+    ) -> None:
+        """Count a solve of ``client`` (and the service-wide metric), in one round trip.
+
+        Failures are remembered ``failure_window`` seconds after the latest one;
+        successes count for ``solves_window`` seconds.
+        """
         pipe = self.client.pipeline(transaction=False)
-        key = self._key(f"{{client:{client}}}", "failures")
-        pipe.incr(key)
-        pipe.expire(key, window)
+        if succeeded:
+            now = time.time() if now is None else now
+            key = self._client_key(client, "solves", str(int(now // solves_window)))
+            pipe.incr(key)
+            pipe.expire(key, 2 * solves_window)
+        else:
+            key = self._client_key(client, "failures")
+            pipe.incr(key)
+            pipe.expire(key, failure_window)
+        pipe.hincrby(self._key("{metrics}", "counters"),
+                     "solve_succeeded" if succeeded else "solve_failed", 1)
         pipe.execute()
 
     # -- sites -----------------------------------------------------------------------
@@ -169,13 +222,34 @@ class Store:
         return bool(deleted)
 
     # -- feedback --------------------------------------------------------------------
-    def add_feedback(self, entry: dict[str, str], retention_seconds: int) -> str:
-        """Append a labelled comment; entries older than the retention are dropped."""
+    def add_feedback(
+        self,
+        entry: dict[str, str],
+        retention_seconds: int,
+        *,
+        site: str = "",
+        day: str = "",
+        max_entries: int = 0,
+        max_bytes: int = 0,
+        quota_seconds: int = 86400,
+    ) -> FeedbackAdded:
+        """Append a labelled comment, unless it would break ``site``'s quota for ``day``.
+
+        The quota (``max_entries`` entries and ``max_bytes`` bytes of field names and
+        values; 0 is no limit) is checked and spent in the same script as the append, so
+        concurrent submissions cannot overshoot it. Its counters live ``quota_seconds``.
+        Entries older than the retention are dropped.
+        """
         flat = [part for pair in entry.items() for part in pair]
-        entry_id = self._feedback_add(
-            keys=[self._key("{feedback}", "log")], args=[retention_seconds * 1000, *flat]
+        quota_key = self._key("{feedback}", "quota", day or "-", site or "-")
+        added, value = self._feedback_add(
+            keys=[self._key("{feedback}", "log"), quota_key],
+            args=[retention_seconds * 1000, max_entries, max_bytes, max(1, quota_seconds),
+                  *flat],
         )
-        return str(entry_id)
+        if int(added):
+            return FeedbackAdded(str(value))
+        return FeedbackAdded(None, str(value))
 
     def iter_feedback(self, batch: int = 500) -> Iterator[tuple[str, dict[str, str]]]:
         """Every stored feedback entry, oldest first."""

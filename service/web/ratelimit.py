@@ -1,10 +1,12 @@
 """Rate limits shared by every worker and replica, on Redis, with the ``limits`` library.
 
-Budgets: per client IP for challenge and solve, per site secret for siteverify,
-comment-check and the Akismet API. When Redis cannot be reached the limiter follows
-its outage policy (``HEDGEROW_RATELIMIT_ON_ERROR``): ``allow`` (the default) lets the
-request through with a warning and a metric, because the captcha itself still fails
-closed; ``deny`` answers 503.
+Budgets: per client identity (a pseudonym of its network, never an address) and per
+site for challenge and solve, per site secret for siteverify, comment-check and the
+Akismet API. A site's budget is its own: a flood against one site spends no other's.
+When Redis cannot be reached the limiter follows its outage policy
+(``HEDGEROW_RATELIMIT_ON_ERROR``): ``allow`` (the default) lets the request through
+with a warning and a metric, because the captcha itself still fails closed; ``deny``
+answers 503.
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ from service.web.errors import ApiError, Unavailable
 
 log = logging.getLogger(__name__)
 
-SCOPES = ("challenge", "solve", "siteverify", "comment_check")
+SCOPES = ("challenge", "solve", "challenge_site", "solve_site", "siteverify", "comment_check")
+# Scopes whose budget all of a site's visitors share; their 429 says so.
+_SITE_SCOPES = frozenset({"challenge_site", "solve_site"})
 _STORAGE_OPTIONS = {"socket_timeout": 1.0, "socket_connect_timeout": 1.0}
 
 
@@ -119,7 +123,7 @@ class RateLimits:
             for item in self.rules[scope]:
                 if not limiter.hit(item, scope, identity):
                     reset_at, _ = limiter.get_window_stats(item, scope, identity)
-                    raise self._too_many(item, reset_at)
+                    raise self._too_many(item, reset_at, scope in _SITE_SCOPES)
         except (RedisError, StorageError, ConnectionError, OSError) as error:
             self._storage_failed(error)
 
@@ -133,10 +137,11 @@ class RateLimits:
                     error.__class__.__name__)
 
     @staticmethod
-    def _too_many(item: RateLimitItem, reset_at: float) -> TooManyRequests:
+    def _too_many(item: RateLimitItem, reset_at: float, site_wide: bool) -> TooManyRequests:
         retry_after = max(1, math.ceil(reset_at - time.time()))
+        whose = " for this site, from all its visitors together" if site_wide else ""
         return TooManyRequests(
-            f"Too many requests: at most {item.amount} per {item.get_expiry()} s. "
+            f"Too many requests{whose}: at most {item.amount} per {item.get_expiry()} s. "
             f"Try again in {retry_after} s.",
             headers={
                 "Retry-After": str(retry_after),

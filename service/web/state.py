@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask, current_app, request
 
+from service.captcha.clients import ClientIdentifier
 from service.captcha.flow import Captcha
 from service.captcha.proof_of_work import Policy
 from service.models.holder import ModelHolder
@@ -16,8 +17,10 @@ from service.signing import TokenSigner
 from service.sites.registry import SiteRegistry
 from service.spam.adaptation import SiteAdaptation
 from service.spam.decision import SpamModel
+from service.spam.feedback import Quota
 from service.spam.moderation import Moderator
 from service.store.redis_store import Store, connect
+from service.web.proxy_check import ForwardedForCheck
 from service.web.ratelimit import SCOPES, RateLimits
 
 EXTENSION_KEY = "hedgerow"
@@ -31,10 +34,12 @@ class AppState:
     store: Store
     sites: SiteRegistry
     signer: TokenSigner
+    clients: ClientIdentifier
     captcha: Captcha
     limits: RateLimits
     models: ModelHolder
     moderator: Moderator
+    forwarding: ForwardedForCheck
 
     def close(self) -> None:
         """Close every connection this app opened (for tests and clean shutdowns)."""
@@ -50,13 +55,21 @@ def build_state(config: dict[str, Any]) -> AppState:
     store = Store(connect(config["REDIS_URL"]), prefix=config["KEY_PREFIX"])
     sites = SiteRegistry(store, cache_seconds=config["SITE_CACHE_SECONDS"])
     signer = TokenSigner(config["SECRET_KEY"])
+    clients = ClientIdentifier(signer, config["IPV4_PREFIX"], config["IPV6_PREFIX"])
     pow_policy = (
-        Policy(min_bits=config["POW_MIN_BITS"], max_bits=config["POW_MAX_BITS"])
+        Policy(
+            min_bits=config["POW_MIN_BITS"],
+            max_bits=config["POW_MAX_BITS"],
+            free_solves=config["POW_FREE_SOLVES"],
+            volume_bits=config["POW_VOLUME_BITS"],
+            solves_window=config["POW_SOLVES_WINDOW"],
+        )
         if config["POW_ENABLED"]
         else None
     )
     captcha = Captcha(
-        store, sites, signer, config["CHALLENGE_TTL"], config["RESPONSE_TTL"], pow_policy
+        store, sites, signer, config["CHALLENGE_TTL"], config["RESPONSE_TTL"], pow_policy,
+        clients,
     )
     limits = RateLimits(
         config["REDIS_URL"],
@@ -90,8 +103,12 @@ def build_state(config: dict[str, Any]) -> AppState:
         keep_personal_data=config["KEEP_PERSONAL_DATA"],
         feedback_retention_days=config["FEEDBACK_RETENTION_DAYS"],
         adaptation=SiteAdaptation(store) if config["ADAPTATION_ENABLED"] else None,
+        feedback_quota=Quota(config["FEEDBACK_ENTRIES_PER_DAY"], config["FEEDBACK_BYTES_PER_DAY"]),
     )
-    return AppState(config, store, sites, signer, captcha, limits, models, moderator)
+    forwarding = ForwardedForCheck(config["TRUSTED_PROXIES"])
+    return AppState(
+        config, store, sites, signer, clients, captcha, limits, models, moderator, forwarding
+    )
 
 
 def init_app(app: Flask, config: dict[str, Any]) -> AppState:
@@ -102,13 +119,25 @@ def init_app(app: Flask, config: dict[str, Any]) -> AppState:
 
 
 def rate_limit(scope: str, identity: str | None = None) -> None:
-    """Spend one unit of the budget of ``scope`` for ``identity`` (default: client IP)."""
-    state().limits.check(scope, identity if identity is not None else client_ip())
+    """Spend one unit of the budget of ``scope`` for ``identity`` (default: the client's)."""
+    state().limits.check(scope, identity if identity is not None else client_identity())
 
 
 def client_ip() -> str:
     """The client's IP; ``X-Forwarded-For`` counts only through trusted proxy hops."""
     return request.remote_addr or "unknown"
+
+
+def client_identity() -> str:
+    """The client's identity: a keyed pseudonym of its network, never its address."""
+    return state().clients.identity(client_ip())
+
+
+def check_forwarding() -> None:
+    """Notice (once per worker) requests that came through a proxy no one told us about."""
+    forwarding = state().forwarding
+    if forwarding.watching:
+        forwarding.observe(request.remote_addr, request.headers.get("X-Forwarded-For"))
 
 
 def state() -> AppState:
