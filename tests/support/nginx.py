@@ -11,7 +11,7 @@ from pathlib import Path
 
 import requests
 
-from service.embedded_redis import terminate
+from service.store.embedded import terminate
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "deploy" / "nginx" / "hedgerow.conf.template"
 
