@@ -16,7 +16,8 @@ from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from service.sites.registry import Site, SiteError, normalize_origin
-from service.web.errors import ApiError
+from service.web.errors import ApiError, from_http_exception, from_unexpected
+from service.web.headers import header_value
 from service.web.ratelimit import secret_identity
 from service.web.request_data import read_fields
 from service.web.state import rate_limit, state
@@ -39,15 +40,18 @@ def _text(body: str, status: int = 200, headers: dict[str, str] | None = None) -
     response = Response(body, status=status)
     response.headers["Content-Type"] = "text/plain; charset=utf-8"
     for name, value in (headers or {}).items():
-        response.headers[name] = value
+        # Help texts quote what the client sent (a "blog" value, a field name).
+        response.headers[name] = header_value(value)
     return response
 
 
 def _invalid(help_text: str, status: int = 200, headers: dict[str, str] | None = None
              ) -> Response:
-    # Header values must be Latin-1 on the wire; keep them plain ASCII.
-    ascii_help = help_text.replace("…", "...").encode("ascii", "replace").decode()
-    return _text("invalid", status, {"X-akismet-debug-help": ascii_help, **(headers or {})})
+    return _text("invalid", status, {"X-akismet-debug-help": help_text, **(headers or {})})
+
+
+def _api_invalid(error: ApiError) -> Response:
+    return _invalid(error.message, error.status, error.headers)
 
 
 @bp.errorhandler(AkismetError)
@@ -57,12 +61,17 @@ def _akismet_error(error: AkismetError) -> Response:
 
 @bp.errorhandler(ApiError)
 def _api_error(error: ApiError) -> Response:
-    return _invalid(error.message, error.status, error.headers)
+    return _api_invalid(error)
 
 
 @bp.errorhandler(HTTPException)
 def _http_error(error: HTTPException) -> Response:
-    return _invalid(error.description or error.name, error.code or 400)
+    return _api_invalid(from_http_exception(error))
+
+
+@bp.errorhandler(Exception)
+def _unexpected(error: Exception) -> Response:
+    return _api_invalid(from_unexpected(error))
 
 
 def _fields() -> dict[str, str]:

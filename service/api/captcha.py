@@ -14,6 +14,10 @@ from service.web.state import client_ip, rate_limit, state
 bp = Blueprint("captcha", __name__)
 
 _SOLVE_STATUS = {"invalid-input-token": 400, "missing-input-token": 400}
+_SOLVE_MESSAGES = {
+    "invalid-input-token": "The challenge token is malformed or was not issued here; "
+                           "fetch a new challenge.",
+}
 
 
 def _origin_not_allowed() -> Forbidden:
@@ -75,6 +79,8 @@ def solve() -> Response:
         if result.site is not None:
             body["challenge"] = captcha.issue(result.site, client_ip()).to_json()
         status = _SOLVE_STATUS.get(result.error_codes[0], 200)
+        if result.error_codes[0] in _SOLVE_MESSAGES:
+            body["message"] = _SOLVE_MESSAGES[result.error_codes[0]]
     response = jsonify(body)
     response.status_code = status
     response.headers["Cache-Control"] = "no-store"

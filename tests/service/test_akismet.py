@@ -105,6 +105,41 @@ def test_usage_limit(http: requests.Session, site: tuple[Site, str]) -> None:
                                 "throttled": False}
 
 
+@pytest.mark.parametrize(
+    "blog",
+    ["https://blog.example.com\r\nX-Injected: 1", "https://evil.example\r\n\r\n<h1>x",
+     "https://名前.example/",
+     "https://b\u00fccher.example/\u2028", "https://\x00.example/"],
+)
+@pytest.mark.parametrize("path", ["/1.1/verify-key", "/1.1/comment-check", "/1.1/submit-spam"])
+def test_hostile_blog_values_are_invalid_with_a_one_line_help(
+    http: requests.Session, site: tuple[Site, str], path: str, blog: str
+) -> None:
+    reply = _post(http, path, api_key=site[1], blog=blog, **HAM)
+    _assert_text(reply, "invalid")
+    help_text = reply.headers["X-akismet-debug-help"]
+    assert help_text.isascii() and help_text.isprintable(), help_text
+    assert "X-Injected" not in reply.headers
+
+
+@pytest.mark.parametrize(
+    "data,content_type",
+    [
+        (b'{"api_key": ' + b"[" * 5000 + b"]" * 5000 + b"}", "application/json"),
+        (b'{"api_key": "\\ud800", "blog": "x"}', "application/json"),
+        (b"api_key=%ED%A0%80&blog=x", "application/x-www-form-urlencoded"),
+        (b"api_key=x&api_key=y", "application/x-www-form-urlencoded"),
+        (b"<xml/>", "application/xml"),
+    ],
+)
+def test_malformed_bodies_are_invalid_not_server_errors(
+    http: requests.Session, data: bytes, content_type: str
+) -> None:
+    reply = http.post("/1.1/comment-check", data=data, headers={"Content-Type": content_type})
+    assert 400 <= reply.status_code < 500
+    assert reply.content == b"invalid" and reply.headers["X-akismet-debug-help"]
+
+
 def test_unknown_extra_fields_are_ignored_as_akismet_does(
     http: requests.Session, site: tuple[Site, str]
 ) -> None:
