@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from service.web import cors
-from service.web.errors import BadRequest, Forbidden
+from service.web.errors import BadRequest
 from service.web.request_data import read_fields
 from service.web.state import client_ip, rate_limit, state
 
@@ -20,19 +20,17 @@ _SOLVE_MESSAGES = {
 }
 
 
-def _origin_not_allowed() -> Forbidden:
-    return Forbidden(
-        "This page's origin is not registered for the sitekey; add it with "
-        "`hedgerow sites add … --origin`.",
-        code="origin-not-allowed",
-    )
-
-
 @bp.route("/v1/challenge", methods=["OPTIONS"])
 @bp.route("/v1/solve", methods=["OPTIONS"])
 def preflight() -> Response:
-    """CORS preflight for the widget's requests."""
-    return cors.preflight()
+    """CORS preflight: answered for the origins of the site named by ``?sitekey=``.
+
+    The widget itself sends only simple requests, which need none; a page that sends
+    JSON names its site in the URL (``/v1/solve?sitekey=…``) so that this can find it.
+    """
+    sitekey = request.args.get("sitekey", "")
+    site = state().sites.get(sitekey) if sitekey and cors.request_origin() else None
+    return cors.preflight(site)
 
 
 @bp.get("/v1/challenge")
@@ -50,7 +48,7 @@ def get_challenge() -> Response:
         )
     origin = cors.request_origin()
     if origin and not site.allows_origin(origin):
-        raise _origin_not_allowed()
+        raise cors.origin_not_allowed()
     response = jsonify(state().captcha.issue(site, client_ip()).to_json())
     response.headers["Cache-Control"] = "no-store"
     return cors.allow(response, site)
@@ -69,7 +67,7 @@ def solve() -> Response:
         token, fields.get("answer"), cors.request_origin(), fields.get("pow"), client_ip()
     )
     if result.error_codes == ["origin-not-allowed"]:
-        raise _origin_not_allowed()
+        raise cors.origin_not_allowed()
     body: dict[str, Any]
     if result.success:
         body = {"success": True, "response": result.response, "expires_in": result.expires_in}
