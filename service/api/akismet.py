@@ -16,6 +16,7 @@ from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from service.sites.registry import Site, SiteError, normalize_origin
+from service.web.auth import bearer_secret
 from service.web.errors import ApiError, from_http_exception, from_unexpected
 from service.web.headers import header_value
 from service.web.ratelimit import secret_identity
@@ -81,6 +82,9 @@ def _fields() -> dict[str, str]:
 def _site(fields: dict[str, str], *, need_blog: bool = True) -> Site:
     key = fields.get("api_key") or fields.get("key") or ""
     if not key:
+        if request.method == "POST" and ("api_key" in request.args or "key" in request.args):
+            raise AkismetError('Send "api_key" in the POST body, not in the URL, where '
+                               "access logs would keep it.")
         raise AkismetError('Empty "api_key" value')
     rate_limit("comment_check", secret_identity(key))
     site = state().sites.by_secret(key)
@@ -155,8 +159,15 @@ def submit_ham() -> Response:
 
 @bp.route("/1.2/usage-limit", methods=["GET", "POST"])
 def usage_limit() -> Response:
-    """This month's comment checks; a self-hosted service has no limit."""
-    fields = dict(request.args) if request.method == "GET" else _fields()
+    """This month's comment checks; a self-hosted service has no limit.
+
+    The key comes from the body of a POST, or from the query string of a GET: that is
+    how Akismet documents this call and how its clients (the ``akismet`` package among
+    them) send it. Either may send it as ``Authorization: Bearer KEY`` instead.
+    """
+    fields = request.args.to_dict() if request.method == "GET" else _fields()
+    if not (fields.get("api_key") or fields.get("key")) and bearer_secret():
+        fields["api_key"] = bearer_secret()
     site = _site(fields, need_blog=False)
     usage = state().store.usage(site.sitekey, time.strftime("%Y-%m", time.gmtime()))
     return jsonify({"limit": "none", "usage": usage, "percentage": "0.00", "throttled": False})

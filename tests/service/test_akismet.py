@@ -98,11 +98,26 @@ def test_submit_spam_and_ham(
 
 def test_usage_limit(http: requests.Session, site: tuple[Site, str]) -> None:
     _post(http, "/1.1/comment-check", api_key=site[1], blog=BLOG, **HAM)
+    bearer = {"Authorization": f"Bearer {site[1]}"}
+    # A GET takes the key from the query string: Akismet documents the call that way and
+    # its clients send it so (see the real client below).
     for reply in (http.get("/1.2/usage-limit", params={"api_key": site[1]}),
-                  http.post("/1.2/usage-limit", data={"api_key": site[1]})):
-        assert reply.status_code == 200
+                  http.post("/1.2/usage-limit", data={"api_key": site[1]}),
+                  http.post("/1.2/usage-limit", json={"key": site[1]}),
+                  http.get("/1.2/usage-limit", headers=bearer),
+                  http.post("/1.2/usage-limit", headers=bearer)):
+        assert reply.status_code == 200, reply.headers.get("X-akismet-debug-help")
         assert reply.json() == {"limit": "none", "usage": 1, "percentage": "0.00",
                                 "throttled": False}
+
+
+@pytest.mark.parametrize("path", ["/1.2/usage-limit", "/1.1/verify-key", "/1.1/comment-check"])
+def test_a_key_in_a_posts_url_is_refused(
+    http: requests.Session, site: tuple[Site, str], path: str
+) -> None:
+    reply = http.post(path, params={"api_key": site[1]}, data={"blog": BLOG, **HAM})
+    _assert_text(reply, "invalid")
+    assert "POST body" in reply.headers["X-akismet-debug-help"]
 
 
 @pytest.mark.parametrize(
