@@ -109,6 +109,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds between each worker's checks for a newly promoted model."),
     Setting("TRUSTED_PROXIES", 0, _parse_int,
             "How many X-Forwarded-For hops to trust; 0 ignores the header."),
+    Setting("METRICS_TOKEN", "", _parse_str,
+            "Bearer token /metrics requires; empty serves /metrics to loopback clients only."),
 )
 
 
