@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 
 from service import config as settings
 
@@ -37,7 +37,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
     from service.api import akismet, captcha, comments, demo, health, openapi, siteverify, widget
-    from service.web import errors, state
+    from service.web import errors, request_data, state
 
     state.init_app(app, config)
     if config["TRUSTED_PROXIES"]:
@@ -48,6 +48,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     errors.register_error_handlers(app)
     if not config["TRUSTED_PROXIES"]:
         app.before_request(state.check_forwarding)
+
+    @app.before_request
+    def _check_request_text() -> None:
+        request_data.check_request_text(request)
+
     for blueprint in (
         captcha.bp,
         siteverify.bp,

@@ -166,6 +166,9 @@ SETTINGS: tuple[Setting, ...] = (
             "learn a small layer per site from its moderators' verdicts and apply it to its "
             "checks (see `docs/model.md`); `false` scores every site with the shared model "
             "alone"),
+    Setting("METRICS_TOKEN", "", _parse_str,
+            "when set, `/metrics` requires `Authorization: Bearer <token>` (401 otherwise); "
+            "unset, `/metrics` answers only clients on this machine's loopback (403 otherwise)"),
 )
 
 

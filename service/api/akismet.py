@@ -17,7 +17,9 @@ from werkzeug.exceptions import HTTPException
 
 from model.fields import MAX_COMMENT_CHARS
 from service.sites.registry import Site, SiteError, normalize_origin
-from service.web.errors import ApiError
+from service.web.auth import bearer_secret
+from service.web.errors import ApiError, from_http_exception, from_unexpected
+from service.web.headers import header_value
 from service.web.quotas import refuse_over_quota
 from service.web.ratelimit import secret_identity
 from service.web.request_data import read_fields
@@ -40,15 +42,18 @@ def _text(body: str, status: int = 200, headers: dict[str, str] | None = None) -
     response = Response(body, status=status)
     response.headers["Content-Type"] = "text/plain; charset=utf-8"
     for name, value in (headers or {}).items():
-        response.headers[name] = value
+        # Help texts quote what the client sent (a "blog" value, a field name).
+        response.headers[name] = header_value(value)
     return response
 
 
 def _invalid(help_text: str, status: int = 200, headers: dict[str, str] | None = None
              ) -> Response:
-    # Header values must be Latin-1 on the wire; keep them plain ASCII.
-    ascii_help = help_text.replace("…", "...").encode("ascii", "replace").decode()
-    return _text("invalid", status, {"X-akismet-debug-help": ascii_help, **(headers or {})})
+    return _text("invalid", status, {"X-akismet-debug-help": help_text, **(headers or {})})
+
+
+def _api_invalid(error: ApiError) -> Response:
+    return _invalid(error.message, error.status, error.headers)
 
 
 @bp.errorhandler(AkismetError)
@@ -58,12 +63,17 @@ def _akismet_error(error: AkismetError) -> Response:
 
 @bp.errorhandler(ApiError)
 def _api_error(error: ApiError) -> Response:
-    return _invalid(error.message, error.status, error.headers)
+    return _api_invalid(error)
 
 
 @bp.errorhandler(HTTPException)
 def _http_error(error: HTTPException) -> Response:
-    return _invalid(error.description or error.name, error.code or 400)
+    return _api_invalid(from_http_exception(error))
+
+
+@bp.errorhandler(Exception)
+def _unexpected(error: Exception) -> Response:
+    return _api_invalid(from_unexpected(error))
 
 
 def _fields() -> dict[str, str]:
@@ -73,6 +83,9 @@ def _fields() -> dict[str, str]:
 def _site(fields: dict[str, str], *, need_blog: bool = True) -> Site:
     key = fields.get("api_key") or fields.get("key") or ""
     if not key:
+        if request.method == "POST" and ("api_key" in request.args or "key" in request.args):
+            raise AkismetError('Send "api_key" in the POST body, not in the URL, where '
+                               "access logs would keep it.")
         raise AkismetError('Empty "api_key" value')
     rate_limit("comment_check", secret_identity(key))
     site = state().sites.by_secret(key)
@@ -147,8 +160,15 @@ def submit_ham() -> Response:
 
 @bp.route("/1.2/usage-limit", methods=["GET", "POST"])
 def usage_limit() -> Response:
-    """This month's comment checks; a self-hosted service has no limit."""
-    fields = dict(request.args) if request.method == "GET" else _fields()
+    """This month's comment checks; a self-hosted service has no limit.
+
+    The key comes from the body of a POST, or from the query string of a GET: that is
+    how Akismet documents this call and how its clients (the ``akismet`` package among
+    them) send it. Either may send it as ``Authorization: Bearer KEY`` instead.
+    """
+    fields = request.args.to_dict() if request.method == "GET" else _fields()
+    if not (fields.get("api_key") or fields.get("key")) and bearer_secret():
+        fields["api_key"] = bearer_secret()
     site = _site(fields, need_blog=False)
     usage = state().store.usage(site.sitekey, time.strftime("%Y-%m", time.gmtime()))
     return jsonify({"limit": "none", "usage": usage, "percentage": "0.00", "throttled": False})

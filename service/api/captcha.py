@@ -7,28 +7,30 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from service.web import cors
-from service.web.errors import BadRequest, Forbidden
+from service.web.errors import BadRequest
 from service.web.request_data import read_fields
 from service.web.state import client_identity, rate_limit, state
 
 bp = Blueprint("captcha", __name__)
 
 _SOLVE_STATUS = {"invalid-input-token": 400, "missing-input-token": 400}
-
-
-def _origin_not_allowed() -> Forbidden:
-    return Forbidden(
-        "This page's origin is not registered for the sitekey; add it with "
-        "`hedgerow sites add … --origin`.",
-        code="origin-not-allowed",
-    )
+_SOLVE_MESSAGES = {
+    "invalid-input-token": "The challenge token is malformed or was not issued here; "
+                           "fetch a new challenge.",
+}
 
 
 @bp.route("/v1/challenge", methods=["OPTIONS"])
 @bp.route("/v1/solve", methods=["OPTIONS"])
 def preflight() -> Response:
-    """CORS preflight for the widget's requests."""
-    return cors.preflight()
+    """CORS preflight: answered for the origins of the site named by ``?sitekey=``.
+
+    The widget itself sends only simple requests, which need none; a page that sends
+    JSON names its site in the URL (``/v1/solve?sitekey=…``) so that this can find it.
+    """
+    sitekey = request.args.get("sitekey", "")
+    site = state().sites.get(sitekey) if sitekey and cors.request_origin() else None
+    return cors.preflight(site)
 
 
 @bp.get("/v1/challenge")
@@ -47,7 +49,7 @@ def get_challenge() -> Response:
         )
     origin = cors.request_origin()
     if origin and not site.allows_origin(origin):
-        raise _origin_not_allowed()
+        raise cors.origin_not_allowed()
     rate_limit("challenge_site", site.sitekey)
     response = jsonify(state().captcha.issue(site, client).to_json())
     response.headers["Cache-Control"] = "no-store"
@@ -71,7 +73,7 @@ def solve() -> Response:
         token, fields.get("answer"), cors.request_origin(), fields.get("pow"), client
     )
     if result.error_codes == ["origin-not-allowed"]:
-        raise _origin_not_allowed()
+        raise cors.origin_not_allowed()
     body: dict[str, Any]
     if result.success:
         body = {"success": True, "response": result.response, "expires_in": result.expires_in}
@@ -81,6 +83,8 @@ def solve() -> Response:
         if result.site is not None:
             body["challenge"] = captcha.issue(result.site, client).to_json()
         status = _SOLVE_STATUS.get(result.error_codes[0], 200)
+        if result.error_codes[0] in _SOLVE_MESSAGES:
+            body["message"] = _SOLVE_MESSAGES[result.error_codes[0]]
     response = jsonify(body)
     response.status_code = status
     response.headers["Cache-Control"] = "no-store"

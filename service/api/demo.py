@@ -17,6 +17,7 @@ from flask import Blueprint, Response, abort, make_response, render_template, re
 from service.api.widget import serve_asset
 from service.config import DEMO_SITE_FILE
 from service.sites.registry import Site
+from service.web.request_data import read_fields
 from service.web.state import state
 
 bp = Blueprint("demo", __name__)
@@ -102,9 +103,10 @@ def demo_submit() -> Response:
     site = demo_site()
     if site is None:
         return _page(503, sitekey=None)
-    author = request.form.get("author", "")[:200]
-    comment = request.form.get("comment", "")[:5000]
-    verdict = siteverify(site["secret"], request.form.get("hedgerow-response", ""))
+    form = read_fields(request)
+    author = form.get("author", "")[:200]
+    comment = form.get("comment", "")[:5000]
+    verdict = siteverify(site["secret"], form.get("hedgerow-response", ""))
     spam = None
     if verdict["success"]:
         spam = comment_check(

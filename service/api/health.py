@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
+
 from flask import Blueprint, Response, jsonify, redirect
 from flask.typing import ResponseReturnValue
 from redis.exceptions import RedisError
 
-from service.web.state import state
+from service.web.auth import bearer_secret
+from service.web.errors import ApiError, Forbidden
+from service.web.state import client_ip, state
 
 bp = Blueprint("health", __name__)
 
@@ -49,9 +54,41 @@ def readyz() -> Response:
     return response
 
 
+def _check_metrics_access() -> None:
+    """Refuse a scrape that is not allowed to read the metrics.
+
+    With ``METRICS_TOKEN`` set, a scrape must send it as a bearer token (compared in
+    constant time). Without one, only loopback clients may scrape: the address is the
+    one after the trusted proxy hops, so a client reaching the service through a proxy
+    on the same machine is not taken for a local one.
+    """
+    token = state().config.get("METRICS_TOKEN") or ""
+    if token:
+        sent = bearer_secret()
+        if not sent or not hmac.compare_digest(sent.encode(), token.encode()):
+            raise ApiError(
+                "Send the metrics token as 'Authorization: Bearer <HEDGEROW_METRICS_TOKEN>'.",
+                code="invalid-metrics-token",
+                status=401,
+                headers={"WWW-Authenticate": 'Bearer realm="hedgerow-metrics"'},
+            )
+        return
+    try:
+        loopback = ipaddress.ip_address(client_ip()).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise Forbidden(
+            "Metrics are served to this machine only; set HEDGEROW_METRICS_TOKEN to scrape "
+            "them from elsewhere.",
+            code="metrics-loopback-only",
+        )
+
+
 @bp.get("/metrics")
 def metrics() -> Response:
     """Service-wide counters (shared by every worker) in Prometheus text format."""
+    _check_metrics_access()
     app_state = state()
     lines = [
         "# HELP hedgerow_ratelimit_fail_open_total Requests let through while rate-limit "

@@ -229,8 +229,9 @@ PATHS: dict[str, Any] = {
     },
     "/metrics": {
         "get": {
-            "summary": "Prometheus metrics",
-            "responses": {"200": {"description": "text/plain exposition format"}},
+            "summary": "Prometheus metrics (loopback only, or with HEDGEROW_METRICS_TOKEN)",
+            "responses": {"200": {"description": "text/plain exposition format"},
+                          "401": _JSON_ERROR, "403": _JSON_ERROR},
         }
     },
 }

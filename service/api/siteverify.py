@@ -18,8 +18,12 @@ bp = Blueprint("siteverify", __name__)
 MAX_IDEMPOTENCY_KEY = 128
 
 
-def _answer(success: bool, codes: list[str], status: int = 200) -> Response:
-    response = jsonify({"success": success, "error-codes": codes})
+def _answer(success: bool, codes: list[str], status: int = 200, message: str = "") -> Response:
+    # reCAPTCHA's shape; a refused request also says why, which its clients ignore.
+    body: dict[str, object] = {"success": success, "error-codes": codes}
+    if message:
+        body["message"] = message
+    response = jsonify(body)
     response.status_code = status
     return response
 
@@ -32,7 +36,7 @@ def siteverify() -> Response:
     try:
         fields = read_fields(request, max_field_length=4096)
     except ApiError as error:
-        return _answer(False, ["bad-request"], error.status)
+        return _answer(False, ["bad-request"], error.status, error.message)
     secret = fields.get("secret", "")
     response = fields.get("response", "")
     missing = []
@@ -45,7 +49,8 @@ def siteverify() -> Response:
     rate_limit("siteverify", secret_identity(secret))
     idempotency_key = fields.get("idempotency_key", "")
     if len(idempotency_key) > MAX_IDEMPOTENCY_KEY:
-        return _answer(False, ["bad-request"], 400)
+        return _answer(False, ["bad-request"], 400,
+                       f"idempotency_key is longer than {MAX_IDEMPOTENCY_KEY} characters.")
     app_state = state()
     site = app_state.sites.by_secret(secret)
     if site is None:

@@ -13,6 +13,8 @@ from typing import Any
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
+from service.web.headers import header_value
+
 log = logging.getLogger(__name__)
 
 
@@ -76,12 +78,48 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
 def error_response(
     code: str, message: str, status: int, headers: dict[str, str] | None = None, **extra: Any
 ) -> Response:
-    """A JSON error response in the standard shape."""
+    """A JSON error response in the standard shape (header values made safe to send)."""
     response = jsonify(error_body(code, message, **extra))
     response.status_code = status
     for name, value in (headers or {}).items():
-        response.headers[name] = value
+        response.headers[name] = header_value(value)
     return response
+
+
+def from_http_exception(error: HTTPException) -> ApiError:
+    """The :class:`ApiError` to answer for an HTTP error Flask or Werkzeug raised."""
+    status = error.code or 500
+    code, message = _HTTP_MESSAGES.get(
+        status, ("bad-request" if status < 500 else "internal-error", error.name)
+    )
+    headers = {}
+    valid_methods = getattr(error, "valid_methods", None)
+    if status == 405 and valid_methods:
+        headers["Allow"] = ", ".join(valid_methods)
+    return ApiError(message, code=code, status=status, headers=headers)
+
+
+def from_unexpected(error: Exception) -> ApiError:
+    """The :class:`ApiError` to answer for any other exception, logged as it deserves.
+
+    Redis being unreachable is a 503 logged in one line; anything else is a bug: a 500
+    whose traceback goes to the log (and never to the client).
+    """
+    from redis.exceptions import ConnectionError, RedisError, TimeoutError
+
+    if isinstance(error, RedisError):
+        if isinstance(error, ConnectionError | TimeoutError):
+            log.warning("Redis unavailable: %s", error.__class__.__name__)
+        else:
+            log.error("Redis refused a command: %s", error)
+        return Unavailable("The service's storage is unavailable; try again shortly.",
+                           headers={"Retry-After": "5"})
+    log.error("unhandled error", exc_info=error)
+    return ApiError("Something went wrong on our side.", code="internal-error", status=500)
+
+
+def _render(error: ApiError) -> Response:
+    return error_response(error.code, error.message, error.status, error.headers, **error.extra)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -89,35 +127,12 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(ApiError)
     def _api_error(error: ApiError) -> Response:
-        return error_response(
-            error.code, error.message, error.status, error.headers, **error.extra
-        )
+        return _render(error)
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response:
-        status = error.code or 500
-        code, message = _HTTP_MESSAGES.get(
-            status, ("bad-request" if status < 500 else "internal-error", error.name)
-        )
-        response = error_response(code, message, status)
-        if status == 405 and error.valid_methods:  # type: ignore[attr-defined]
-            response.headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
-        return response
+        return _render(from_http_exception(error))
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
-        from redis.exceptions import ConnectionError, RedisError, TimeoutError
-
-        if isinstance(error, RedisError):
-            if isinstance(error, ConnectionError | TimeoutError):
-                log.warning("Redis unavailable: %s", error.__class__.__name__)
-            else:
-                log.error("Redis refused a command: %s", error)
-            return error_response(
-                "internal-error",
-                "The service's storage is unavailable; try again shortly.",
-                503,
-                {"Retry-After": "5"},
-            )
-        log.exception("unhandled error")
-        return error_response("internal-error", "Something went wrong on our side.", 500)
+        return _render(from_unexpected(error))

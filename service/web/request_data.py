@@ -1,8 +1,18 @@
-"""Reading request bodies: JSON or form-encoded, flat string fields only."""
+"""Reading request data: JSON or form-encoded bodies and query strings, flat string fields only.
+
+Everything a client sends is checked before any of it is used: bodies and query strings
+must be valid UTF-8 (no lone surrogates, whether as raw bytes or as JSON ``\\ud800``
+escapes), field names printable ASCII and given once, JSON nested no deeper than a flat
+object needs. Each refusal is a :class:`BadRequest` with its own stable code.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import json
+import re
+from collections.abc import Iterable
+from typing import Any, NoReturn
+from urllib.parse import parse_qsl
 
 from flask import Request
 
@@ -10,27 +20,36 @@ from model.fields import MAX_COMMENT_CHARS
 from service.web.errors import BadRequest
 
 MAX_FIELDS = 64
+MAX_FIELD_NAME = 100
+# A valid body is one flat object (depth 1); a little more lets the answer for a nested
+# field value name the field instead of only saying "too deep".
+MAX_JSON_DEPTH = 4
+# Headers whose values are read as credentials or origins; they must be plain ASCII.
+CHECKED_HEADERS = ("Authorization", "Origin")
+
+_FIELD_NAME = re.compile(r"[\x20-\x7e]+")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_ESCAPE = re.compile(r"\\.", re.S)
+_STRING = re.compile(r'"[^"]*"')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_EMPTY_PAIR = re.compile(r"\[\]|\{\}")
+_VISIBLE_ASCII = re.compile(r"[\x20-\x7e]*")
 
 
 def read_fields(request: Request, *, max_field_length: int = MAX_COMMENT_CHARS) -> dict[str, str]:
     """The body's fields as strings, from a JSON object or a form.
 
-    Raises :class:`BadRequest` for a body that is not a flat object of scalars, has too
-    many fields, or has a field longer than ``max_field_length`` characters.
+    Raises :class:`BadRequest` for a body that is not valid UTF-8, is not a flat object
+    of scalars, nests too deeply, names a field badly or twice, has too many fields, or
+    has a field longer than ``max_field_length`` characters.
     """
-    fields: dict[str, Any]
     mimetype = request.mimetype or ""
     if mimetype == "application/json" or mimetype.endswith("+json"):
-        data = request.get_json(silent=True)
-        if data is None:
-            if not request.get_data(cache=True):
-                return {}
-            raise BadRequest("The body is not valid JSON.")
-        if not isinstance(data, dict):
-            raise BadRequest("The JSON body must be an object of fields.")
-        fields = data
-    elif mimetype in ("", "application/x-www-form-urlencoded", "multipart/form-data"):
-        fields = {key: request.form.get(key) for key in request.form}
+        pairs = _json_pairs(request.get_data(cache=True))
+    elif mimetype in ("", "application/x-www-form-urlencoded"):
+        pairs = parse_query(request.get_data(cache=True), "body")
+    elif mimetype == "multipart/form-data":
+        pairs = _multipart_pairs(request)
     elif mimetype == "text/plain":
         raise BadRequest("Send the fields as JSON or form-encoded, not text/plain.")
     else:
@@ -39,23 +58,161 @@ def read_fields(request: Request, *, max_field_length: int = MAX_COMMENT_CHARS) 
             code="unsupported-media-type",
             status=415,
         )
-    if len(fields) > MAX_FIELDS:
-        raise BadRequest(f"Too many fields (at most {MAX_FIELDS}).")
+    return _to_fields(pairs, max_field_length)
+
+
+def parse_query(raw: bytes, where: str = "query string") -> list[tuple[str, str]]:
+    """The name/value pairs of URL-encoded ``raw`` bytes (a query string or a form body).
+
+    Raises :class:`BadRequest` when the bytes or what they percent-encode are not UTF-8,
+    or when there are more than :data:`MAX_FIELDS` pairs.
+    """
+    if not raw:
+        return []
+    try:
+        text = raw.decode("utf-8")
+        pairs = parse_qsl(
+            text, keep_blank_values=True, encoding="utf-8", errors="strict",
+            max_num_fields=MAX_FIELDS,
+        )
+    except UnicodeDecodeError:
+        _bad_encoding(where)
+    except ValueError:
+        raise BadRequest(f"Too many fields in the {where} (at most {MAX_FIELDS}).",
+                         code="too-many-fields") from None
+    return pairs
+
+
+def check_request_text(request: Request) -> None:
+    """Refuse a request whose query string or credential headers carry bad characters.
+
+    Run before every view: the query string must be valid UTF-8 with well-formed,
+    unrepeated names, and ``Authorization`` and ``Origin`` printable ASCII.
+    """
+    _to_fields(parse_query(request.query_string), MAX_COMMENT_CHARS, where="query string")
+    for name in CHECKED_HEADERS:
+        value = request.headers.get(name)
+        if value is not None and not _VISIBLE_ASCII.fullmatch(value):
+            raise BadRequest(
+                f"The {name} header may hold only printable ASCII characters.",
+                code="invalid-header",
+            )
+
+
+def _json_pairs(raw: bytes) -> list[tuple[str, Any]]:
+    if not raw:
+        return []
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        _bad_encoding("JSON body")
+    _check_depth(text)
+    try:
+        data = json.loads(
+            text,
+            object_pairs_hook=_Pairs,
+            # Numbers stay as written: no float overflow, no giant integer to convert.
+            parse_int=str,
+            parse_float=str,
+            parse_constant=_reject_constant,
+        )
+    except RecursionError:  # _check_depth should have caught it; never a 500 regardless
+        _too_deep()
+    except ValueError:
+        raise BadRequest("The body is not valid JSON.") from None
+    if not isinstance(data, _Pairs):
+        raise BadRequest("The JSON body must be an object of fields.")
+    return list(data)
+
+
+class _Pairs(list[tuple[str, Any]]):
+    """A JSON object as its list of pairs, so that a repeated name can be refused."""
+
+
+def _reject_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _check_depth(text: str) -> None:
+    """Refuse JSON nested deeper than :data:`MAX_JSON_DEPTH`, without parsing it.
+
+    Escapes, then strings, then everything but brackets are dropped (each a linear
+    regular-expression pass), and innermost empty pairs are removed once per allowed
+    level: a body that still has an empty pair left nests deeper than allowed.
+    """
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", _ESCAPE.sub("", text)))
+    for _ in range(MAX_JSON_DEPTH):
+        if not brackets:
+            return
+        brackets = _EMPTY_PAIR.sub("", brackets)
+    if _EMPTY_PAIR.search(brackets):
+        _too_deep()
+
+
+def _too_deep() -> NoReturn:
+    raise BadRequest(
+        f"The JSON body nests deeper than {MAX_JSON_DEPTH} levels; send one flat object "
+        "of fields.",
+        code="json-too-deep",
+    )
+
+
+def _multipart_pairs(request: Request) -> list[tuple[str, str]]:
+    raw = request.get_data(cache=True, parse_form_data=False)
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        _bad_encoding("body")
+    if request.files:
+        raise BadRequest("Send fields only; this service takes no file uploads.")
+    return list(request.form.items(multi=True))
+
+
+def _to_fields(
+    pairs: list[tuple[str, Any]], max_field_length: int, where: str = "body"
+) -> dict[str, str]:
+    if len(pairs) > MAX_FIELDS:
+        raise BadRequest(f"Too many fields in the {where} (at most {MAX_FIELDS}).",
+                         code="too-many-fields")
+    _check_names(name for name, _ in pairs)
+    seen: set[str] = set()
     out: dict[str, str] = {}
-    for key, value in fields.items():
-        if value is None:
+    for key, value in pairs:
+        if key in seen:
+            raise BadRequest(f"Field {key[:40]!r} is given more than once.",
+                             code="duplicate-field")
+        seen.add(key)
+        if value is None:  # JSON null: as if the field were absent
             continue
         if isinstance(value, bool):
             value = "true" if value else "false"
-        elif isinstance(value, int | float):
-            value = str(value)
         elif not isinstance(value, str):
-            raise BadRequest(f"Field {str(key)[:40]!r} must be a string or a number.")
+            raise BadRequest(f"Field {key[:40]!r} must be a string or a number.")
+        if _SURROGATE.search(value):
+            _bad_encoding(where, key)
         if len(value) > max_field_length:
             raise BadRequest(
-                f"Field {str(key)[:40]!r} is longer than {max_field_length} characters.",
+                f"Field {key[:40]!r} is longer than {max_field_length} characters.",
                 code="payload-too-large",
                 status=413,
             )
-        out[str(key)] = value
+        out[key] = value
     return out
+
+
+def _check_names(names: Iterable[str]) -> None:
+    for name in names:
+        if len(name) > MAX_FIELD_NAME or not _FIELD_NAME.fullmatch(name):
+            raise BadRequest(
+                f"Field name {ascii(name[:40])} is not allowed: names are 1 to {MAX_FIELD_NAME} "
+                "printable ASCII characters.",
+                code="invalid-field-name",
+            )
+
+
+def _bad_encoding(where: str, field: str | None = None) -> NoReturn:
+    place = f"field {field[:40]!r} of the {where}" if field else f"the {where}"
+    raise BadRequest(
+        f"Text in {place} is not valid UTF-8 (invalid bytes or a lone surrogate).",
+        code="invalid-encoding",
+    )

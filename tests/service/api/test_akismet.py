@@ -99,11 +99,61 @@ def test_submit_spam_and_ham(
 
 def test_usage_limit(http: requests.Session, site: tuple[Site, str]) -> None:
     _post(http, "/1.1/comment-check", api_key=site[1], blog=BLOG, **HAM)
+    bearer = {"Authorization": f"Bearer {site[1]}"}
+    # A GET takes the key from the query string: Akismet documents the call that way and
+    # its clients send it so (see the real client below).
     for reply in (http.get("/1.2/usage-limit", params={"api_key": site[1]}),
-                  http.post("/1.2/usage-limit", data={"api_key": site[1]})):
-        assert reply.status_code == 200
+                  http.post("/1.2/usage-limit", data={"api_key": site[1]}),
+                  http.post("/1.2/usage-limit", json={"key": site[1]}),
+                  http.get("/1.2/usage-limit", headers=bearer),
+                  http.post("/1.2/usage-limit", headers=bearer)):
+        assert reply.status_code == 200, reply.headers.get("X-akismet-debug-help")
         assert reply.json() == {"limit": "none", "usage": 1, "percentage": "0.00",
                                 "throttled": False}
+
+
+@pytest.mark.parametrize("path", ["/1.2/usage-limit", "/1.1/verify-key", "/1.1/comment-check"])
+def test_a_key_in_a_posts_url_is_refused(
+    http: requests.Session, site: tuple[Site, str], path: str
+) -> None:
+    reply = http.post(path, params={"api_key": site[1]}, data={"blog": BLOG, **HAM})
+    _assert_text(reply, "invalid")
+    assert "POST body" in reply.headers["X-akismet-debug-help"]
+
+
+@pytest.mark.parametrize(
+    "blog",
+    ["https://blog.example.com\r\nX-Injected: 1", "https://evil.example\r\n\r\n<h1>x",
+     "https://名前.example/",
+     "https://b\u00fccher.example/\u2028", "https://\x00.example/"],
+)
+@pytest.mark.parametrize("path", ["/1.1/verify-key", "/1.1/comment-check", "/1.1/submit-spam"])
+def test_hostile_blog_values_are_invalid_with_a_one_line_help(
+    http: requests.Session, site: tuple[Site, str], path: str, blog: str
+) -> None:
+    reply = _post(http, path, api_key=site[1], blog=blog, **HAM)
+    _assert_text(reply, "invalid")
+    help_text = reply.headers["X-akismet-debug-help"]
+    assert help_text.isascii() and help_text.isprintable(), help_text
+    assert "X-Injected" not in reply.headers
+
+
+@pytest.mark.parametrize(
+    "data,content_type",
+    [
+        (b'{"api_key": ' + b"[" * 5000 + b"]" * 5000 + b"}", "application/json"),
+        (b'{"api_key": "\\ud800", "blog": "x"}', "application/json"),
+        (b"api_key=%ED%A0%80&blog=x", "application/x-www-form-urlencoded"),
+        (b"api_key=x&api_key=y", "application/x-www-form-urlencoded"),
+        (b"<xml/>", "application/xml"),
+    ],
+)
+def test_malformed_bodies_are_invalid_not_server_errors(
+    http: requests.Session, data: bytes, content_type: str
+) -> None:
+    reply = http.post("/1.1/comment-check", data=data, headers={"Content-Type": content_type})
+    assert 400 <= reply.status_code < 500
+    assert reply.content == b"invalid" and reply.headers["X-akismet-debug-help"]
 
 
 def test_unknown_extra_fields_are_ignored_as_akismet_does(

@@ -112,7 +112,7 @@ def test_unseen_link_domains_are_a_reason_until_a_ham_teaches_them(
         ({"json": {**HAM, "comment_content": {"nested": True}}}, 400, "bad-request"),
         ({"json": ["not", "an", "object"]}, 400, "bad-request"),
         ({"data": b"\xff\xfe{", "headers": {"Content-Type": "application/json"}}, 400,
-         "bad-request"),
+         "invalid-encoding"),
         ({"data": b"<xml/>", "headers": {"Content-Type": "application/xml"}}, 415,
          "unsupported-media-type"),
         ({"data": "x" * 200_000}, 413, "payload-too-large"),

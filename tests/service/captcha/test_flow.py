@@ -117,25 +117,53 @@ def test_cors_only_for_registered_origins(http: requests.Session, site: tuple[Si
     )
     assert evil.status_code == 403 and evil.json()["error-codes"] == ["origin-not-allowed"]
     assert "Access-Control-Allow-Origin" not in evil.headers
-    preflight = http.options(
-        "/v1/solve",
-        headers={"Origin": SITE_ORIGIN, "Access-Control-Request-Method": "POST",
-                 "Access-Control-Request-Headers": "content-type"},
-    )
-    assert preflight.status_code == 204
-    assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
+    null = http.get("/v1/challenge", params={"sitekey": sitekey}, headers={"Origin": "null"})
+    assert null.status_code == 403 and null.json()["error-codes"] == ["origin-not-allowed"]
+    assert "Access-Control-Allow-Origin" not in null.headers
 
 
+PREFLIGHT = {"Access-Control-Request-Method": "POST",
+             "Access-Control-Request-Headers": "content-type"}
+
+
+@pytest.mark.parametrize("path", ["/v1/solve", "/v1/challenge"])
+def test_preflight_answers_only_the_sites_own_origins(
+    http: requests.Session, site: tuple[Site, str], path: str
+) -> None:
+    sitekey = site[0].sitekey
+    ok = http.options(path, params={"sitekey": sitekey},
+                      headers={"Origin": SITE_ORIGIN, **PREFLIGHT})
+    assert ok.status_code == 204
+    assert ok.headers["Access-Control-Allow-Origin"] == SITE_ORIGIN
+    assert "POST" in ok.headers["Access-Control-Allow-Methods"]
+    refused = [
+        ({"sitekey": sitekey}, "https://evil.example"),
+        ({"sitekey": sitekey}, "null"),
+        ({}, SITE_ORIGIN),  # no site named: nobody's origin can be vouched for
+        ({"sitekey": "hk_" + "a" * 22}, SITE_ORIGIN),
+    ]
+    for params, origin in refused:
+        reply = http.options(path, params=params, headers={"Origin": origin, **PREFLIGHT})
+        assert reply.status_code == 403, (params, origin)
+        assert reply.json()["error-codes"] == ["origin-not-allowed"]
+        assert not [h for h in reply.headers if h.lower().startswith("access-control-")]
+    # Without an Origin it is no browser's preflight: nothing to allow, nothing to refuse.
+    bare = http.options(path)
+    assert bare.status_code == 204 and "Access-Control-Allow-Origin" not in bare.headers
+
+
+@pytest.mark.parametrize("origin", ["https://evil.example", "null"])
 def test_solving_from_another_origin_is_refused(
-    http: requests.Session, site: tuple[Site, str]
+    http: requests.Session, site: tuple[Site, str], origin: str
 ) -> None:
     challenge = get_challenge(http, site[0].sitekey)
     reply = http.post(
         "/v1/solve",
         json={"token": challenge["token"], "answer": solve_prompt(challenge["prompt"])},
-        headers={"Origin": "https://evil.example"},
+        headers={"Origin": origin},
     )
     assert reply.status_code == 403
+    assert reply.json()["error-codes"] == ["origin-not-allowed"]
 
 
 def test_key_rotation_over_http(

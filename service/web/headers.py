@@ -1,0 +1,27 @@
+"""Making text safe to send as an HTTP header value.
+
+Header values must not contain CR or LF (a response-splitting hazard, and Werkzeug
+refuses them) and go out as Latin-1. Anything a client sent that may end up in a
+response header passes through :func:`header_value` first.
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_HEADER_VALUE = 300
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f]+")
+_REPLACEMENTS = {"…": "...", "−": "-", "–": "-", "—": "-", "‘": "'", "’": "'", "“": '"',
+                 "”": '"'}
+
+
+def header_value(text: str, limit: int = MAX_HEADER_VALUE) -> str:
+    """``text`` as a one-line, printable-ASCII header value of at most ``limit`` characters.
+
+    Control characters (CR and LF among them) become a space; other characters outside
+    ASCII become ``?`` (after a few typographic ones are spelled in ASCII).
+    """
+    for typographic, plain in _REPLACEMENTS.items():
+        text = text.replace(typographic, plain)
+    text = _UNSAFE.sub(" ", text).encode("ascii", "replace").decode("ascii").strip()
+    return text if len(text) <= limit else text[: limit - 3] + "..."
