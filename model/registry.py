@@ -5,6 +5,9 @@ behind :class:`ActivePointer`, so the service can swap the file-backed pointer f
 Redis that every worker reads. Training never changes the active model; only
 :meth:`Registry.promote` and :meth:`Registry.rollback` do. With nothing promoted, the model
 shipped in the package (version ``"default"``) is active.
+
+A registry given ``signing_keys`` loads a version only if one of those keys signed its
+manifest; the shipped default is trusted for where it lives instead.
 """
 
 from __future__ import annotations
@@ -12,20 +15,22 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import re
+import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from model.artifact import MANIFEST_FILE, load_artifact, read_manifest
+from model.artifact import MANIFEST_FILE, MODEL_FILE, Artifact, load_artifact, read_manifest
 from model.errors import ArtifactError, RegistryError
+from model.versions import DEFAULT_VERSION, check_version_name
 
-DEFAULT_VERSION = "default"
+__all__ = ["DEFAULT_VERSION", "ActivePointer", "FilePointer", "Registry", "VersionInfo",
+           "check_version_name", "default_artifact_dir"]
+
 POINTER_FILE = "active.json"
-_VERSION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
 def default_artifact_dir() -> Path:
@@ -129,28 +134,25 @@ class Registry:
     """The models under ``root`` (normally ``<data_dir>/models``) plus the shipped default."""
 
     def __init__(self, root: Path | str, pointer: ActivePointer | None = None,
-                 default_dir: Path | None = None):
+                 default_dir: Path | None = None,
+                 signing_keys: Sequence[bytes] | None = None):
         self.root = Path(root)
         self.pointer: ActivePointer = pointer or FilePointer(self.root / POINTER_FILE)
         self.default_dir = default_dir or default_artifact_dir()
+        self.signing_keys = signing_keys
 
     def new_version_dir(self, version: str) -> Path:
         """The directory a freshly trained ``version`` is written to (must not exist yet)."""
-        self._check_name(version)
-        path = self.root / version
+        path = self.root / check_version_name(version)
         if path.exists():
             raise RegistryError(f"version {version} already exists at {path}")
         return path
 
-    def _check_name(self, version: str) -> None:
-        if version == DEFAULT_VERSION or not _VERSION_NAME.match(version):
-            raise RegistryError(f"{version!r} is not a usable version name")
-
     def path_of(self, version: str) -> Path:
         """The artifact directory of ``version`` (``"default"`` is the shipped model)."""
-        if version == DEFAULT_VERSION:
+        if check_version_name(version, allow_default=True) == DEFAULT_VERSION:
             return self.default_dir
-        if not _VERSION_NAME.match(version) or not (self.root / version / MANIFEST_FILE).is_file():
+        if not (self.root / version / MANIFEST_FILE).is_file():
             known = ", ".join(v.version for v in self.versions()) or "none"
             raise RegistryError(f"no model version {version!r} (known: {known}); "
                                 "see `hedgerow models list`")
@@ -170,7 +172,8 @@ class Registry:
         found: list[VersionInfo] = []
         if self.root.is_dir():
             for child in sorted(self.root.iterdir()):
-                if not (child / MANIFEST_FILE).is_file():
+                if child.name == DEFAULT_VERSION or child.name.startswith(".") \
+                        or not (child / MANIFEST_FILE).is_file():
                     continue
                 found.append(self._info(child.name, child, active))
         if self.default_dir.is_dir() and (self.default_dir / MANIFEST_FILE).is_file():
@@ -186,12 +189,54 @@ class Registry:
         return VersionInfo(version, path, str(manifest.get("created", "?")),
                            None if f1 is None else float(f1), version == active)
 
+    def load(self, version: str) -> Artifact:
+        """Load and verify ``version``: its hash and types, and its signature when keys are set.
+
+        The shipped default needs no signature: it is trusted for where it lives. A signed
+        manifest must also name ``version``, so a signed model cannot pass as another.
+        """
+        path = self.path_of(version)
+        if version == DEFAULT_VERSION or self.signing_keys is None:
+            return load_artifact(path)
+        return load_artifact(path, signing_keys=self.signing_keys, version=version)
+
     def promote(self, version: str) -> Path:
         """Make ``version`` active after checking that it loads; return its directory."""
         path = self.path_of(version)
-        load_artifact(path)  # refuse to activate a model that would not load
+        self.load(version)  # refuse to activate a model that would not load
         self.pointer.set(version)
         return path
+
+    def delete(self, version: str) -> Path:
+        """Remove a version's directory; the active one and ``default`` are refused."""
+        check_version_name(version)
+        if version == self.active_version():
+            raise RegistryError(f"{version} is the active model; promote another one or roll "
+                                "back before deleting it")
+        path = self.path_of(version)
+        shutil.rmtree(path)
+        return path
+
+    def prune(self, keep: int) -> list[str]:
+        """Delete all but the ``keep`` newest versions (and the active one); return the deleted.
+
+        Newest means latest ``created`` in the manifest (whole seconds), then latest model
+        file. The shipped default is never touched.
+        """
+        if keep < 0:
+            raise RegistryError("--keep must not be negative")
+        active = self.active_version()
+        found = [v for v in self.versions() if v.version != DEFAULT_VERSION]
+
+        def age(info: VersionInfo) -> tuple[str, int, str]:
+            model = info.path / MODEL_FILE
+            return info.created, model.stat().st_mtime_ns if model.exists() else 0, info.version
+
+        newest_first = sorted(found, key=age, reverse=True)
+        doomed = [v for v in newest_first[keep:] if v.version != active]
+        for info in doomed:
+            shutil.rmtree(info.path)
+        return [v.version for v in doomed]
 
     def rollback(self) -> str:
         """Reactivate the previously active version and return its name."""

@@ -136,3 +136,15 @@ def _mac(key: bytes, nonce: str, answer: int) -> str:
     digest = hmac.new(key, f"{nonce}:{answer}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode()
 
+
+
+MODEL_SIGNING_PURPOSE = b"hedgerow.model-manifest.v1"
+
+
+def model_signing_keys(keys: list[str]) -> list[bytes]:
+    """The keys that sign model manifests, one per configured key, newest first.
+
+    Each is derived from a ``HEDGEROW_SECRET_KEY`` entry for this purpose alone, so a model
+    signature can never stand in for a token or an answer MAC (or the other way round).
+    """
+    return [hmac.new(k.encode(), MODEL_SIGNING_PURPOSE, hashlib.sha256).digest() for k in keys]

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+from typing import Any
 
 from flask import Blueprint, Response, jsonify, redirect
 from flask.typing import ResponseReturnValue
 from redis.exceptions import RedisError
 
+from service.models.workers import DEFAULT_MAX_LAG, fleet_status
+from service.store.redis_store import Store
 from service.web.auth import bearer_secret
 from service.web.errors import ApiError, Forbidden
 from service.web.state import client_ip, state
@@ -33,7 +36,12 @@ def healthz() -> Response:
 
 @bp.get("/readyz")
 def readyz() -> Response:
-    """Readiness: Redis answers. 503 otherwise, so a balancer stops sending traffic."""
+    """Readiness: Redis answers and this worker has a model. 503 otherwise.
+
+    ``model`` is the version the answering worker scores with; ``models`` tells which
+    version is active and which workers (of every replica) lag behind it or failed to
+    load it. A lagging worker still scores, so it does not make the answer 503.
+    """
     app_state = state()
     checks: dict[str, str] = {}
     try:
@@ -49,7 +57,9 @@ def readyz() -> Response:
         checks["model"] = "unavailable"
     ready = all(v == "ok" for v in checks.values())
     response = jsonify({"status": "ready" if ready else "unavailable", "checks": checks,
-                        "model": model_version, **app_state.forwarding.readyz_detail()})
+                        "model": model_version, "worker": app_state.models.worker,
+                        "models": _fleet(app_state.store, app_state.models.check_interval),
+                        **app_state.forwarding.readyz_detail()})
     response.status_code = 200 if ready else 503
     return response
 
@@ -83,6 +93,15 @@ def _check_metrics_access() -> None:
             "them from elsewhere.",
             code="metrics-loopback-only",
         )
+def _fleet(store: Store, check_interval: float) -> dict[str, Any] | None:
+    try:
+        fleet = fleet_status(store, max(DEFAULT_MAX_LAG, 3 * check_interval))
+    except RedisError:
+        return None
+    return {"active": fleet.active, "workers": len(fleet.workers),
+            "current": len(fleet.having("ok")),
+            "lagging": [w.as_dict() for w in fleet.having("lagging")],
+            "failed": [w.as_dict() for w in fleet.having("failed")]}
 
 
 @bp.get("/metrics")

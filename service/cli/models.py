@@ -1,4 +1,4 @@
-"""Model commands: train, evaluate, models list|promote|rollback."""
+"""Model commands: train, evaluate, models list|promote|rollback|status|delete|prune."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from service.cli.support import open_store
+from service.cli.support import load_config, open_store
 from service.config import data_dir_from_env
 
 if TYPE_CHECKING:
@@ -26,8 +26,7 @@ DEFAULT_HOLDOUT = 0.1
 def _registry() -> Iterator[Registry]:
     """The model registry in the data directory, its active version kept in Redis.
 
-    Redis is where every worker of every replica looks for the active version, so a
-    promotion here reaches all of them within seconds.
+    Redis is where every worker of every replica looks for the active version.
     """
     with open_store() as store:
         yield _registry_on(store)
@@ -39,6 +38,55 @@ def _registry_on(store: Store) -> Registry:
     from service.models.publication import RedisPointer
 
     return Registry(data_dir_from_env() / "models", pointer=RedisPointer(store))
+
+
+def _signing_keys() -> list[bytes]:
+    """The model-signing keys derived from HEDGEROW_SECRET_KEY (empty when it is unset)."""
+    from service.signing import model_signing_keys
+
+    return model_signing_keys(load_config()["SECRET_KEY"] or [])
+
+
+def _require_signing_keys() -> list[bytes]:
+    keys = _signing_keys()
+    if not keys:
+        raise click.ClickException(
+            "promoting a model signs it, so that workers accept it, and that needs "
+            "HEDGEROW_SECRET_KEY (the one the service runs with)"
+        )
+    return keys
+
+
+def _sign(directory: Path, version: str, keys: list[bytes], parent: str | None) -> None:
+    """Sign an unsigned artifact with the newest key; check a signed one against every key."""
+    from model.artifact import is_signed, read_manifest, sign_artifact, signature_matches
+    from model.errors import ArtifactError
+
+    manifest = read_manifest(directory)
+    if not is_signed(manifest):
+        sign_artifact(directory, keys[0], parent=manifest.get("parent") or parent)
+    elif not signature_matches(manifest, keys):
+        raise ArtifactError(f"{version} is signed, but not with any configured key, or its "
+                            "manifest changed after signing; retrain it with `hedgerow train`")
+
+
+def _publish_and_activate(store: Store, registry: Registry, version: str, active: str,
+                          keys: list[bytes]) -> None:
+    """Sign (if needed) and publish ``version``, make it active, drop old published copies."""
+    from service.models import publication
+
+    path = registry.path_of(version)
+    if version != "default":
+        _sign(path, version, keys, parent=active)
+        publication.publish(store, version, path, keys)
+    registry.signing_keys = keys  # promote() then loads it as a worker will
+    registry.promote(version)
+    dropped = publication.prune(store, publication.PUBLISHED_KEEP, protect=[version])
+    click.echo(f"Active model: {version} (promoted; run `hedgerow models status` to see "
+               "every worker switch)")
+    if dropped:
+        click.echo(f"Dropped older published copies ({', '.join(dropped)}); keeping the "
+                   f"{publication.PUBLISHED_KEEP} newest.")
 
 
 def _feedback_rows(store: Store) -> LabelledData:
@@ -57,13 +105,13 @@ def _feedback_rows(store: Store) -> LabelledData:
 def _promote(store: Store, version: str, force: bool) -> None:
     """Promote after the gate: no worse than the active model on held-back rows.
 
-    The version's files are published to Redis first, so that replicas on other
-    machines can load it.
+    The version is signed (unless it already is), and its files are published to Redis
+    first, so that replicas on other machines can load it.
     """
     from model.gate import compare, holdout_of
     from model.scorer import Scorer
-    from service.models import publication
 
+    keys = _require_signing_keys() if version != "default" else []
     registry = _registry_on(store)
     active = registry.active_version()
     rows = holdout_of(registry.path_of(version))
@@ -76,11 +124,7 @@ def _promote(store: Store, version: str, force: bool) -> None:
                 f"{version} was not promoted: it does worse than {active} on comments it never "
                 "saw. Check the feedback it learned from, or use --force to promote anyway."
             )
-    path = registry.path_of(version)
-    if version != "default":
-        publication.publish(store, version, path)
-    registry.promote(version)
-    click.echo(f"Active model: {version} (every worker switches within seconds)")
+    _publish_and_activate(store, registry, version, active, keys)
 
 
 @contextmanager
@@ -128,6 +172,10 @@ def train_command(data_files: tuple[Path, ...], out: Path | None, from_feedback:
         raise click.UsageError("give at least one --data FILE, or --from-feedback")
     if promote_after and out is not None:
         raise click.UsageError("--promote registers the model; it cannot be used with --out")
+    if out is not None and out.exists() and any(out.iterdir()):
+        raise click.ClickException(f"{out} is not empty; give --out a new or empty folder "
+                                   "(nothing was overwritten)")
+    keys = _require_signing_keys() if promote_after else _signing_keys()
     root = data_dir_from_env() / "models"
     with ExitStack() as stack:
         # Redis is needed only to read feedback or to promote.
@@ -149,6 +197,8 @@ def train_command(data_files: tuple[Path, ...], out: Path | None, from_feedback:
                 trained = train(list(data_files), extra=extra or None, progress=progress,
                                 version=version, holdout=holdout)
             write_artifact(trained, target)
+            if keys:  # else `hedgerow models promote` signs it
+                _sign(target, version, keys, registry.active_version() if store else None)
         metrics = trained.manifest["metrics"]
         thresholds = trained.manifest["thresholds"]
         click.echo(f"Trained model {version} in {trained.manifest['training_seconds']} s: "
@@ -216,7 +266,7 @@ def evaluate_command(data_files: tuple[Path, ...], blog_news: bool, by_kind: boo
 
 @click.group("models")
 def models_group() -> None:
-    """List, promote and roll back trained models."""
+    """List, promote, roll back, delete and prune models; see what every worker runs."""
 
 
 @models_group.command("list")
@@ -235,10 +285,11 @@ def list_command() -> None:
 @click.argument("version")
 @click.option("--force", is_flag=True, help="Promote even if it does worse than the active one.")
 def promote_command(version: str, force: bool) -> None:
-    """Make VERSION the active model, for every worker, within seconds.
+    """Make VERSION the active model, for every worker.
 
     It must load, and do no worse than the active model on the comments held back when
-    it was trained (unless --force).
+    it was trained (unless --force). Needs HEDGEROW_SECRET_KEY: an unsigned model is
+    signed here. See `hedgerow models status` for the workers switching.
     """
     with _model_errors():
         with open_store() as store:
@@ -252,3 +303,102 @@ def rollback_command() -> None:
         with _registry() as registry:
             version = registry.rollback()
     click.echo(f"Active model: {version}")
+
+
+@models_group.command("status")
+@click.option("--max-lag", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+              help="How long a worker may take to switch before it counts as lagging "
+              "[default: 10].")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def status_command(max_lag: float | None, as_json: bool) -> None:
+    """Show the active model and the model every live worker runs.
+
+    Exits with status 1 when a worker lags behind the active model or failed to load it.
+    """
+    from service.models.workers import DEFAULT_MAX_LAG, fleet_status
+
+    with open_store() as store:
+        fleet = fleet_status(store, DEFAULT_MAX_LAG if max_lag is None else max_lag)
+        now = store.server_time()
+    lagging, failed = fleet.having("lagging"), fleet.having("failed")
+    if as_json:
+        click.echo(json.dumps({"active": fleet.active, "active_since": fleet.active_since,
+                               "healthy": fleet.healthy,
+                               "workers": [w.as_dict() for w in fleet.workers]}))
+    else:
+        since = "" if fleet.active_since is None else (
+            f", active for {max(0.0, now - fleet.active_since):.0f} s")
+        active = _printable(fleet.active)
+        click.echo(f"Active model: {active}{since}")
+        if not fleet.workers:
+            click.echo("No worker has reported recently: is `hedgerow serve` running on this "
+                       "Redis?")
+        else:
+            click.echo(f"  {'worker':<32} {'model':<26} state")
+        for worker in fleet.workers:
+            mark = " " if worker.state in ("ok", "switching") else "!"
+            state = worker.state
+            if worker.state == "lagging":
+                behind = "?" if worker.behind is None else f"{worker.behind:.0f}"
+                state = f"LAGGING, {behind} s behind"
+            elif worker.state == "failed":
+                state = f"FAILED to load {active}: {_printable(worker.error, 300)}"
+            click.echo(f"{mark} {_printable(worker.worker):<32} {_printable(worker.loaded):<26} "
+                       f"{state}")
+        current = len(fleet.having("ok"))
+        click.echo(f"{current} of {len(fleet.workers)} workers run {active}.")
+    if not fleet.healthy:
+        raise click.ClickException(f"{len(lagging)} worker(s) lagging, {len(failed)} failed "
+                                   f"to load {_printable(fleet.active)}")
+
+
+def _printable(text: str, limit: int = 100) -> str:
+    """Text read from Redis, safe for a terminal: no control characters, cut to ``limit``."""
+    cleaned = "".join(c if c.isprintable() else "?" for c in text)
+    return cleaned if len(cleaned) <= limit else cleaned[:limit - 3] + "..."
+
+
+@models_group.command("delete")
+@click.argument("version")
+def delete_command(version: str) -> None:
+    """Delete VERSION here (data directory) and its published copy in Redis.
+
+    The active model and `default` cannot be deleted. Copies other machines fetched stay
+    on their disks.
+    """
+    from model.artifact import MANIFEST_FILE
+    from model.errors import RegistryError
+    from model.versions import check_version_name
+
+    with _model_errors(), open_store() as store:
+        registry = _registry_on(store)
+        check_version_name(version)
+        if version == registry.active_version():
+            raise RegistryError(f"{version} is the active model; promote another one or roll "
+                                "back first")
+        local = (registry.root / version / MANIFEST_FILE).is_file()
+        if local:
+            registry.delete(version)
+        published = store.delete_artifact(version)
+        if not (local or published):
+            raise RegistryError(f"no model version {version!r} here or in Redis; see "
+                                "`hedgerow models list`")
+    where = " and ".join(p for p, done in (("the data directory", local),
+                                            ("Redis", published)) if done)
+    click.echo(f"Deleted {version} from {where}.")
+
+
+@models_group.command("prune")
+@click.option("--keep", type=click.IntRange(min=0), required=True, metavar="N",
+              help="How many of the newest versions to keep (the active one always stays).")
+def prune_command(keep: int) -> None:
+    """Delete all but the N newest versions, here and in Redis (never the active one)."""
+    from service.models import publication
+
+    with _model_errors(), open_store() as store:
+        registry = _registry_on(store)
+        active = registry.active_version()
+        local = registry.prune(keep)
+        published = publication.prune(store, keep, protect=[active])
+    click.echo(f"Deleted from the data directory: {', '.join(local) or 'nothing'}.")
+    click.echo(f"Deleted published copies in Redis: {', '.join(published) or 'nothing'}.")

@@ -295,7 +295,10 @@ class Store:
 
     # -- the active spam model ---------------------------------------------------------
     def active_model(self) -> str | None:
-        """The version every worker should score with (None: the shipped default)."""
+        """The version every worker should score with (None: the shipped default).
+
+        As stored: callers check the name before using it.
+        """
         value = self.client.get(self._key("{models}", "active"))
         return str(value) if value else None
 
@@ -303,8 +306,10 @@ class Store:
         """Switch every worker to ``version``; the previous one is kept for rollback."""
         active, history = self._key("{models}", "active"), self._key("{models}", "history")
         previous = self.client.get(active) or default
+        now = self.server_time()
         pipe = self.client.pipeline(transaction=True)
         pipe.set(active, version)
+        pipe.set(self._key("{models}", "active-since"), repr(now))
         if previous != version:
             pipe.lpush(history, previous)
             pipe.ltrim(history, 0, 49)
@@ -315,7 +320,11 @@ class Store:
         active, history = self._key("{models}", "active"), self._key("{models}", "history")
         previous = self.client.lpop(history)
         if previous:
-            self.client.set(active, previous)
+            now = self.server_time()
+            pipe = self.client.pipeline(transaction=True)
+            pipe.set(active, previous)
+            pipe.set(self._key("{models}", "active-since"), repr(now))
+            pipe.execute()
         return str(previous) if previous else None
 
     def model_history(self) -> list[str]:
@@ -323,16 +332,28 @@ class Store:
         return [str(v) for v in self.client.lrange(self._key("{models}", "history"), 0, -1)]
 
     def put_artifact(self, version: str, files: dict[str, bytes]) -> None:
-        """Keep a model version's files in Redis, for replicas on other machines."""
+        """Keep a model version's files in Redis, for replicas on other machines.
+
+        Replaces any earlier copy of the version and records when it was published.
+        """
         encoded = {name: base64.b64encode(data).decode() for name, data in files.items()}
-        self.client.hset(self._key("{models}", "artifact", version), mapping=encoded)
+        key = self._key("{models}", "artifact", version)
+        now = self.server_time()
+        pipe = self.client.pipeline(transaction=True)
+        pipe.delete(key)
+        pipe.hset(key, mapping=encoded)
+        pipe.zadd(self._key("{models}", "published"), {version: now})
+        pipe.execute()
 
     def get_artifact(self, version: str) -> dict[str, bytes] | None:
-        """A model version's files as stored by :meth:`put_artifact`, or None."""
+        """A model version's files as stored by :meth:`put_artifact`, or None.
+
+        Raises ``ValueError`` when a stored file is not base64.
+        """
         encoded = self.client.hgetall(self._key("{models}", "artifact", version))
         if not encoded:
             return None
-        return {name: base64.b64decode(data) for name, data in encoded.items()}
+        return {name: base64.b64decode(data, validate=True) for name, data in encoded.items()}
 
     # -- metrics ---------------------------------------------------------------------
     def count(self, name: str, amount: int = 1) -> None:
@@ -389,3 +410,68 @@ class Store:
                 pipe.execute()
         pipe.execute()
         return deleted
+    # -- the spam model: published copies and what each worker runs ---------------------
+    def server_time(self) -> float:
+        """Redis's clock, in seconds: one clock for every machine that compares times."""
+        seconds, micros = self.client.time()
+        return int(seconds) + int(micros) / 1e6
+
+    def active_model_since(self) -> float | None:
+        """When the active version was last set (Redis time), or None if never."""
+        value = self.client.get(self._key("{models}", "active-since"))
+        try:
+            return float(value) if value else None
+        except ValueError:
+            return None
+
+    def published_models(self) -> list[tuple[str, float]]:
+        """Versions with a copy in Redis and when each was published, newest first."""
+        rows = self.client.zrevrange(self._key("{models}", "published"), 0, -1, withscores=True)
+        return [(str(version), float(at)) for version, at in rows]
+
+    def delete_artifact(self, version: str) -> bool:
+        """Drop a version's copy in Redis and its place in the rollback history.
+
+        Returns whether a copy was there.
+        """
+        pipe = self.client.pipeline(transaction=True)
+        pipe.delete(self._key("{models}", "artifact", version))
+        pipe.zrem(self._key("{models}", "published"), version)
+        pipe.lrem(self._key("{models}", "history"), 0, version)
+        deleted, *_ = pipe.execute()
+        return bool(deleted)
+
+    def report_worker(self, worker: str, report: dict[str, Any], ttl_seconds: float) -> None:
+        """Record what one worker runs; the record lapses ``ttl_seconds`` after its last report."""
+        pipe = self.client.pipeline(transaction=False)
+        pipe.set(self._key("{models}", "worker", worker), json.dumps(report),
+                 px=max(1000, int(ttl_seconds * 1000)))
+        pipe.sadd(self._key("{models}", "workers"), worker)
+        pipe.execute()
+
+    def drop_worker(self, worker: str) -> None:
+        """Forget a worker's report (it is shutting down)."""
+        pipe = self.client.pipeline(transaction=False)
+        pipe.delete(self._key("{models}", "worker", worker))
+        pipe.srem(self._key("{models}", "workers"), worker)
+        pipe.execute()
+
+    def worker_reports(self) -> list[dict[str, Any]]:
+        """The live workers' reports, by worker id; lapsed ones are forgotten on the way."""
+        members = sorted(self.client.smembers(self._key("{models}", "workers")))
+        if not members:
+            return []
+        values = self.client.mget([self._key("{models}", "worker", w) for w in members])
+        reports, lapsed = [], []
+        for worker, raw in zip(members, values, strict=True):
+            try:
+                report = json.loads(raw) if raw else None
+            except ValueError:
+                report = None
+            if isinstance(report, dict):
+                reports.append({**report, "worker": worker})
+            else:
+                lapsed.append(worker)
+        if lapsed:
+            self.client.srem(self._key("{models}", "workers"), *lapsed)
+        return reports

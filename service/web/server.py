@@ -29,6 +29,14 @@ class HedgerowServer(BaseApplication):
         return app
 
 
+def _worker_exit(server: Any, worker: Any) -> None:
+    """Stop the worker's model watcher, withdrawing its report from `models status`."""
+    app = getattr(worker, "wsgi", None)
+    app_state = getattr(app, "extensions", {}).get("hedgerow")
+    if app_state is not None:
+        app_state.models.close()
+
+
 def run(host: str, port: int, workers: int, threads: int = 4) -> None:
     """Serve until interrupted."""
     HedgerowServer(
@@ -44,5 +52,6 @@ def run(host: str, port: int, workers: int, threads: int = 4) -> None:
             "limit_request_fields": 100,
             "loglevel": "warning",
             "errorlog": "-",
+            "worker_exit": _worker_exit,
         }
     ).run()

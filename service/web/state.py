@@ -12,11 +12,10 @@ from service.captcha.clients import ClientIdentifier
 from service.captcha.flow import Captcha
 from service.captcha.proof_of_work import Policy
 from service.models.holder import ModelHolder
-from service.models.publication import RedisPointer
-from service.signing import TokenSigner
+from service.models.loading import ModelLoader
+from service.signing import TokenSigner, model_signing_keys
 from service.sites.registry import SiteRegistry
 from service.spam.adaptation import SiteAdaptation
-from service.spam.decision import SpamModel
 from service.spam.feedback import Quota
 from service.spam.moderation import Moderator
 from service.store.redis_store import Store, connect
@@ -43,6 +42,7 @@ class AppState:
 
     def close(self) -> None:
         """Close every connection this app opened (for tests and clean shutdowns)."""
+        self.models.close()
         self.store.client.close()
         self.limits.close()
 
@@ -78,25 +78,8 @@ def build_state(config: dict[str, Any]) -> AppState:
         on_error=config["RATELIMIT_ON_ERROR"],
         prefix=config["KEY_PREFIX"],
     )
-    registry_root = Path(config["DATA_DIR"]) / "models"
-
-    def load_model(version: str) -> SpamModel:
-        # Imported here: scikit-learn takes a second to import, and only scoring needs it.
-        from model.errors import RegistryError
-        from model.registry import Registry
-        from model.scorer import Scorer
-        from service.models import publication
-
-        registry = Registry(registry_root, pointer=RedisPointer(store))
-        try:
-            path = registry.path_of(version)
-        except RegistryError:
-            # Promoted on another machine: take the files from Redis.
-            if publication.fetch(store, version, registry_root) is None:
-                raise
-            path = registry.path_of(version)
-        return Scorer.load(path)
-
+    load_model = ModelLoader(store, Path(config["DATA_DIR"]) / "models",
+                             model_signing_keys(config["SECRET_KEY"]))
     models = ModelHolder(store, load_model, config["MODEL_CHECK_INTERVAL"])
     moderator = Moderator(
         captcha, models.current, store, signer,

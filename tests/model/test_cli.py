@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from pathlib import Path
 
 import pytest
@@ -11,10 +12,16 @@ from click.testing import CliRunner, Result
 from service.cli.main import main
 from tests.model.conftest import tiny_rows, write_csv
 
+KEY = secrets.token_urlsafe(48)
+
 
 @pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, redis_url: str):
+    for name in ("HEDGEROW_KEY_PREFIX", "HEDGEROW_MODEL_CHECK_INTERVAL"):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HEDGEROW_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("HEDGEROW_REDIS_URL", redis_url)
+    monkeypatch.setenv("HEDGEROW_SECRET_KEY", KEY)
     runner = CliRunner()
 
     def invoke(*args: str) -> Result:
@@ -71,6 +78,22 @@ def test_train_with_out_writes_there(run, tiny_csv: Path, tmp_path: Path) -> Non
     assert run("train", "--data", str(tiny_csv), "--out", str(out)).exit_code == 0
     assert (out / "model.skops").is_file()
     assert not (tmp_path / "data" / "models").exists()
+    before = (out / "manifest.json").read_bytes()
+    again = run("train", "--data", str(tiny_csv), "--out", str(out))
+    assert again.exit_code == 1
+    assert f"Error: {out} is not empty" in again.output and "Traceback" not in again.output
+    assert (out / "manifest.json").read_bytes() == before
+
+
+def test_out_refuses_a_non_empty_folder_before_training(run, tiny_csv: Path,
+                                                       tmp_path: Path) -> None:
+    out = tmp_path / "precious"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    result = run("train", "--data", str(tiny_csv), "--out", str(out))
+    assert result.exit_code == 1 and "is not empty" in result.output
+    assert "Trained model" not in result.output
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
 
 
 def test_evaluate_json(run, tiny_csv: Path, tmp_path: Path) -> None:
@@ -124,3 +147,95 @@ def test_promote_unknown_version(run) -> None:
     result = run("models", "promote", "20990101-000000-abcd")
     assert result.exit_code != 0
     assert "Error: no model version '20990101-000000-abcd'" in result.output
+
+
+def _train(run, tiny_csv: Path) -> str:
+    result = run("train", "--data", str(tiny_csv), "--holdout", "0")
+    assert result.exit_code == 0, result.output
+    return result.output.split("Trained model ")[1].split()[0]
+
+
+def _manifest(tmp_path: Path, version: str) -> dict:
+    return json.loads((tmp_path / "data" / "models" / version / "manifest.json").read_text())
+
+
+@pytest.mark.slow
+def test_train_signs_with_a_key_and_promote_signs_without_one(
+        run, tiny_csv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    signed = _train(run, tiny_csv)
+    assert _manifest(tmp_path, signed)["signature"].startswith("hmac-sha256:")
+
+    monkeypatch.delenv("HEDGEROW_SECRET_KEY")
+    unsigned = _train(run, tiny_csv)
+    assert "signature" not in _manifest(tmp_path, unsigned)
+    refused = run("models", "promote", unsigned)
+    assert refused.exit_code == 1, refused.output
+    assert "HEDGEROW_SECRET_KEY" in refused.output and _active(run) == "default"
+    refused = run("train", "--data", str(tiny_csv), "--promote")
+    assert refused.exit_code == 1 and "HEDGEROW_SECRET_KEY" in refused.output
+    assert "Trained model" not in refused.output
+
+    monkeypatch.setenv("HEDGEROW_SECRET_KEY", KEY)
+    promoted = run("models", "promote", unsigned)
+    assert promoted.exit_code == 0, promoted.output
+    assert "run `hedgerow models status`" in promoted.output
+    manifest = _manifest(tmp_path, unsigned)
+    assert manifest["signature"].startswith("hmac-sha256:") and manifest["parent"] == "default"
+
+    # A signed manifest changed afterwards is not promoted (nor re-signed).
+    manifest = _manifest(tmp_path, signed)
+    manifest["thresholds"]["discard"] = 1.0
+    (tmp_path / "data" / "models" / signed / "manifest.json").write_text(json.dumps(manifest))
+    refused = run("models", "promote", signed, "--force")
+    assert refused.exit_code == 1 and "manifest changed after signing" in refused.output
+    assert _active(run) == unsigned
+
+
+@pytest.mark.slow
+def test_delete_and_prune(run, tiny_csv: Path, tmp_path: Path) -> None:
+    from service.cli.support import open_store
+
+    versions = [_train(run, tiny_csv) for _ in range(4)]
+    for version in versions:
+        assert run("models", "promote", version, "--force").exit_code == 0
+    assert run("models", "rollback").exit_code == 0
+    active = versions[2]
+    assert _active(run) == active
+
+    for refused, message in ((active, "is the active model"), ("default", "'default' names"),
+                             ("../models", "not a usable version name"),
+                             ("20990101-000000-abcd", "no model version")):
+        result = run("models", "delete", refused)
+        assert result.exit_code == 1 and message in result.output, result.output
+    assert set(_versions(run)) == {*versions, "default"}
+
+    deleted = run("models", "delete", versions[0])
+    assert deleted.exit_code == 0, deleted.output
+    assert "from the data directory and Redis" in deleted.output
+    assert set(_versions(run)) == {*versions[1:], "default"}
+
+    pruned = run("models", "prune", "--keep", "1")
+    assert pruned.exit_code == 0, pruned.output
+    # The newest stays, and so does the active one.
+    assert set(_versions(run)) == {versions[3], active, "default"}
+    with open_store() as store:
+        assert {v for v, _ in store.published_models()} == {versions[3], active}
+        assert versions[1] not in store.model_history()  # no rollback to a deleted copy
+    assert _active(run) == active
+
+
+@pytest.mark.slow
+def test_promote_keeps_only_the_newest_published_copies(run, tiny_csv: Path) -> None:
+    from service.cli.support import open_store
+    from service.models.publication import PUBLISHED_KEEP
+
+    versions = [_train(run, tiny_csv) for _ in range(PUBLISHED_KEEP + 2)]
+    for version in versions:
+        result = run("models", "promote", version, "--force")
+        assert result.exit_code == 0, result.output
+    assert "Dropped older published copies" in result.output
+    with open_store() as store:
+        published = [v for v, _ in store.published_models()]
+    assert published == versions[::-1][:PUBLISHED_KEEP]
+    # Local copies are left for `hedgerow models prune`.
+    assert set(_versions(run)) == {*versions, "default"}

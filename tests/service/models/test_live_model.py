@@ -8,14 +8,18 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import redis
 import requests
 
 from model.data import LabelledData
 from model.gate import compare
 from service.sites.registry import Site
+from service.store.redis_store import Store
 from tests.model.conftest import tiny_rows, write_csv
+from tests.service.models.conftest import artifact_files, publish_raw
 from tests.support.processes import ServeProcess, clean_env, run_cli
 from tests.support.redis_server import free_port
 
@@ -46,57 +50,126 @@ def _versions_seen(url: str, n: int) -> set[str]:
     return seen
 
 
-def test_promote_and_rollback_under_traffic_reach_both_workers(
+def _status(env: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    """``hedgerow models status --json``: its exit status and what it printed."""
+    result = run_cli("models", "status", "--json", env=env)
+    return result.returncode, json.loads(result.stdout)
+
+
+def _wait_for_workers(env: dict[str, str], version: str, workers: int = 2,
+                      within: float = 20) -> dict[str, Any]:
+    """Poll `models status` until ``workers`` workers all run ``version``."""
+    deadline = time.monotonic() + within
+    while True:
+        code, status = _status(env)
+        models = [w["model"] for w in status["workers"]]
+        if status["active"] == version and models == [version] * workers:
+            assert code == 0 and status["healthy"], status
+            return status
+        assert time.monotonic() < deadline, f"workers did not switch to {version}: {status}"
+        time.sleep(0.2)
+
+
+def _env(redis_url: str, data_dir: Path, secret_keys: list[str]) -> dict[str, str]:
+    return clean_env(HEDGEROW_REDIS_URL=redis_url, HEDGEROW_DATA_DIR=str(data_dir),
+                     HEDGEROW_SECRET_KEY=",".join(secret_keys),
+                     HEDGEROW_RATELIMIT_ENABLED="false")
+
+
+def test_promote_and_rollback_under_traffic_reach_an_idle_worker(
     redis_url: str, data_dir: Path, site: tuple[Site, str], secret_keys: list[str]
 ) -> None:
-    env = clean_env(HEDGEROW_REDIS_URL=redis_url, HEDGEROW_DATA_DIR=str(data_dir),
-                    HEDGEROW_SECRET_KEY=",".join(secret_keys),
-                    HEDGEROW_RATELIMIT_ENABLED="false")
+    env = _env(redis_url, data_dir, secret_keys)
     version, _ = _train(env, write_csv(data_dir / "tiny.csv", tiny_rows()))
     server = ServeProcess(free_port(), env, "--workers", "2", log=data_dir / "serve.log")
     statuses: list[int] = []
     models: list[str] = []
+    answered_by: set[str] = set()
     stop = threading.Event()
+    # One kept-alive connection: every request of the traffic goes to the same worker,
+    # and the other one gets none at all.
+    busy = requests.Session()
 
     def traffic() -> None:
         while not stop.is_set():
-            with requests.Session() as fresh:
-                reply = fresh.post(server.url + "/v1/comment-check", json=COMMENT,
-                                   headers={"Authorization": f"Bearer {site[1]}"}, timeout=10)
+            reply = busy.post(server.url + "/v1/comment-check", json=COMMENT,
+                              headers={"Authorization": f"Bearer {site[1]}"}, timeout=10)
             statuses.append(reply.status_code)
             if reply.status_code == 200:
                 models.append(reply.json()["model"])
+            answered_by.add(busy.get(server.url + "/readyz", timeout=10).json()["worker"])
 
     try:
         server.wait_ready()
-        assert _versions_seen(server.url, 6) == {"default"}
+        workers = {w["worker"] for w in _wait_for_workers(env, "default")["workers"]}
+        busy_worker = busy.get(server.url + "/readyz", timeout=10).json()["worker"]
+        (idle_worker,) = workers - {busy_worker}
         worker = threading.Thread(target=traffic)
         worker.start()
+        time.sleep(2)  # the idle worker stays idle a while before the promotion
         promoted = run_cli("models", "promote", version, "--force", env=env, timeout=120)
         assert promoted.returncode == 0, promoted.stderr
-        deadline = time.monotonic() + 15
-        while _versions_seen(server.url, 6) != {version}:
-            assert time.monotonic() < deadline, "workers did not switch within 15 s"
-            time.sleep(0.5)
+        assert "run `hedgerow models status`" in promoted.stdout
+        after = _wait_for_workers(env, version)
+        assert {w["worker"] for w in after["workers"]} == {busy_worker, idle_worker}
         rolled = run_cli("models", "rollback", env=env, timeout=120)
         assert rolled.returncode == 0 and "Active model: default" in rolled.stdout
-        deadline = time.monotonic() + 15
-        while _versions_seen(server.url, 6) != {"default"}:
-            assert time.monotonic() < deadline, "workers did not roll back within 15 s"
-            time.sleep(0.5)
+        _wait_for_workers(env, "default")
         stop.set()
         worker.join(timeout=20)
     finally:
         stop.set()
+        busy.close()
         server.stop()
+    assert answered_by == {busy_worker}  # the idle worker never saw a request
+    assert _status(env)[1]["workers"] == []  # stopped workers withdrew their reports
     assert statuses and set(statuses) == {200}, set(statuses)
     assert {"default", version} <= set(models)
 
 
-def test_train_from_feedback_and_the_promotion_gate(
-    redis_url: str, data_dir: Path, site: tuple[Site, str], http: requests.Session
+def test_status_reports_workers_that_refuse_a_forged_model(
+    redis_url: str, data_dir: Path, secret_keys: list[str], trained: dict[str, Path]
 ) -> None:
-    env = clean_env(HEDGEROW_REDIS_URL=redis_url, HEDGEROW_DATA_DIR=str(data_dir))
+    env = _env(redis_url, data_dir, secret_keys)
+    store = Store(redis.Redis.from_url(redis_url, decode_responses=True))
+    server = ServeProcess(free_port(), env, "--workers", "2", log=data_dir / "serve.log")
+    try:
+        server.wait_ready()
+        _wait_for_workers(env, "default")
+        forged = artifact_files(trained["inverted"], b"not the operator's key", version="v9")
+        publish_raw(store, "v9", forged)
+        deadline = time.monotonic() + 20
+        while True:
+            code, status = _status(env)
+            if [w["state"] for w in status["workers"]] == ["failed", "failed"]:
+                break
+            assert time.monotonic() < deadline, status
+            time.sleep(0.2)
+        assert code == 1 and not status["healthy"]
+        assert all("signature does not match" in w["error"] for w in status["workers"])
+        assert all(w["model"] == "default" for w in status["workers"])
+        shown = run_cli("models", "status", env=env)
+        assert shown.returncode == 1 and shown.stdout.count("FAILED to load v9") == 2
+        assert "Error: 0 worker(s) lagging, 2 failed to load v9" in shown.stderr
+        ready = requests.get(server.url + "/readyz", timeout=10)
+        assert ready.status_code == 200  # it still scores, with the model it had
+        assert ready.json()["models"]["active"] == "v9"
+        assert len(ready.json()["models"]["failed"]) == 2
+        metrics = requests.get(server.url + "/metrics", timeout=10).text
+        assert "hedgerow_model_refused_total 2" in metrics  # once per worker
+        assert not (data_dir / "models" / "v9").exists()
+        assert run_cli("models", "rollback", env=env).returncode == 0
+        _wait_for_workers(env, "default")
+    finally:
+        server.stop()
+        store.client.close()
+
+
+def test_train_from_feedback_and_the_promotion_gate(
+    redis_url: str, data_dir: Path, site: tuple[Site, str], http: requests.Session,
+    secret_keys: list[str]
+) -> None:
+    env = _env(redis_url, data_dir, secret_keys)
     rows = tiny_rows(30)
     data = write_csv(data_dir / "tiny.csv", rows)
     # A burst of bad reports: every comment of the data reported with the wrong label,
@@ -147,12 +220,13 @@ def test_gate_arithmetic() -> None:
 
 
 def test_a_replica_on_another_machine_loads_the_promoted_model_from_redis(
-    redis_url: str, data_dir: Path, app_config: dict[str, object], tmp_path: Path
+    redis_url: str, data_dir: Path, app_config: dict[str, object], tmp_path: Path,
+    secret_keys: list[str]
 ) -> None:
     from service import create_app
     from tests.support.live_server import LiveServer
 
-    env = clean_env(HEDGEROW_REDIS_URL=redis_url, HEDGEROW_DATA_DIR=str(data_dir))
+    env = _env(redis_url, data_dir, secret_keys)
     version, _ = _train(env, write_csv(data_dir / "tiny.csv", tiny_rows()), "--holdout", "0")
     assert run_cli("models", "promote", version, env=env).returncode == 0
     elsewhere = tmp_path / "other-machine"  # an empty data directory: nothing on disk
