@@ -196,13 +196,18 @@ class Scorer:
         decision = self._decision(prepare_comment(comment), reasons=False)[0]
         return _sigmoid(-(self._a * decision + self._b))
 
-    def score(self, comment: Mapping[str, object], *, reasons: bool = True) -> Score:
+    def score(self, comment: Mapping[str, object], *, reasons: bool = True,
+              prepared: PreparedComment | None = None) -> Score:
         """Score one comment given as form fields (Akismet names or ``content``/``text``).
 
         Optional ``honeypot`` (any non-empty value means a bot filled the hidden field) and
         ``fill_seconds`` (time from showing the form to submitting it) raise the score.
+        ``prepared`` is :func:`~model.features.prepare_comment` of ``comment`` when the
+        caller has made it already (its link domains, say), so the text is normalised once.
         """
-        decision, why = self._decision(prepare_comment(comment), reasons)
+        if prepared is None:
+            prepared = prepare_comment(comment)
+        decision, why = self._decision(prepared, reasons)
         return self._verdict(comment, decision, why)
 
     def score_many(self, comments: Iterable[Mapping[str, object]], *, reasons: bool = True,
