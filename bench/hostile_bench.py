@@ -14,12 +14,16 @@ from __future__ import annotations
 import argparse
 import random
 import string
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
-from model.normalize import normalize_text
-from model.registry import default_artifact_dir
-from model.scorer import Scorer
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's packages
+
+from model.normalize import normalize_text  # noqa: E402
+from model.registry import default_artifact_dir  # noqa: E402
+from model.scorer import Scorer  # noqa: E402
 
 # The largest comment field the service accepts (characters).
 FIELD_CHARS = 32 * 1024
@@ -46,8 +50,13 @@ def _random_text(run: int, word: Callable[[random.Random], str]) -> str:
     return " ".join(word(rng) for _ in range(FIELD_CHARS // 2))[:FIELD_CHARS]
 
 
-def _letters(rng: random.Random, low: int, high: int) -> str:
-    return "".join(rng.choices(string.ascii_lowercase, k=rng.randint(low, high)))
+def _letters(rng: random.Random, low: int, high: int,
+             alphabet: str = string.ascii_lowercase) -> str:
+    return "".join(rng.choices(alphabet, k=rng.randint(low, high)))
+
+
+# Letters that NFKC and lower-casing keep as they are, two to four bytes each in UTF-8.
+_NON_ASCII = "éüßçñøåæœабвгдежзик中文日本語字母词한국어\U00020000\U00020001\U0002070e"
 
 
 def random_shapes() -> dict[str, Callable[[int], str]]:
@@ -57,6 +66,10 @@ def random_shapes() -> dict[str, Callable[[int], str]]:
             run, lambda rng: _letters(rng, 2, 9)),
         "random 40-letter words (new each run)": lambda run: _random_text(
             run, lambda rng: _letters(rng, 40, 40)),
+        "random non-ASCII words (new each run)": lambda run: _random_text(
+            run, lambda rng: _letters(rng, 2, 9, _NON_ASCII)),
+        "one random 32 KiB word (new each run)": lambda run: _letters(
+            random.Random(run), FIELD_CHARS, FIELD_CHARS),
         "random bare domains (new each run)": lambda run: _random_text(
             run, lambda rng: _letters(rng, 3, 3) + ".io"),
         "random links (new each run)": lambda run: _random_text(

@@ -1,20 +1,42 @@
 """Hashing n-grams to columns exactly as scikit-learn's ``HashingVectorizer`` does.
 
 The hashers re-implement the vectorizers' analyzers (when their settings allow) and cache
-the columns of n-grams and words already seen, so a comment costs a few dictionary lookups
-instead of hundreds of hash calls. Tests check the n-grams against the analyzers'.
+the columns of n-grams and words already seen, so a comment of familiar words costs a few
+dictionary lookups. What is not cached is hashed in one vectorised MurmurHash3 pass over
+all new n-grams of the comment (or batch) instead of one call per n-gram. The caches are
+held to a budget in bytes, so text made of words never seen before costs memory only up
+to that budget. Tests check the n-grams against the analyzers' and the hashes against
+scikit-learn's ``murmurhash3_32``.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+import sys
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 from sklearn.utils import murmurhash3_32
 
-# Entries per cache; past it a cache starts again empty.
-_CACHE_LIMIT = 500_000
+# Per process, per loaded model: the word n-gram cache and the word → character n-gram
+# columns cache each stay within this many bytes (approximately: keys, values and the
+# dictionaries' slots are counted).
+WORD_CACHE_BYTES = 16 * 1024 * 1024
+CHAR_CACHE_BYTES = 16 * 1024 * 1024
+# Longer words and n-grams are hashed every time rather than cached: they rarely recur,
+# and one of them would otherwise push out hundreds of common words.
+MAX_CACHED_CHARS = 64
+# What a dictionary entry costs beyond its key and value: its slot, with growth slack.
+ENTRY_OVERHEAD = 48
+# Below this many new word n-grams, hashing them one by one beats setting up arrays.
+_VECTOR_MIN = 24
+# N-grams longer than this many UTF-8 bytes are hashed one call each: the vectorised
+# hash steps through the longest key's 4-byte blocks, and long keys are few.
+_VECTOR_MAX_BYTES = 32
+
+V = TypeVar("V")
 
 
 def hash_index(token: str, n_features: int) -> int:
@@ -25,6 +47,220 @@ def hash_index(token: str, n_features: int) -> int:
     return abs(h) % n_features
 
 
+def hash_columns(hashes: np.ndarray, n_features: int) -> np.ndarray:
+    """Columns of signed 32-bit hashes, as :func:`hash_index` computes them one by one.
+
+    In 64-bit arithmetic ``abs(-2**31) % n`` is exactly what scikit-learn's special case
+    gives, so no value needs handling apart.
+    """
+    return np.abs(hashes.astype(np.int64)) % n_features
+
+
+# MurmurHash3 (x86, 32-bit) constants.
+_C1 = np.uint32(0xCC9E2D51)
+_C2 = np.uint32(0x1B873593)
+_TAIL_MASKS = np.array([0, 0xFF, 0xFFFF, 0xFFFFFF], dtype=np.uint32)
+
+
+def _rotl(x: np.ndarray, r: int) -> np.ndarray:
+    return (x << np.uint32(r)) | (x >> np.uint32(32 - r))
+
+
+def murmur3_spans(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Signed MurmurHash3 (seed 0) of each byte span ``data[start:start + length]``.
+
+    ``data`` is a uint8 array; the result equals ``murmurhash3_32(bytes(span), seed=0)``
+    for each span. Every span is hashed in step with the others, one 4-byte block at a
+    time, so the cost is about ten array operations per block of the longest span.
+    """
+    n = len(starts)
+    if n == 0:
+        return np.zeros(0, dtype=np.int32)
+    lengths = lengths.astype(np.int64, copy=False)
+    blocks = lengths >> 2
+    most = int(blocks.max())
+    # Little-endian 32-bit words starting at every byte; zero padding past the end lets
+    # spans that have run out of blocks read harmlessly.
+    padded = np.zeros(len(data) + 4 * most + 4, dtype=np.uint32)
+    padded[:len(data)] = data
+    words = padded[:-3] | (padded[1:-2] << 8) | (padded[2:-1] << 16) | (padded[3:] << 24)
+    h = np.zeros(n, dtype=np.uint32)
+    for k in range(most):
+        k1 = _rotl(words[starts + 4 * k] * _C1, 15) * _C2
+        mixed = _rotl(h ^ k1, 13) * np.uint32(5) + np.uint32(0xE6546B64)
+        h = np.where(blocks > k, mixed, h)
+    tail = lengths & 3
+    k1 = _rotl((words[starts + 4 * blocks] & _TAIL_MASKS[tail]) * _C1, 15) * _C2
+    h = np.where(tail > 0, h ^ k1, h)
+    h ^= lengths.astype(np.uint32)
+    h ^= h >> np.uint32(16)
+    h *= np.uint32(0x85EBCA6B)
+    h ^= h >> np.uint32(13)
+    h *= np.uint32(0xC2B2AE35)
+    h ^= h >> np.uint32(16)
+    return h.view(np.int32)
+
+
+def _utf8(text: str, char_starts: np.ndarray, char_ends: np.ndarray
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``text`` as UTF-8 bytes, and the byte starts and lengths of the given character spans."""
+    if text.isascii():
+        return (np.frombuffer(text.encode("ascii"), dtype=np.uint8), char_starts,
+                char_ends - char_starts)
+    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    sizes = (1 + (points >= 0x80).astype(np.int64) + (points >= 0x800)
+             + (points >= 0x10000))
+    offsets = np.zeros(len(points) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    starts = offsets[char_starts]
+    return (np.frombuffer(text.encode("utf-8"), dtype=np.uint8), starts,
+            offsets[char_ends] - starts)
+
+
+def _hash_text_spans(text: str, char_starts: np.ndarray, char_ends: np.ndarray) -> np.ndarray:
+    """Signed MurmurHash3 of ``text[start:end]`` for each pair of character offsets."""
+    data, starts, lengths = _utf8(text, char_starts, char_ends)
+    long = lengths > _VECTOR_MAX_BYTES
+    if not long.any():
+        return murmur3_spans(data, starts, lengths)
+    out = np.empty(len(starts), dtype=np.int32)
+    short = ~long
+    out[short] = murmur3_spans(data, starts[short], lengths[short])
+    raw = data.tobytes()
+    out[long] = [murmurhash3_32(raw[s:s + n], seed=0)
+                 for s, n in zip(starts[long].tolist(), lengths[long].tolist(), strict=True)]
+    return out
+
+
+def hash_strings(strings: Sequence[str], n_features: int) -> np.ndarray:
+    """The column of each string (as :func:`hash_index`), hashed together."""
+    if len(strings) < _VECTOR_MIN:
+        return np.array([hash_index(s, n_features) for s in strings], dtype=np.int64)
+    ends = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings)).cumsum()
+    return hash_columns(_hash_text_spans("".join(strings), ends - np.diff(ends, prepend=0),
+                                         ends), n_features)
+
+
+class BoundedCache(Generic[V]):
+    """A cache of string keys held to about ``budget`` bytes, in two generations.
+
+    New entries go into the young generation. When it would pass half the budget, the
+    old generation is dropped and the young one becomes the old one; a hit in the old
+    generation moves the entry back to the young one. Entries in use survive a flood of
+    new keys, and the flood costs at most the budget. An entry is counted as its key's
+    size, ``value_bytes`` of its value, and :data:`ENTRY_OVERHEAD`.
+
+    Reading the young generation directly is safe from any thread; changes take a lock,
+    so threads of one worker keep the counts right.
+    """
+
+    def __init__(self, budget: int, value_bytes: Callable[[V], int]) -> None:
+        self.budget = budget
+        self.value_bytes = value_bytes
+        self.young: dict[str, V] = {}
+        self.old: dict[str, V] = {}
+        self.young_bytes = 0
+        self.old_bytes = 0
+        self._lock = threading.Lock()
+
+    @property
+    def nbytes(self) -> int:
+        """The bytes counted for the entries held now."""
+        return self.young_bytes + self.old_bytes
+
+    def __len__(self) -> int:
+        return len(self.young) + len(self.old)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.young or key in self.old
+
+    def _size(self, keys: Sequence[str], values: Sequence[V]) -> int:
+        return (sum(map(sys.getsizeof, keys)) + sum(map(self.value_bytes, values))
+                + ENTRY_OVERHEAD * len(keys))
+
+    def get(self, key: str) -> V | None:
+        """The value cached for ``key``, or None."""
+        return self.get_many([key])[key]
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, V | None]:
+        """Each distinct key with its cached value, or None."""
+        young = self.young
+        found = {k: young.get(k) for k in keys}
+        if self.old:
+            with self._lock:
+                old = self.old
+                hits = [k for k, v in found.items() if v is None and k in old]
+                if hits:
+                    values = [old.pop(k) for k in hits]
+                    size = self._size(hits, values)
+                    self.old_bytes -= size
+                    self._add(hits, values, size)
+                    found.update(zip(hits, values, strict=True))
+        return found
+
+    def values_of(self, key_lists: list[list[str]],
+                  compute: Callable[[list[str]], Sequence[V]]) -> list[list[V]]:
+        """The value of each key of each list.
+
+        Keys not cached get their values from one call of ``compute`` with all of them,
+        and are cached unless longer than :data:`MAX_CACHED_CHARS`.
+        """
+        young = self.young
+        out: list[list[V]] = []
+        pending: list[int] = []
+        for i, keys in enumerate(key_lists):
+            try:
+                out.append([young[k] for k in keys])
+            except KeyError:
+                out.append([])
+                pending.append(i)
+        if not pending:
+            return out
+        cached = self.get_many(k for i in pending for k in key_lists[i])
+        new = [k for k, v in cached.items() if v is None]
+        values = compute(new) if new else []
+        found = {k: v for k, v in cached.items() if v is not None}
+        found.update(zip(new, values, strict=True))
+        keep = [i for i, k in enumerate(new) if len(k) <= MAX_CACHED_CHARS]
+        self.put_many([new[i] for i in keep], [values[i] for i in keep])
+        for i in pending:
+            out[i] = [found[k] for k in key_lists[i]]
+        return out
+
+    def put_many(self, keys: Sequence[str], values: Sequence[V]) -> None:
+        """Cache ``values[i]`` under ``keys[i]`` (distinct keys, none cached yet).
+
+        Nothing is cached when the entries alone pass half the budget.
+        """
+        if keys:
+            with self._lock:
+                self._add(keys, values, self._size(keys, values))
+
+    def _add(self, keys: Sequence[str], values: Sequence[V], size: int) -> None:
+        """Add entries to the young generation (the lock held)."""
+        half = self.budget // 2
+        if size > half:
+            return
+        if self.young_bytes + size > half:
+            self.old, self.old_bytes = self.young, self.young_bytes
+            self.young, self.young_bytes = {}, 0
+        young, old = self.young, self.old
+        for key, value in zip(keys, values, strict=True):
+            if key in young:  # another thread cached it meanwhile
+                size -= self._size([key], [value])
+                continue
+            if key in old:  # a key lives in one generation only
+                self.old_bytes -= self._size([key], [old.pop(key)])
+            young[key] = value
+        self.young_bytes += size
+
+    def clear(self) -> None:
+        """Forget every entry."""
+        with self._lock:
+            self.young, self.old = {}, {}
+            self.young_bytes = self.old_bytes = 0
+
+
 def _plain_settings(vectorizer: Any) -> bool:
     """Whether the vectorizer only lower-cases before splitting (what this module re-implements)."""
     return (vectorizer.input == "content" and vectorizer.lowercase
@@ -33,20 +269,20 @@ def _plain_settings(vectorizer: Any) -> bool:
 
 
 class WordHasher:
-    """Word n-grams to column indices, with a bounded n-gram cache.
+    """Word n-grams to column indices, with an n-gram cache bounded in bytes.
 
     Tokenises as the vectorizer's analyzer does (lower-case, ``token_pattern``, then n-grams
     joined by a space, shortest first) when its settings allow; otherwise it calls it.
     """
 
-    def __init__(self, vectorizer: Any):
+    def __init__(self, vectorizer: Any, cache_bytes: int = WORD_CACHE_BYTES):
         self.analyzer = vectorizer.build_analyzer()
         self.n_features = int(vectorizer.n_features)
         self.min_n, self.max_n = (int(n) for n in vectorizer.ngram_range)
         pattern = re.compile(vectorizer.token_pattern)
         self.fast = _plain_settings(vectorizer) and pattern.groups == 0 and self.min_n >= 1
         self.findall = pattern.findall
-        self.cache: dict[str, int] = {}
+        self.cache: BoundedCache[int] = BoundedCache(cache_bytes, sys.getsizeof)
 
     def grams(self, text: str, lower: str) -> list[str]:
         """The analyzer's n-grams of ``text`` (``lower`` is ``text.lower()``)."""
@@ -66,37 +302,30 @@ class WordHasher:
 
     def columns(self, grams: list[str]) -> list[int]:
         """The column of each n-gram."""
-        cache = self.cache
-        try:
-            return [cache[g] for g in grams]
-        except KeyError:
-            if len(cache) > _CACHE_LIMIT:
-                cache.clear()
-            n = self.n_features
-            out = []
-            for g in grams:
-                idx = cache.get(g)
-                if idx is None:
-                    idx = cache[g] = hash_index(g, n)
-                out.append(idx)
-            return out
+        return self.columns_many([grams])[0]
+
+    def columns_many(self, gram_lists: list[list[str]]) -> list[list[int]]:
+        """The column of each n-gram of each list; new n-grams are hashed together."""
+        n_features = self.n_features
+        return self.cache.values_of(gram_lists,
+                                    lambda new: hash_strings(new, n_features).tolist())
 
 
 class CharHasher:
-    """Character n-grams within words to distinct column indices.
+    """Character n-grams within words to column indices, cached per word.
 
     ``char_wb`` n-grams never cross a space, so a text's n-grams are the union of its
-    words' n-grams: caching per word turns hundreds of hash calls into a few lookups, and
-    n-grams shared by many words ("ing ", " th") are hashed once.
+    words' n-grams: caching each word's distinct columns turns hundreds of hash calls into
+    a few lookups. The columns of a word are kept as the bytes of an int32 array, so a
+    text's columns are one ``bytes.join`` of its words' entries.
     """
 
-    def __init__(self, vectorizer: Any):
+    def __init__(self, vectorizer: Any, cache_bytes: int = CHAR_CACHE_BYTES):
         self.analyzer = vectorizer.build_analyzer()
         self.n_features = int(vectorizer.n_features)
         self.min_n, self.max_n = (int(n) for n in vectorizer.ngram_range)
         self.fast = _plain_settings(vectorizer) and self.min_n >= 1
-        self.cache: dict[str, np.ndarray] = {}
-        self.gram_cache: dict[str, int] = {}
+        self.cache: BoundedCache[bytes] = BoundedCache(cache_bytes, sys.getsizeof)
 
     def _grams(self, word: str) -> list[str]:
         """The analyzer's n-grams of one lower-case word (sklearn's ``_char_wb_ngrams``)."""
@@ -112,30 +341,58 @@ class CharHasher:
             grams += [w[i:i + n] for i in range(w_len - n + 1)]
         return grams
 
-    def _add(self, word: str) -> np.ndarray:
-        if len(self.cache) > _CACHE_LIMIT:
-            self.cache.clear()
-        gram_cache = self.gram_cache
-        if len(gram_cache) > _CACHE_LIMIT:
-            gram_cache.clear()
-        n = self.n_features
-        columns = set()
-        for g in self._grams(word):
-            idx = gram_cache.get(g)
-            if idx is None:
-                idx = gram_cache[g] = hash_index(g, n)
-            columns.add(idx)
-        idx_array = self.cache[word] = np.fromiter(columns, np.intp, len(columns))
-        return idx_array
+    def _spans(self, words: list[str]) -> tuple[str, np.ndarray, np.ndarray, np.ndarray]:
+        """Each word's n-grams as spans of one text: the text, starts, ends and word numbers.
 
-    def word_arrays(self, lower: str) -> list[np.ndarray]:
-        """Column indices of each word's n-grams (may repeat across words)."""
-        cache = self.cache
-        words = lower.split()
-        try:
-            return [cache[w] for w in words]
-        except KeyError:
-            return [cache[w] if w in cache else self._add(w) for w in words]
+        The text is the words, each between two spaces, back to back; a padded word of
+        ``p`` characters has ``p - n + 1`` n-grams of each length ``n`` up to ``p``, and
+        one n-gram, itself, if ``p`` is below the shortest length.
+        """
+        text = " " + "  ".join(words) + " "
+        padded = np.fromiter(map(len, words), dtype=np.int64, count=len(words)) + 2
+        first = np.cumsum(padded) - padded
+        numbers = np.arange(len(words))
+        starts, ends, owners = [], [], []
+        for n in range(self.min_n, self.max_n + 1):
+            counts = np.maximum(padded - n + 1, 0)
+            total = int(counts.sum())
+            if not total:
+                break
+            offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+            begin = np.repeat(first, counts) + offsets
+            starts.append(begin)
+            ends.append(begin + n)
+            owners.append(np.repeat(numbers, counts))
+        short = padded < self.min_n
+        if short.any():
+            starts.append(first[short])
+            ends.append(first[short] + padded[short])
+            owners.append(numbers[short])
+        return text, np.concatenate(starts), np.concatenate(ends), np.concatenate(owners)
+
+    def _hash_words(self, words: list[str]) -> list[bytes]:
+        """Each word's distinct columns, sorted, as int32 bytes."""
+        if self.fast:
+            text, starts, ends, owners = self._spans(words)
+            columns = hash_columns(_hash_text_spans(text, starts, ends), self.n_features)
+        else:
+            gram_lists = [self._grams(w) for w in words]
+            columns = hash_strings([g for grams in gram_lists for g in grams], self.n_features)
+            owners = np.repeat(np.arange(len(words)), [len(g) for g in gram_lists])
+        keys = distinct(owners * self.n_features + columns)
+        owners = keys // self.n_features
+        raw = (keys - owners * self.n_features).astype(np.int32).tobytes()
+        bounds = (4 * np.searchsorted(owners, np.arange(len(words) + 1))).tolist()
+        return [raw[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+
+    def columns(self, lower: str) -> np.ndarray:
+        """The columns of the character n-grams of ``lower`` (int32, may repeat)."""
+        return self.columns_many([lower])[0]
+
+    def columns_many(self, lowers: list[str]) -> list[np.ndarray]:
+        """:meth:`columns` of each text; words not cached are hashed together."""
+        parts = self.cache.values_of([low.split() for low in lowers], self._hash_words)
+        return [np.frombuffer(b"".join(p), dtype=np.int32) for p in parts]
 
 
 def distinct(values: np.ndarray) -> np.ndarray:

@@ -132,29 +132,20 @@ class Scorer:
 
         # Word n-grams: distinct columns in order of first appearance.
         gram_lists = [word.grams(t, low) for t, low in zip(texts, lowers, strict=True)]
-        column_lists = [word.columns(g) for g in gram_lists]
+        column_lists = word.columns_many(gram_lists)
         orders = [list(dict.fromkeys(c)) for c in column_lists]
         word_bounds = list(itertools.accumulate(map(len, orders), initial=0))
         word_w = self._w_word[np.fromiter(itertools.chain.from_iterable(orders), np.intp,
                                           word_bounds[-1])]
         word_norms = [math.sqrt(len(o)) if o else 1.0 for o in orders]
 
-        # Character n-grams: the union of the words' cached columns, sorted, per comment.
-        arrays: list[np.ndarray] = []
-        words_per_row: list[int] = []
-        for low in lowers:
-            parts = char.word_arrays(low)
-            arrays += parts
-            words_per_row.append(len(parts))
-        if not arrays:
-            char_w = np.zeros(0)
-            char_bounds = [0] * (n + 1)
-        elif n == 1:
-            char_w = self._w_char[distinct(np.concatenate(arrays))]
+        # Character n-grams: the distinct columns of each comment's words, sorted.
+        arrays = char.columns_many(lowers)
+        if n == 1:
+            char_w = self._w_char[distinct(arrays[0])]
             char_bounds = [0, len(char_w)]
         else:
-            lengths = np.fromiter(map(len, arrays), np.intp, len(arrays))
-            rows = np.repeat(np.repeat(np.arange(n), words_per_row), lengths)
+            rows = np.repeat(np.arange(n), np.fromiter(map(len, arrays), np.intp, n))
             keys = distinct(rows * char.n_features + np.concatenate(arrays))
             rows = keys // char.n_features
             char_w = self._w_char[keys - rows * char.n_features]
@@ -185,8 +176,7 @@ class Scorer:
         order = list(dict.fromkeys(columns))
         word_norm = math.sqrt(len(order)) if order else 1.0
         word_w = self._w_word[np.fromiter(order, np.intp, len(order))]
-        parts = self._char.word_arrays(lower)
-        char_w = self._w_char[distinct(np.concatenate(parts))] if parts else np.zeros(0)
+        char_w = self._w_char[distinct(self._char.columns(lower))]
         char_norm = math.sqrt(len(char_w)) if len(char_w) else 1.0
         terms = [w * x for w, x in zip(self._w_struct, prepared.structural, strict=True)]
         struct_sum = 0.0
@@ -206,13 +196,18 @@ class Scorer:
         decision = self._decision(prepare_comment(comment), reasons=False)[0]
         return _sigmoid(-(self._a * decision + self._b))
 
-    def score(self, comment: Mapping[str, object], *, reasons: bool = True) -> Score:
+    def score(self, comment: Mapping[str, object], *, reasons: bool = True,
+              prepared: PreparedComment | None = None) -> Score:
         """Score one comment given as form fields (Akismet names or ``content``/``text``).
 
         Optional ``honeypot`` (any non-empty value means a bot filled the hidden field) and
         ``fill_seconds`` (time from showing the form to submitting it) raise the score.
+        ``prepared`` is :func:`~model.features.prepare_comment` of ``comment`` when the
+        caller has made it already (its link domains, say), so the text is normalised once.
         """
-        decision, why = self._decision(prepare_comment(comment), reasons)
+        if prepared is None:
+            prepared = prepare_comment(comment)
+        decision, why = self._decision(prepared, reasons)
         return self._verdict(comment, decision, why)
 
     def score_many(self, comments: Iterable[Mapping[str, object]], *, reasons: bool = True,

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,12 @@ _SITEKEY_RE = re.compile(r"^hk_[A-Za-z0-9_-]{22}$")
 _SECRET_RE = re.compile(r"^hs_[A-Za-z0-9_-]{43}$")
 MAX_NAME_LENGTH = 100
 MAX_ORIGINS = 50
+# Per process, the sitekey lookup cache holds at most this many entries and about this
+# many bytes; unknown sitekeys are cached too (as misses), so both bounds matter.
+SITE_CACHE_ENTRIES = 10_000
+SITE_CACHE_BYTES = 8 * 1024 * 1024
+# What a cache entry costs beyond its strings: the dictionary slot, the tuple, the Site.
+_SITE_ENTRY_OVERHEAD = 400
 
 
 class SiteError(ValueError):
@@ -132,6 +139,16 @@ def _validate_origins(origins: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(normalize_origin(o) for o in origins))
 
 
+def _entry_bytes(sitekey: str, site: Site | None) -> int:
+    """About what caching ``site`` under ``sitekey`` costs, in bytes."""
+    size = _SITE_ENTRY_OVERHEAD + 2 * len(sitekey)
+    if site is not None:
+        size += 2 * (len(site.name) + sum(map(len, site.origins)) + len(site.secret_hash)
+                     + sum(map(len, site.previous_secret_hashes)))
+        size += 100 * len(site.origins) + len(repr(site.settings))
+    return size
+
+
 class SiteRegistry:
     """Create, find, rotate and remove sites.
 
@@ -141,10 +158,17 @@ class SiteRegistry:
     to ``cache_seconds`` more.
     """
 
-    def __init__(self, store: Store, cache_seconds: float = 2.0) -> None:
+    def __init__(self, store: Store, cache_seconds: float = 2.0,
+                 cache_entries: int = SITE_CACHE_ENTRIES,
+                 cache_bytes: int = SITE_CACHE_BYTES) -> None:
         self.store = store
         self.cache_seconds = cache_seconds
-        self._cache: dict[str, tuple[float, Site | None]] = {}
+        self.cache_entries = cache_entries
+        self.cache_bytes = cache_bytes
+        # sitekey -> (expiry, site or None, bytes counted for the entry)
+        self._cache: dict[str, tuple[float, Site | None, int]] = {}
+        self._cached_bytes = 0
+        self._cache_lock = threading.Lock()  # a worker's threads share the cache
 
     def add(self, name: str, origins: list[str]) -> tuple[Site, str]:
         """Register a site; returns it and its secret (shown this once only)."""
@@ -157,7 +181,7 @@ class SiteRegistry:
             secret_hash=hash_secret(secret),
         )
         self.store.save_site(site.sitekey, site.to_record(), site.secret_hash)
-        self._cache.pop(site.sitekey, None)
+        self._forget(site.sitekey)
         return site, secret
 
     def get(self, sitekey: object) -> Site | None:
@@ -171,10 +195,42 @@ class SiteRegistry:
             return cached[1]
         record = self.store.get_site(sitekey)
         site = Site.from_record(sitekey, record) if record else None
-        if len(self._cache) > 10_000:  # unknown sitekeys must not grow it without bound
-            self._cache.clear()
-        self._cache[sitekey] = (now + self.cache_seconds, site)
+        self._remember(sitekey, site, now)
         return site
+
+    @property
+    def cached_bytes(self) -> int:
+        """The bytes counted for the sitekey lookup cache now."""
+        return self._cached_bytes
+
+    def _remember(self, sitekey: str, site: Site | None, now: float) -> None:
+        """Cache a lookup, first making room within the cache's bounds."""
+        size = _entry_bytes(sitekey, site)
+        with self._cache_lock:
+            self._drop(sitekey)
+            if not self._room_for(size):
+                for key in [k for k, (expiry, _, _) in self._cache.items() if expiry <= now]:
+                    self._drop(key)
+            if not self._room_for(size):
+                # Still full of live entries (a flood of lookups): start again empty.
+                self._cache = {}
+                self._cached_bytes = 0
+            if size <= self.cache_bytes:
+                self._cache[sitekey] = (now + self.cache_seconds, site, size)
+                self._cached_bytes += size
+
+    def _room_for(self, size: int) -> bool:
+        return (len(self._cache) < self.cache_entries
+                and self._cached_bytes + size <= self.cache_bytes)
+
+    def _forget(self, sitekey: str) -> None:
+        with self._cache_lock:
+            self._drop(sitekey)
+
+    def _drop(self, sitekey: str) -> None:
+        cached = self._cache.pop(sitekey, None)
+        if cached is not None:
+            self._cached_bytes -= cached[2]
 
     def by_secret(self, secret: object) -> Site | None:
         """The site this secret belongs to, or None."""
@@ -229,7 +285,7 @@ class SiteRegistry:
         self.store.replace_secret(
             site.sitekey, rotated.to_record(), new_hash, site.secret_hash, grace_seconds
         )
-        self._cache.pop(site.sitekey, None)
+        self._forget(site.sitekey)
         return rotated, secret
 
     def update_settings(self, site: Site, changes: dict[str, Any]) -> Site:
@@ -252,12 +308,12 @@ class SiteRegistry:
             settings=settings,
         )
         self.store.update_site(site.sitekey, updated.to_record())
-        self._cache.pop(site.sitekey, None)
+        self._forget(site.sitekey)
         return updated
 
     def remove(self, site: Site) -> bool:
         """Delete a site; its secrets stop working at once."""
-        self._cache.pop(site.sitekey, None)
+        self._forget(site.sitekey)
         return self.store.delete_site(
             site.sitekey, [site.secret_hash, *site.previous_secret_hashes]
         )

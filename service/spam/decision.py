@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from model.features import PreparedComment
 from model.fields import FILL_SECONDS_FIELD, HONEYPOT_FIELD
 from model.normalize import normalize_text
 from model.thresholds import Thresholds
@@ -40,8 +41,9 @@ class SpamModel(Protocol):
     hold: float
     discard: float
 
-    def score(self, comment: Mapping[str, object], *, reasons: bool = True) -> ModelScore:
-        """Score one comment."""
+    def score(self, comment: Mapping[str, object], *, reasons: bool = True,
+              prepared: PreparedComment | None = None) -> ModelScore:
+        """Score one comment (``prepared``: its text already normalised, if at hand)."""
 
 
 @dataclass(frozen=True)
@@ -97,11 +99,15 @@ def decide(
     signals: FormSignals,
     domains: tuple[str, ...] = (),
     known_domains: set[str] | frozenset[str] = frozenset(),
+    *,
+    prepared: PreparedComment | None = None,
 ) -> Decision:
     """Combine the model's score with the form's signals into one decision.
 
     ``domains`` are the comment's link domains (:func:`link_domains`), of which
-    ``known_domains`` appeared in accepted comments before.
+    ``known_domains`` appeared in accepted comments before. ``prepared``, the comment as
+    :func:`model.features.prepare_comment` made it ready, spares the model normalising
+    its text again.
     """
     if comment.get("comment_author", "").strip().lower() == GUARANTEED_SPAM_AUTHOR:
         return Decision(1.0, "discard", ["test author akismet-guaranteed-spam"], model.version,
@@ -109,7 +115,7 @@ def decide(
     if comment.get("user_role", "").strip().lower() == ALWAYS_HAM_ROLE:
         return Decision(0.0, "accept", ["posted by an administrator"], model.version, domains)
 
-    scored = model.score(_with_signals(comment, signals))
+    scored = model.score(_with_signals(comment, signals), prepared=prepared)
     probability = float(scored.probability)
     reasons = list(scored.reasons)
     floor = 0.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 
+from model.features import prepare_comment
 from model.fields import COMMENT_FIELDS
 from service.captcha.flow import Captcha
 from service.signing import TokenSigner
@@ -80,9 +81,12 @@ class Moderator:
         signals = self._signals(site, fields, response)
         model = self._adapted(site, self.current_model())
         comment = {k: v for k, v in fields.items() if k in COMMENT_FIELDS}
-        domains = link_domains(comment.get("comment_content", ""))
+        # Normalised once: the link domains and the model's features come from it.
+        prepared = prepare_comment(comment)
+        domains = prepared.normalized.domains
         known = self.store.known_domains(site.sitekey, list(domains))
-        decision = decide(comment, model, thresholds_for(site, model), signals, domains, known)
+        decision = decide(comment, model, thresholds_for(site, model), signals, domains, known,
+                          prepared=prepared)
         self.store.add_usage(site.sitekey, time.strftime("%Y-%m", time.gmtime()))
         if decision.action == "accept" and not _is_test(fields):
             self.store.add_known_domains(site.sitekey, decision.link_domains)

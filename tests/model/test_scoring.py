@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping
 
 import pytest
@@ -137,3 +138,28 @@ def test_ngrams_match_the_vectorizers(default_scorer: Scorer, text: str) -> None
     assert word.grams(prepared, prepared.lower()) == list(word.analyzer(prepared))
     assert [g for w in prepared.lower().split() for g in char._grams(w)] == list(
         char.analyzer(prepared))
+
+
+def _fresh_comments(seed: int) -> list[dict[str, str]]:
+    """Comments of random words, ASCII and not, and single very long words."""
+    rng = random.Random(seed)
+    letters = "abcdefghijklmnopqrstuvwxyz" + "éüßøабв中文日本한국\U00020000"
+    comments = [{"comment_content": " ".join(
+        "".join(rng.choices(letters, k=rng.randint(1, 14))) for _ in range(rng.randint(1, 80)))}
+        for _ in range(40)]
+    comments += [{"comment_content": "".join(rng.choices(letters, k=4990))} for _ in range(3)]
+    return comments
+
+
+def test_words_never_seen_score_as_the_pipeline_does_cached_or_not(
+        default_scorer: Scorer) -> None:
+    scorer = Scorer(default_scorer.artifact)  # caches of its own, empty
+    comments = _fresh_comments(13)
+    cold = [scorer.score(c, reasons=False).probability for c in comments]
+    reference = scorer.pipeline_probabilities(comments)
+    assert max(abs(a - b) for a, b in zip(cold, reference, strict=True)) < 1e-9
+    assert [scorer.score(c, reasons=False).probability for c in comments] == cold
+    scorer._word.cache.clear()
+    scorer._char.cache.clear()
+    assert [s.probability for s in scorer.score_many(comments, reasons=False)] == cold
+    assert scorer.score_many(comments) == [scorer.score(c) for c in comments]

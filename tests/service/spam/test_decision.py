@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from model.features import prepare_comment
 from model.registry import default_artifact_dir
 from model.scorer import Scorer
 from model.thresholds import Thresholds
@@ -85,3 +86,20 @@ def test_a_site_s_own_thresholds_win_over_the_model_s(model: Scorer) -> None:
     tuned = Site("hk_" + "a" * 22, "Blog", ("https://blog.example.com",), 0.0, "",
                  settings={"hold_threshold": 0.3, "discard_threshold": 0.99})
     assert thresholds_for(tuned, model) == Thresholds(0.3, 0.99)
+
+
+@pytest.mark.parametrize("comment", [
+    HARMLESS,
+    {"comment_content": "Check out my channel http://bit.ly/xyz subscribe!!!",
+     "comment_author": "Bob www.x.com", "comment_author_url": "http://x.com"},
+    {"comment_content": "w w w . spam . com <a href='http://e.com'>e</a> İstanbul"},
+    {"comment_content": ""},
+])
+def test_a_prepared_comment_decides_as_the_raw_one(model: Scorer, comment: dict[str, str]
+                                                   ) -> None:
+    prepared = prepare_comment(comment)
+    assert prepared.normalized.domains == link_domains(comment["comment_content"])
+    signals = FormSignals(honeypot="x", seconds_to_submit=1.0)
+    assert decide(comment, model, THRESHOLDS, signals, prepared.normalized.domains,
+                  prepared=prepared) == decide(comment, model, THRESHOLDS, signals,
+                                               link_domains(comment["comment_content"]))

@@ -1,0 +1,38 @@
+"""A comment check over real HTTP: the comment's text is normalised once, for both uses."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from model import features
+from model.normalize import NormalizedText, normalize_text
+from model.registry import default_artifact_dir
+from model.scorer import Scorer
+from service.sites.registry import Site
+from service.spam import decision
+
+COMMENT = {"comment_content": "Cheap <b>watches</b> at http://watches.example and "
+                              "w w w . spam . com, subscr1be!", "comment_author": "Seller"}
+
+
+def test_a_comment_check_normalises_the_text_once(
+    http: requests.Session, site: tuple[Site, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str] = []
+
+    def counted(raw: str) -> NormalizedText:
+        seen.append(raw)
+        return normalize_text(raw)
+
+    # Both places a comment check could normalise the text from count their calls.
+    monkeypatch.setattr(features, "normalize_text", counted)
+    monkeypatch.setattr(decision, "normalize_text", counted)
+    reply = http.post("/v1/comment-check", json=COMMENT,
+                      headers={"Authorization": f"Bearer {site[1]}"})
+    assert reply.status_code == 200, reply.text
+    assert seen == [COMMENT["comment_content"]]
+    body = reply.json()
+    assert "2 links to domains never seen in accepted comments" in body["reasons"]
+    expected = Scorer.load(default_artifact_dir()).score(COMMENT).probability
+    assert body["score"] == round(expected, 4)
