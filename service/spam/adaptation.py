@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from model.adaptation import Params, SiteLayer, features, logit, probability
+from model.features import PreparedComment
 from model.fields import COMMENT_FIELDS
 from service.spam.decision import ModelScore, SpamModel
 from service.store.redis_store import Store
@@ -48,9 +49,10 @@ class AdaptedModel:
         self.hold = model.hold
         self.discard = model.discard
 
-    def score(self, comment: Mapping[str, object], *, reasons: bool = True) -> ModelScore:
+    def score(self, comment: Mapping[str, object], *, reasons: bool = True,
+              prepared: PreparedComment | None = None) -> ModelScore:
         """The shared model's score of ``comment``, moved by at most the layer's bound."""
-        scored = self.model.score(comment, reasons=reasons)
+        scored = self.model.score(comment, reasons=reasons, prepared=prepared)
         x = features(comment, logit(float(scored.probability)), self.layer.params)
         shift = self.layer.shift(x)
         why = list(scored.reasons)
