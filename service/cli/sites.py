@@ -82,10 +82,14 @@ def sites_rotate_secret(site: str, grace: int) -> None:
               help="Spam probability from which comments are discarded.")
 @click.option("--require-captcha/--no-require-captcha", default=None,
               help="Hold comment checks that come without a solved captcha.")
+@click.option("--trusted-feedback/--no-trusted-feedback", default=None,
+              help="Let this site's spam/ham reports train the model every site shares "
+              "(`hedgerow train --from-feedback`). Off by default.")
 def sites_set(
-    site: str, hold: float | None, discard: float | None, require_captcha: bool | None
+    site: str, hold: float | None, discard: float | None, require_captcha: bool | None,
+    trusted_feedback: bool | None,
 ) -> None:
-    """Change a site's moderation settings; prints the site as JSON."""
+    """Change a site's settings; prints the site as JSON."""
     changes: dict[str, Any] = {}
     if hold is not None:
         changes["hold_threshold"] = hold
@@ -93,8 +97,11 @@ def sites_set(
         changes["discard_threshold"] = discard
     if require_captcha is not None:
         changes["require_captcha"] = require_captcha
+    if trusted_feedback is not None:
+        changes["trusted_feedback"] = trusted_feedback
     if not changes:
-        raise click.UsageError("give at least one of --hold, --discard, --require-captcha")
+        raise click.UsageError("give at least one of --hold, --discard, --require-captcha, "
+                               "--trusted-feedback")
     with open_store() as store:
         registry = SiteRegistry(store)
         try:
