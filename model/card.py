@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -16,15 +17,22 @@ PLOTS = {
     "confusion": "confusion.png",
 }
 
-CITATIONS = """\
+# The public collections the shipped model is trained on, recognised by file name; only the
+# ones a model really learned from are cited on its card.
+PUBLIC_DATA: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^Youtube\d\d-[\w-]+\.csv$"), """\
 - **YouTube Spam Collection** — T. C. Alberto, J. V. Lochter, T. A. Almeida, "TubeSpam:
   Comment Spam Filtering on YouTube", IEEE ICMLA 2015. UCI Machine Learning Repository,
-  CC BY 4.0.
+  CC BY 4.0."""),
+    (re.compile(r"^SMSSpamCollection$"), """\
 - **SMS Spam Collection v.1** — T. A. Almeida, J. M. Gómez Hidalgo, A. Yamakami,
   "Contributions to the Study of SMS Spam Filtering: New Collection and Results",
-  ACM DocEng 2011. Copyright the authors; free to use as stated in its readme, no warranty.
+  ACM DocEng 2011. Copyright the authors; free to use as stated in its readme, no warranty."""),
+    (re.compile(r"^(?:easy_ham|hard_ham|spam)(?:_\d+)?\.csv$"), """\
 - **Apache SpamAssassin public corpus** (easy_ham, easy_ham_2, hard_ham, spam, spam_2), as
-  packaged by stdlib-js: database under PDDL 1.0, contents under CC0 1.0."""
+  packaged by stdlib-js: database under PDDL 1.0, contents under CC0 1.0."""),
+)
+YOUTUBE = PUBLIC_DATA[0][0]
 
 
 def write_plots(directory: Path, y_true: np.ndarray, probability: np.ndarray,
@@ -85,8 +93,145 @@ def _fmt(value: Any) -> str:
     return "n/a" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
-def render_card(manifest: dict[str, Any], plots: dict[str, str]) -> str:
-    """The model card's Markdown for ``manifest``."""
+def _public(name: str) -> str | None:
+    return next((cite for pattern, cite in PUBLIC_DATA if pattern.match(name)), None)
+
+
+def _data_lines(manifest: dict[str, Any]) -> list[str]:
+    data = manifest.get("data", [])
+    rows = manifest.get("rows", {})
+    by_role = rows.get("by_role", {})
+    parts = [f"{by_role[r]} {label}" for r, label in
+             (("base", "from the base data"), ("new", "from the new data"),
+              ("feedback", "from moderators' feedback")) if by_role.get(r)]
+    lines = [
+        "## Training data",
+        "",
+        f"{rows.get('trained', '?')} rows were used ({rows.get('spam', '?')} spam, "
+        f"{rows.get('ham', '?')} ham)" + (": " + ", ".join(parts) if parts else "")
+        + f", after leaving out the benchmark's rows (see *Held out*) and "
+        f"{rows.get('duplicates_removed', 0)} duplicate texts (compared after normalisation).",
+        "",
+        "| source | role | kind | rows | held out | spam | ham | weight | SHA-256 |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for entry in data:
+        weight = str(entry.get("weight", ""))
+        if "ham_weight" in entry:
+            weight += f" (ham {entry['ham_weight']})"
+        sha = entry.get("sha256")
+        lines.append(f"| {entry['name']} | {entry.get('role', '')} | {entry.get('kind', '')} | "
+                     f"{entry.get('rows', '')} | {entry.get('held_out', '')} | "
+                     f"{entry.get('spam', '')} | {entry.get('ham', '')} | {weight} | "
+                     + (f"`{str(sha)[:12]}…` |" if sha else "— |"))
+    lines.append("")
+    base = manifest.get("base")
+    if base:
+        lines += [f"Base data: {', '.join(base.get('paths', []))} "
+                  f"({base.get('origin', 'named on the command line')}).", ""]
+    if manifest.get("no_base"):
+        lines += ["Trained **without a base** (`--no-base`): the model knows only the rows "
+                  "above.", ""]
+    feedback = manifest.get("feedback")
+    if feedback:
+        used = ", ".join(f"{s['name']} {s['rows']}" for s in feedback.get("sites", [])) or "none"
+        left = ", ".join(f"{s['name']} {s['rows']}" for s in feedback.get("left_out", []))
+        lines += [f"Moderators' feedback from sites trusted for the shared model: {used} rows."
+                  + (f" Left out because their site is not trusted: {left} rows." if left
+                     else ""), ""]
+    kinds = {entry.get("kind") for entry in data}
+    if kinds & {"sms", "email"}:
+        lines += ["SMS and e-mail are other media: their rows weigh less than a comment"
+                  + (", e-mails are cut to their first 1,000 characters after stripping quoted "
+                     "lines and mailing-list footers, and e-mail ham is left out because its "
+                     "list-mail shape gives the class away" if "email" in kinds else "")
+                  + ".", ""]
+    held = manifest.get("held_out")
+    if held:
+        rule = held.get("rule", {})
+        text = (f"### Held out\n\n{held.get('rule_rows', 0)} rows were left out because their "
+                f"normalised text falls in the benchmark slice (salted {rule.get('hash')}, "
+                f"{float(rule.get('fraction', 0)):.0%} of distinct texts, whatever file they "
+                "come in)")
+        if held.get("benchmark"):
+            text += (f", and {held.get('benchmark_rows', 0)} more because they are stored in "
+                     f"benchmark {held['benchmark']}")
+        if held.get("evalsets"):
+            text += ", as were the project's hand-written evaluation rows"
+        lines += [text + ". No row this model was judged on below was trained on.", ""]
+    cited = list(dict.fromkeys(c for c in (_public(str(e.get("name", ""))) for e in data) if c))
+    own = list(dict.fromkeys(str(e["name"]) for e in data if e.get("role") != "feedback"
+                             and not _public(str(e.get("name", "")))))
+    lines += ["### Sources and licences", ""]
+    lines += cited
+    if own:
+        lines.append(f"- {', '.join(own)}: the operator's own data; its origin and licence are "
+                     "not recorded here.")
+    if any(e.get("role") == "feedback" for e in data):
+        lines.append("- Moderators' verdicts sent to this Hedgerow (`/v1/feedback`, "
+                     "`/1.1/submit-spam`, `/1.1/submit-ham`).")
+    lines.append("")
+    return lines
+
+
+def render_benchmark(scored: dict[str, Any]) -> list[str]:
+    """Markdown for a model's per-slice results on the benchmark."""
+    lines = [
+        "### On the benchmark",
+        "",
+        f"Benchmark {scored.get('benchmark')}, at this model's hold threshold "
+        f"({scored.get('hold')}). Wrong = spam let through plus ham held.",
+        "",
+        "| slice | rows | spam | ham | wrong | spam missed | ham held | F1 | ROC AUC |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, m in scored.get("slices", {}).items():
+        lines.append(f"| {name} | {m['rows']} | {m['spam']} | {m['ham']} | {m['wrong']} | "
+                     f"{m['missed_spam']} | {m['ham_held']} | {_fmt(m['f1'])} | "
+                     f"{_fmt(m['roc_auc'])} |")
+    lines.append("")
+    return lines
+
+
+def _limitations(manifest: dict[str, Any]) -> list[str]:
+    data = manifest.get("data", [])
+    comment_files = [str(e["name"]) for e in data
+                     if e.get("kind") == "comments" and e.get("role") != "feedback"]
+    sites = [s["name"] for s in (manifest.get("feedback") or {}).get("sites", [])]
+    lines = ["## Limitations", ""]
+    if comment_files and all(YOUTUBE.match(n) for n in comment_files) and not sites:
+        lines.append(f"- The only comment data are {len(comment_files)} music videos on YouTube "
+                     "from 2015. Scores on other sites, other languages and newer spam styles "
+                     "will be lower; blog comment spam (praise with a link in the author field, "
+                     "SEO wording) is barely represented. Retrain with your own moderated "
+                     "comments as they accumulate.")
+    else:
+        what = ", ".join(comment_files) or "no comment file"
+        if sites:
+            what += f" and feedback from {', '.join(sites)}"
+        lines.append(f"- Comment data: {what}. Expect lower scores on sites and spam styles "
+                     "unlike these.")
+    rows = manifest.get("rows", {})
+    missing = [name for name, key in (("e-mail", "with_author_email"),
+                                      ("website", "with_author_url")) if not rows.get(key)]
+    if missing:
+        lines.append(f"- No training row has an author {' or '.join(missing)}, so "
+                     + ("those signals carry" if len(missing) > 1 else "that signal carries")
+                     + " no weight until data with them is added.")
+    lines += [
+        "- The honeypot and fill-time signals are fixed rules added to the model's score, not "
+        "learned.",
+        "- Mostly English text; other languages get little from the word features.",
+        "- Probabilities are calibrated on the training mixture; on a site with much more or "
+        "much less spam the same threshold trades precision and recall differently.",
+        "",
+    ]
+    return lines
+
+
+def render_card(manifest: dict[str, Any], plots: dict[str, str],
+                benchmark: dict[str, Any] | None = None) -> str:
+    """The model card's Markdown for ``manifest`` (and its ``benchmark`` results, if any)."""
     metrics = manifest.get("metrics", {})
     thresholds = manifest.get("thresholds", {})
     lines = [
@@ -96,32 +241,7 @@ def render_card(manifest: dict[str, Any], plots: dict[str, str]) -> str:
         "a comment form sends: the text (with its links, markup and wording), the author "
         "name, e-mail and website. Dates, comment ids and IP addresses are not used.",
         "",
-        "## Training data",
-        "",
-        "| file | kind | rows | spam | ham | weight | SHA-256 |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for entry in manifest.get("data", []):
-        weight = str(entry.get("weight", ""))
-        if "ham_weight" in entry:
-            weight += f" (ham {entry['ham_weight']})"
-        lines.append(f"| {entry['name']} | {entry.get('kind', '')} | {entry.get('rows', '')} | "
-                     f"{entry.get('spam', '')} | {entry.get('ham', '')} | {weight} | "
-                     f"`{str(entry.get('sha256', ''))[:12]}…` |")
-    rows = manifest.get("rows", {})
-    lines += [
-        "",
-        f"After removing {rows.get('duplicates_removed', 0)} duplicate texts (compared after "
-        f"normalisation), {rows.get('trained', '?')} rows were used ({rows.get('spam', '?')} "
-        f"spam, {rows.get('ham', '?')} ham). SMS and e-mail are other media: their rows weigh "
-        "less than a comment, e-mails are cut to their first 1,000 characters after stripping "
-        "quoted lines and mailing-list footers, and e-mail ham is left out because its "
-        "list-mail shape gives the class away.",
-        "",
-        "### Sources and licences",
-        "",
-        CITATIONS,
-        "",
+        *_data_lines(manifest),
         "## Model",
         "",
         "Normalisation (byte-order marks and zero-width characters removed, HTML entities "
@@ -143,8 +263,9 @@ def render_card(manifest: dict[str, Any], plots: dict[str, str]) -> str:
         "",
         "## Quality",
         "",
-        f"Out-of-fold on the comment rows only ({metrics.get('protocol', '?')}), at the hold "
-        "threshold:",
+        f"Out-of-fold on this model's own comment rows ({metrics.get('protocol', '?')}), at the "
+        "hold threshold. These depend on the data each model was trained on, so compare models "
+        "on the benchmark instead:",
         "",
         "| n | accuracy | precision | recall | F1 | ROC AUC | MCC |",
         "|---|---|---|---|---|---|---|",
@@ -152,6 +273,8 @@ def render_card(manifest: dict[str, Any], plots: dict[str, str]) -> str:
                          ("n", "accuracy", "precision", "recall", "f1", "roc_auc", "mcc")) + " |",
         "",
     ]
+    if benchmark:
+        lines += render_benchmark(benchmark)
     lovo = manifest.get("evaluation")
     if lovo:
         lines += render_lovo(lovo)
@@ -159,22 +282,7 @@ def render_card(manifest: dict[str, Any], plots: dict[str, str]) -> str:
         lines += ["### Plots (out-of-fold)", ""]
         lines += [f"![{key.replace('_', ' ')}]({name})" for key, name in plots.items()]
         lines.append("")
-    lines += [
-        "## Limitations",
-        "",
-        "- The only comment data are four music videos on YouTube from 2015. Scores on other "
-        "sites, other languages and newer spam styles will be lower; blog comment spam (praise "
-        "with a link in the author field, SEO wording) is barely represented. Retrain with "
-        "your own moderated comments as they accumulate.",
-        "- Author e-mail and website fields appear in no training file, so their signals carry "
-        "no weight until data with them is added.",
-        "- The honeypot and fill-time signals are fixed rules added to the model's score, not "
-        "learned.",
-        "- Mostly English text; other languages get little from the word features.",
-        "- Probabilities are calibrated on the training mixture; on a site with much more or "
-        "much less spam the same threshold trades precision and recall differently.",
-        "",
-    ]
+    lines += _limitations(manifest)
     return "\n".join(lines)
 
 
@@ -199,7 +307,7 @@ def render_lovo(report: dict[str, Any]) -> list[str]:
 
 
 def write_card(directory: Path | str, manifest: dict[str, Any], y_true: np.ndarray,
-               probability: np.ndarray) -> Path:
+               probability: np.ndarray, benchmark: dict[str, Any] | None = None) -> Path:
     """Write the plots and ``MODEL_CARD.md`` into ``directory``; return the card's path."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -208,5 +316,5 @@ def write_card(directory: Path | str, manifest: dict[str, Any], y_true: np.ndarr
         plots = write_plots(directory, y_true, probability,
                             float(manifest.get("thresholds", {}).get("hold", 0.5)))
     path = directory / CARD_FILE
-    path.write_text(render_card(manifest, plots), encoding="utf-8")
+    path.write_text(render_card(manifest, plots, benchmark), encoding="utf-8")
     return path

@@ -197,7 +197,7 @@ def _load_csv(path: Path, content: str, delimiter: str) -> LabelledData:
 def _load_jsonl(path: Path, content: str) -> LabelledData:
     records: list[tuple[int, Mapping[str, Any]]] = []
     columns: list[str] = []
-    for line_no, line in enumerate(content.splitlines(), start=1):
+    for line_no, line in enumerate(content.split("\n"), start=1):
         if not line.strip():
             continue
         try:
@@ -295,14 +295,16 @@ class DedupReport:
     conflicting: int
 
 
-def duplicate_groups(data: LabelledData) -> tuple[list[int], list[int], DedupReport]:
+def duplicate_groups(data: LabelledData, keys: Sequence[str] | None = None
+                     ) -> tuple[list[int], list[int], DedupReport]:
     """Indices of the rows to keep (first of each normalised text) and their majority labels.
 
-    Ties between spam and ham keep the first row's label.
+    Ties between spam and ham keep the first row's label. ``keys`` are the rows'
+    :func:`~model.normalize.dedup_key` values when the caller has them already.
     """
     first: dict[str, int] = {}
     votes: dict[str, list[int]] = {}
-    keys = [dedup_key(text) for text in data.text]
+    keys = [dedup_key(text) for text in data.text] if keys is None else list(keys)
     for i, key in enumerate(keys):
         if key not in first:
             first[key] = i

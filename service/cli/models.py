@@ -1,13 +1,13 @@
-"""Model commands: train, evaluate, models list|promote|rollback|status|delete|prune."""
+"""Model commands: train, evaluate, models list|promote|rollback|status|delete|prune|benchmark."""
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -15,11 +15,12 @@ from service.cli.support import load_config, open_store
 from service.config import data_dir_from_env
 
 if TYPE_CHECKING:
+    from model.benchmark import Benchmark
     from model.data import LabelledData
     from model.registry import Registry
+    from model.train import RowGroup
+    from service.spam.feedback import Selection
     from service.store.redis_store import Store
-
-DEFAULT_HOLDOUT = 0.1
 
 
 @contextmanager
@@ -89,41 +90,93 @@ def _publish_and_activate(store: Store, registry: Registry, version: str, active
                    f"{publication.PUBLISHED_KEEP} newest.")
 
 
-def _feedback_rows(store: Store) -> LabelledData:
+def _as_data(rows: Sequence[dict[str, str]], source: str) -> LabelledData:
     from model.data import LabelledData
-    from service.spam import feedback
 
-    rows = LabelledData()
-    for row in feedback.iter_rows(store):
-        rows.append(row["comment_content"], int(row["label"] == "spam"), "feedback",
+    data = LabelledData()
+    for row in rows:
+        data.append(row["comment_content"], int(row["label"] == "spam"), source,
                     author=row.get("comment_author", ""),
                     email=row.get("comment_author_email", ""),
                     url=row.get("comment_author_url", ""))
-    return rows
+    return data
+
+
+def _trusted_feedback(store: Store) -> Selection:
+    """Stored feedback split by trust; prints how many rows came from which sites."""
+    from service.sites.registry import SiteRegistry
+    from service.spam import feedback
+
+    selection = feedback.select(store, SiteRegistry(store).all())
+    click.echo(selection.summary())
+    return selection
+
+
+def _feedback_groups(selection: Selection) -> list[RowGroup]:
+    from model.benchmark import slice_of_feedback
+    from model.train import RowGroup
+
+    return [RowGroup(name=slice_of_feedback(g.name), rows=_as_data(g.rows, g.name),
+                     info={"site": g.sitekey}) for g in selection.used]
+
+
+def _feedback_context(selection: Selection) -> dict[str, Any]:
+    return {"sites": [{"sitekey": g.sitekey, "name": g.name, "rows": len(g.rows)}
+                      for g in selection.used],
+            "left_out": [{"sitekey": g.sitekey, "name": g.name, "rows": len(g.rows)}
+                         for g in selection.left_out]}
+
+
+def _benchmark_results(registry: Registry, benchmark: Benchmark,
+                       version: str) -> dict[str, Any]:
+    from model.scoreboard import results
+
+    return results(benchmark, version, registry.path_of(version))
 
 
 def _promote(store: Store, version: str, force: bool) -> None:
-    """Promote after the gate: no worse than the active model on held-back rows.
+    """Promote after the gate, which always says what it found.
 
-    The version is signed (unless it already is), and its files are published to Redis
-    first, so that replicas on other machines can load it.
+    On the benchmark the candidate may not be worse than the active model beyond the
+    tolerance on any slice; with no benchmark nothing can be judged, so the promotion is
+    refused. ``force`` promotes anyway, after printing the gate. The version is signed
+    (unless it already is), and its files are published to Redis first, so that replicas
+    on other machines can load it.
     """
-    from model.gate import compare, holdout_of
-    from model.scorer import Scorer
+    from model import benchmark as benchmarks
+    from model.gate import compare, tolerance_text
 
     keys = _require_signing_keys() if version != "default" else []
     registry = _registry_on(store)
     active = registry.active_version()
-    rows = holdout_of(registry.path_of(version))
-    if not force and rows is not None and len(rows) and active != version:
-        result = compare(Scorer.load(registry.path_of(version)),
-                         Scorer.load(registry.path_of(active)), rows)
-        click.echo(f"Gate: {result.summary()}.")
-        if not result.passed:
+    path = registry.path_of(version)
+    found = benchmarks.load(registry.root)
+    if version == active:
+        click.echo(f"Gate: {version} is already the active model; nothing to compare.")
+    elif found is None:
+        click.echo(f"Gate: no benchmark in {benchmarks.benchmark_dir(registry.root)}, so "
+                   f"nothing shows whether {version} is better or worse than {active}.")
+        if not force:
             raise click.ClickException(
-                f"{version} was not promoted: it does worse than {active} on comments it never "
-                "saw. Check the feedback it learned from, or use --force to promote anyway."
+                f"{version} was not promoted: there is no benchmark to judge it on. Set one "
+                "aside from your trusted data with `hedgerow models benchmark init --data "
+                "FILE|DIR`, or use --force to promote it unjudged."
             )
+        click.echo("Gate: skipped by --force.")
+    else:
+        result = compare(_benchmark_results(registry, found, version),
+                         _benchmark_results(registry, found, active))
+        click.echo(f"Gate: {result.summary()}.")
+        click.echo(f"  Tolerance: {tolerance_text()}.")
+        for line in result.table():
+            click.echo(line)
+        if not result.passed:
+            if not force:
+                raise click.ClickException(
+                    f"{version} was not promoted. Check the data and feedback it learned "
+                    f"from ({path / 'MODEL_CARD.md'}), or use --force to promote it anyway."
+                )
+            click.echo("Gate: overridden by --force.")
     _publish_and_activate(store, registry, version, active, keys)
 
 
@@ -145,31 +198,73 @@ def register(group: click.Group) -> None:
     group.add_command(models_group)
 
 
+def _resolve_base(root: Path, base_data: tuple[Path, ...], no_base: bool,
+                  new_data: str) -> tuple[list[Path], dict[str, Any]]:
+    """The base files for this run and what the manifest records about them."""
+    from model.base import BASE_FILE, data_files, remember, remembered
+
+    if no_base:
+        if base_data:
+            raise click.UsageError("--no-base and --base-data contradict each other")
+        click.echo(f"Warning: --no-base: training on {new_data} alone. The model will know "
+                   "nothing else (no other sites, no SMS or e-mail spam); the promotion gate "
+                   "will judge it against the active model on the benchmark.", err=True)
+        return [], {"no_base": True}
+    if base_data:
+        files = data_files(base_data)
+        remember(root, base_data)
+        origin = f"named with --base-data, remembered in {root / BASE_FILE}"
+        paths = base_data
+    else:
+        paths = tuple(remembered(root))
+        if not paths:
+            raise click.ClickException(
+                f"no base data: training on {new_data} alone would replace everything the "
+                "model knows with these rows. Name the trusted data to start from with "
+                "--base-data FILE|DIR (remembered for later runs), or pass --no-base to "
+                "train on them alone."
+            )
+        files = data_files(paths)
+        origin = f"remembered in {root / BASE_FILE}"
+    click.echo(f"Base: {len(files)} files from {', '.join(str(p) for p in paths)} ({origin}).")
+    return files, {"base": {"paths": [str(p) for p in paths], "origin": origin}}
+
+
 @click.command("train")
 @click.option("--data", "data_files", multiple=True, metavar="FILE",
               type=click.Path(path_type=Path, dir_okay=True),
-              help="Labelled CSV, JSONL or label<TAB>text file; repeat for more files.")
+              help="New labelled CSV, JSONL or label<TAB>text file; repeat for more files.")
+@click.option("--base-data", "base_data", multiple=True, metavar="FILE|DIR",
+              type=click.Path(path_type=Path),
+              help="Trusted data to start from (a file, or a directory of them; repeatable). "
+              "Remembered as the base for later runs.")
+@click.option("--no-base", is_flag=True,
+              help="Train on the new data (or feedback) alone, without a base. Not advised.")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Write the artifact here instead of registering it in the data directory.")
 @click.option("--from-feedback", is_flag=True,
-              help="Also learn from the comments moderators marked as spam or ham.")
-@click.option("--holdout", type=click.FloatRange(0, 0.5), default=DEFAULT_HOLDOUT,
-              show_default=True, help="Share of the files' comments kept out of training to "
-              "judge the model before promotion.")
+              help="Also learn from the spam/ham reports of sites trusted with "
+              "`hedgerow sites set SITE --trusted-feedback`.")
 @click.option("--promote", "promote_after", is_flag=True,
-              help="Promote the new model if it does no worse than the active one.")
-@click.option("--force", is_flag=True, help="With --promote: promote even if it does worse.")
-def train_command(data_files: tuple[Path, ...], out: Path | None, from_feedback: bool,
-                  holdout: float, promote_after: bool, force: bool) -> None:
-    """Train a spam model; it is registered but not active until promoted."""
+              help="Promote the new model if it passes the gate on the benchmark.")
+@click.option("--force", is_flag=True, help="With --promote: promote even if the gate refuses.")
+def train_command(data_files: tuple[Path, ...], base_data: tuple[Path, ...], no_base: bool,
+                  out: Path | None, from_feedback: bool, promote_after: bool,
+                  force: bool) -> None:
+    """Train a spam model on a base plus new data; registered, not active until promoted.
+
+    Rows of the benchmark slice are always left out, so that the gate can judge the model
+    on rows it never saw.
+    """
     from tqdm import tqdm
 
+    from model import benchmark as benchmarks
     from model.registry import Registry
     from model.train import TRAIN_STEPS, new_version, train, write_artifact
     from service.models.publication import RedisPointer
 
-    if not data_files and not from_feedback:
-        raise click.UsageError("give at least one --data FILE, or --from-feedback")
+    if not data_files and not from_feedback and not base_data:
+        raise click.UsageError("give --data FILE, --base-data FILE|DIR or --from-feedback")
     if promote_after and out is not None:
         raise click.UsageError("--promote registers the model; it cannot be used with --out")
     if out is not None and out.exists() and any(out.iterdir()):
@@ -177,16 +272,29 @@ def train_command(data_files: tuple[Path, ...], out: Path | None, from_feedback:
                                    "(nothing was overwritten)")
     keys = _require_signing_keys() if promote_after else _signing_keys()
     root = data_dir_from_env() / "models"
+    new_data = " and ".join(filter(None, [", ".join(p.name for p in data_files),
+                                          "feedback" if from_feedback else ""])) or "the base"
+    with _model_errors():
+        base, context = _resolve_base(root, base_data, no_base, new_data)
     with ExitStack() as stack:
         # Redis is needed only to read feedback or to promote.
         store = stack.enter_context(open_store()) if from_feedback or promote_after else None
         registry = Registry(root, pointer=RedisPointer(store) if store else None)
         with _model_errors():
+            extra: list[RowGroup] = []
+            if store is not None and from_feedback:
+                selection = _trusted_feedback(store)
+                extra = _feedback_groups(selection)
+                context["feedback"] = _feedback_context(selection)
+                if not extra and not data_files:
+                    raise click.ClickException("no feedback from trusted sites to learn from; "
+                                               "nothing was trained")
+            benchmark = benchmarks.load(root)
+            if benchmark is None:
+                click.echo("No benchmark yet: promotion will need one (`hedgerow models "
+                           "benchmark init --data FILE|DIR`).", err=True)
             version = new_version()
             target = registry.new_version_dir(version) if out is None else out
-            extra = _feedback_rows(store) if store is not None and from_feedback else None
-            if extra is not None:
-                click.echo(f"Learning from {len(extra)} feedback comments too.", err=True)
             with tqdm(total=len(TRAIN_STEPS), file=sys.stderr, desc="training", unit="step",
                       leave=False) as bar:
 
@@ -194,17 +302,21 @@ def train_command(data_files: tuple[Path, ...], out: Path | None, from_feedback:
                     bar.set_postfix_str(step)
                     bar.update()
 
-                trained = train(list(data_files), extra=extra or None, progress=progress,
-                                version=version, holdout=holdout)
-            write_artifact(trained, target)
+                trained = train(list(data_files), base=base, extra=extra, progress=progress,
+                                version=version, benchmark=benchmark, context=context)
+            write_artifact(trained, target, benchmark=benchmark)
             if keys:  # else `hedgerow models promote` signs it
                 _sign(target, version, keys, registry.active_version() if store else None)
-        metrics = trained.manifest["metrics"]
-        thresholds = trained.manifest["thresholds"]
-        click.echo(f"Trained model {version} in {trained.manifest['training_seconds']} s: "
-                   f"F1 {metrics['f1']:.3f}, ROC AUC {metrics['roc_auc'] or 0:.3f} "
-                   f"out-of-fold ({metrics['protocol']}); hold at {thresholds['hold']}, "
-                   f"discard at {thresholds['discard']}.")
+        manifest = trained.manifest
+        metrics, thresholds = manifest["metrics"], manifest["thresholds"]
+        roles = ", ".join(f"{n} {r}" for r, n in manifest["rows"]["by_role"].items())
+        click.echo(f"Trained model {version} in {manifest['training_seconds']} s on "
+                   f"{manifest['rows']['trained']} rows ({roles}); "
+                   f"{manifest['held_out']['rule_rows'] + manifest['held_out']['benchmark_rows']}"
+                   f" held out for the benchmark. F1 {metrics['f1']:.3f}, ROC AUC "
+                   f"{metrics['roc_auc'] or 0:.3f} out-of-fold on its own rows "
+                   f"({metrics['protocol']}); hold at {thresholds['hold']}, discard at "
+                   f"{thresholds['discard']}.")
         click.echo(f"Written to {target}")
         if promote_after:
             with _model_errors():
@@ -266,30 +378,62 @@ def evaluate_command(data_files: tuple[Path, ...], blog_news: bool, by_kind: boo
 
 @click.group("models")
 def models_group() -> None:
-    """List, promote, roll back, delete and prune models; see what every worker runs."""
+    """List, promote, roll back, delete and prune models; see what every worker runs;
+    keep the benchmark they are judged on."""
 
 
 @models_group.command("list")
 def list_command() -> None:
-    """Show every model version; the active one is marked with *."""
+    """Show every model version with its results on the benchmark; * marks the active one.
+
+    Results are computed once per version and benchmark, then read from a cache.
+    """
+    from model import benchmark as benchmarks
+    from model.errors import ModelError
+    from model.scoreboard import OVERALL
+
     with _model_errors():
         with _registry() as registry:
             versions = registry.versions()
-    click.echo(f"  {'version':<26} {'created':<26} {'F1':>6}")
-    for info in versions:
-        f1 = "?" if info.f1 is None else f"{info.f1:.3f}"
-        click.echo(f"{'*' if info.active else ' '} {info.version:<26} {info.created:<26} {f1:>6}")
+            found = benchmarks.load(registry.root)
+            if found is None:
+                click.echo("No benchmark, so models cannot be compared: set one aside with "
+                           "`hedgerow models benchmark init --data FILE|DIR`.")
+            else:
+                click.echo(f"On benchmark {found.id} ({len(found)} rows, "
+                           f"{len(found.slice_names())} slices), each at its own threshold:")
+            click.echo(f"  {'version':<26} {'created':<26} {'F1':>6} {'ROC AUC':>7} "
+                       f"{'wrong':>6}")
+            for info in versions:
+                f1 = auc = wrong = "?"
+                note = ""
+                if found is not None:
+                    try:
+                        scored = _benchmark_results(registry, found, info.version)
+                    except ModelError as exc:
+                        note = f"  cannot be scored: {exc}"
+                    else:
+                        overall = scored["slices"][OVERALL]
+                        f1 = "-" if overall["f1"] is None else f"{overall['f1']:.3f}"
+                        auc = "-" if overall["roc_auc"] is None else f"{overall['roc_auc']:.3f}"
+                        wrong = str(overall["wrong"])
+                        if scored["possibly_seen"]:
+                            note = (f"  may have trained on {scored['possibly_seen']} "
+                                    "benchmark rows")
+                click.echo(f"{'*' if info.active else ' '} {info.version:<26} "
+                           f"{info.created:<26} {f1:>6} {auc:>7} {wrong:>6}{note}")
 
 
 @models_group.command("promote")
 @click.argument("version")
-@click.option("--force", is_flag=True, help="Promote even if it does worse than the active one.")
+@click.option("--force", is_flag=True,
+              help="Promote even if the gate refuses, or with no benchmark to judge on.")
 def promote_command(version: str, force: bool) -> None:
     """Make VERSION the active model, for every worker.
 
-    It must load, and do no worse than the active model on the comments held back when
-    it was trained (unless --force). Needs HEDGEROW_SECRET_KEY: an unsigned model is
-    signed here. See `hedgerow models status` for the workers switching.
+    It must load, and on every slice of the benchmark be no worse than the active model
+    beyond the stated tolerance (unless --force). Needs HEDGEROW_SECRET_KEY: an unsigned
+    model is signed here. See `hedgerow models status` for the workers switching.
     """
     with _model_errors():
         with open_store() as store:
@@ -402,3 +546,63 @@ def prune_command(keep: int) -> None:
         published = publication.prune(store, keep, protect=[active])
     click.echo(f"Deleted from the data directory: {', '.join(local) or 'nothing'}.")
     click.echo(f"Deleted published copies in Redis: {', '.join(published) or 'nothing'}.")
+
+
+@models_group.group("benchmark")
+def benchmark_group() -> None:
+    """The frozen benchmark every promotion is judged on."""
+
+
+@benchmark_group.command("init")
+@click.option("--data", "data", multiple=True, metavar="FILE|DIR",
+              type=click.Path(path_type=Path),
+              help="Trusted labelled data (a file or a directory of them; repeatable).")
+@click.option("--from-feedback", is_flag=True,
+              help="Also take the benchmark slice of trusted sites' feedback, one slice per site.")
+@click.option("--replace", is_flag=True,
+              help="Rebuild an existing benchmark (earlier results are no longer comparable).")
+@click.option("--without-evalsets", is_flag=True,
+              help="Leave out the project's hand-written blog and news comments (for sites "
+              "whose comments are nothing like them).")
+def benchmark_init(data: tuple[Path, ...], from_feedback: bool, replace: bool,
+                   without_evalsets: bool) -> None:
+    """Set aside the benchmark: a fixed slice of your trusted data that no model trains on.
+
+    A row belongs to it when a hash of its normalised text falls in a fixed 15 % of the hash
+    space, whichever file it comes in; training always leaves those rows out. The project's
+    hand-written evaluation rows are added when the checkout has them.
+    """
+    from model import benchmark as benchmarks
+    from model.base import data_files
+
+    if not data and not from_feedback:
+        raise click.UsageError("give at least one --data FILE|DIR (or --from-feedback)")
+    root = data_dir_from_env() / "models"
+    with ExitStack() as stack, _model_errors():
+        feedback: dict[str, LabelledData] = {}
+        if from_feedback:
+            store = stack.enter_context(open_store())
+            for group in _trusted_feedback(store).used:
+                name = benchmarks.slice_of_feedback(group.name)
+                feedback[name] = _as_data(group.rows, name)
+        built = benchmarks.build(data_files(data), feedback=feedback,
+                                 evalsets=not without_evalsets)
+        saved = benchmarks.save(root, built, replace=replace)
+    for line in benchmarks.describe(saved):
+        click.echo(line)
+    click.echo("Every promotion is now judged on these rows, slice by slice; training leaves "
+               "them out.")
+
+
+@benchmark_group.command("show")
+def benchmark_show() -> None:
+    """Describe the benchmark: its id, slices and row counts."""
+    from model import benchmark as benchmarks
+
+    with _model_errors():
+        found = benchmarks.load(data_dir_from_env() / "models")
+    if found is None:
+        raise click.ClickException("no benchmark yet; make one with `hedgerow models benchmark "
+                                   "init --data FILE|DIR`")
+    for line in benchmarks.describe(found):
+        click.echo(line)

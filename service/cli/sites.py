@@ -85,14 +85,18 @@ def sites_rotate_secret(site: str, grace: int) -> None:
 @click.option("--require-remoteip-match/--no-require-remoteip-match", default=None,
               help="Make siteverify refuse (invalid-input-remoteip) a response solved from "
               "another network than the remoteip it is given.")
+@click.option("--trusted-feedback/--no-trusted-feedback", default=None,
+              help="Let this site's spam/ham reports train the model every site shares "
+              "(`hedgerow train --from-feedback`). Off by default.")
 def sites_set(
     site: str,
     hold: float | None,
     discard: float | None,
     require_captcha: bool | None,
     require_remoteip_match: bool | None,
+    trusted_feedback: bool | None,
 ) -> None:
-    """Change a site's moderation settings; prints the site as JSON."""
+    """Change a site's settings; prints the site as JSON."""
     changes: dict[str, Any] = {}
     if hold is not None:
         changes["hold_threshold"] = hold
@@ -102,10 +106,12 @@ def sites_set(
         changes["require_captcha"] = require_captcha
     if require_remoteip_match is not None:
         changes["require_remoteip_match"] = require_remoteip_match
+    if trusted_feedback is not None:
+        changes["trusted_feedback"] = trusted_feedback
     if not changes:
         raise click.UsageError(
             "give at least one of --hold, --discard, --require-captcha, "
-            "--require-remoteip-match"
+            "--require-remoteip-match, --trusted-feedback"
         )
     with open_store() as store:
         registry = SiteRegistry(store)

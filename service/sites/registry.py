@@ -82,6 +82,11 @@ class Site:
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.created)),
         }
 
+    @property
+    def trusted_feedback(self) -> bool:
+        """True when this site's moderators' feedback may train the model every site shares."""
+        return self.settings.get("trusted_feedback") is True
+
     def allows_origin(self, origin: str) -> bool:
         """True when ``origin`` is one of the site's registered origins."""
         try:
@@ -289,8 +294,10 @@ class SiteRegistry:
         return rotated, secret
 
     def update_settings(self, site: Site, changes: dict[str, Any]) -> Site:
-        """Change a site's settings (thresholds, captcha requirement, remoteip match)."""
+        """Change a site's settings (thresholds, captcha, remoteip match, trusted feedback)."""
         settings = {**site.settings, **changes}
+        if not isinstance(settings.get("trusted_feedback", False), bool):
+            raise SiteError("trusted_feedback is true or false")
         hold = settings.get("hold_threshold")
         discard = settings.get("discard_threshold")
         for name, value in (("hold", hold), ("discard", discard)):

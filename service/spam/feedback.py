@@ -4,14 +4,18 @@ IP addresses and e-mail addresses are kept only as keyed hashes unless the opera
 opts in (``HEDGEROW_KEEP_PERSONAL_DATA=true``); entries older than the retention
 (``HEDGEROW_FEEDBACK_RETENTION_DAYS``) are dropped as new ones arrive. Each site may
 store a bounded amount a day (:class:`Quota`), so one site's key cannot fill Redis.
+
+Every site shares one model, so one site's reports would shape every other site's decisions.
+Only sites the operator marks as trusted (``hedgerow sites set SITE --trusted-feedback``)
+feed the shared model (:func:`select`); the rest stay stored for that site alone.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import IO
 
 from model.fields import (
@@ -24,6 +28,7 @@ from model.fields import (
     PERSONAL_FIELDS,
 )
 from service.signing import TokenSigner
+from service.sites.registry import Site
 from service.store.redis_store import Store
 
 LABELS = ("spam", "ham")
@@ -119,13 +124,70 @@ def export(store: Store, out: IO[str], sitekey: str | None = None) -> int:
 
 def iter_rows(store: Store, sitekey: str | None = None) -> Iterator[dict[str, str]]:
     """Feedback entries as training rows (``comment_content``…, ``label``)."""
-    for _, entry in store.iter_feedback():
-        if sitekey and entry.get("site") != sitekey:
+    for _, site, row in _site_rows(store):
+        if sitekey and site != sitekey:
             continue
-        if not entry.get("comment_content"):
+        yield row
+
+
+def _site_rows(store: Store) -> Iterator[tuple[str, str, dict[str, str]]]:
+    for entry_id, entry in store.iter_feedback():
+        if not entry.get("comment_content") or entry.get("label") not in LABELS:
             continue
         row = {name: entry[name] for name in KEPT_FIELDS if name in entry}
         if "comment_author_email" in entry:
             row["comment_author_email"] = entry["comment_author_email"]
         row["label"] = entry["label"]
-        yield row
+        yield entry_id, entry.get("site", ""), row
+
+
+@dataclass
+class SiteRows:
+    """One site's feedback rows."""
+
+    sitekey: str
+    name: str
+    rows: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Selection:
+    """Feedback split by whether its site is trusted to shape the shared model."""
+
+    used: list[SiteRows]
+    left_out: list[SiteRows]
+
+    def summary(self) -> str:
+        """What was taken and what was left out, in one sentence for the operator."""
+        def listing(groups: list[SiteRows]) -> str:
+            return ", ".join(f"{g.name} {len(g.rows)}" for g in groups)
+
+        used = sum(len(g.rows) for g in self.used)
+        text = (f"Feedback: {used} rows from {len(self.used)} trusted "
+                f"site{'s' if len(self.used) != 1 else ''}"
+                + (f" ({listing(self.used)})" if self.used else ""))
+        left = sum(len(g.rows) for g in self.left_out)
+        if left:
+            text += (f"; {left} rows from {len(self.left_out)} untrusted "
+                     f"site{'s' if len(self.left_out) != 1 else ''} left out "
+                     f"({listing(self.left_out)}). Trust a site's moderators with "
+                     "`hedgerow sites set SITE --trusted-feedback`")
+        return text + "."
+
+
+def select(store: Store, sites: Iterable[Site]) -> Selection:
+    """Group the stored feedback by site; only trusted sites' rows are ``used``.
+
+    Feedback whose site has been removed counts as untrusted.
+    """
+    known = {site.sitekey: site for site in sites}
+    groups: dict[str, SiteRows] = {}
+    for _, sitekey, row in _site_rows(store):
+        if sitekey not in groups:
+            site = known.get(sitekey)
+            groups[sitekey] = SiteRows(sitekey, site.name if site else
+                                       f"removed site {sitekey or '(none)'}")
+        groups[sitekey].rows.append(row)
+    used = [g for key, g in groups.items() if key in known and known[key].trusted_feedback]
+    left = [g for key, g in groups.items() if g not in used]
+    return Selection(used=used, left_out=left)

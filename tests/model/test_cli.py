@@ -30,20 +30,25 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, redis_url: str):
     return invoke
 
 
+def _listed(run) -> list[str]:
+    """The version rows of `models list` (after its benchmark line and header)."""
+    lines = run("models", "list").output.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("  version"))
+    return lines[header + 1:]
+
+
 def _versions(run) -> list[str]:
-    lines = run("models", "list").output.splitlines()[1:]
-    return [line[2:].split()[0] for line in lines]
+    return [line[2:].split()[0] for line in _listed(run)]
 
 
 def _active(run) -> str:
-    lines = run("models", "list").output.splitlines()[1:]
-    return next(line[2:].split()[0] for line in lines if line.startswith("*"))
+    return next(line[2:].split()[0] for line in _listed(run) if line.startswith("*"))
 
 
 @pytest.mark.slow
 def test_train_registers_without_activating_then_promote_and_rollback(
         run, tiny_csv: Path, tmp_path: Path) -> None:
-    result = run("train", "--data", str(tiny_csv))
+    result = run("train", "--data", str(tiny_csv), "--no-base")
     assert result.exit_code == 0, result.output
     version = result.output.split("Trained model ")[1].split()[0]
     directory = tmp_path / "data" / "models" / version
@@ -59,11 +64,19 @@ def test_train_registers_without_activating_then_promote_and_rollback(
     assert "f1" in manifest["metrics"]
     assert _active(run) == "default"  # training never replaces the active model
 
-    second = run("train", "--data", str(tiny_csv)).output.split("Trained model ")[1].split()[0]
-    assert run("models", "promote", version).exit_code == 0
+    second = run("train", "--data", str(tiny_csv), "--no-base").output.split(
+        "Trained model ")[1].split()[0]
+    # No benchmark: nothing can judge the new model, so only --force promotes it.
+    refused = run("models", "promote", version)
+    assert refused.exit_code != 0 and "Gate: no benchmark" in refused.output
+    assert "was not promoted" in refused.output and _active(run) == "default"
+    promoted = run("models", "promote", version, "--force")
+    assert promoted.exit_code == 0 and "Gate: skipped by --force." in promoted.output
     assert _active(run) == version
-    assert run("models", "promote", second).exit_code == 0
+    assert run("models", "promote", second, "--force").exit_code == 0
     assert _active(run) == second
+    again = run("models", "promote", second)
+    assert again.exit_code == 0 and f"Gate: {second} is already the active model" in again.output
     assert set(_versions(run)) == {version, second, "default"}
 
     assert run("models", "rollback").output.strip() == f"Active model: {version}"
@@ -75,7 +88,7 @@ def test_train_registers_without_activating_then_promote_and_rollback(
 @pytest.mark.slow
 def test_train_with_out_writes_there(run, tiny_csv: Path, tmp_path: Path) -> None:
     out = tmp_path / "artifact"
-    assert run("train", "--data", str(tiny_csv), "--out", str(out)).exit_code == 0
+    assert run("train", "--data", str(tiny_csv), "--out", str(out), "--no-base").exit_code == 0
     assert (out / "model.skops").is_file()
     assert not (tmp_path / "data" / "models").exists()
     before = (out / "manifest.json").read_bytes()
@@ -98,7 +111,7 @@ def test_out_refuses_a_non_empty_folder_before_training(run, tiny_csv: Path,
 
 def test_evaluate_json(run, tiny_csv: Path, tmp_path: Path) -> None:
     out = tmp_path / "artifact"
-    run("train", "--data", str(tiny_csv), "--out", str(out))
+    run("train", "--data", str(tiny_csv), "--out", str(out), "--no-base")
     held_out = write_csv(tmp_path / "other.csv", tiny_rows(12), text="content", label="label")
     result = run("evaluate", "--data", str(held_out), "--model", str(out / "model.skops"),
                  "--json")
@@ -134,7 +147,8 @@ def test_bad_data_exits_with_a_message_not_a_traceback(
     path = tmp_path / "bad.csv"
     if content is not None:
         path.write_text(content, encoding="utf-8")
-    for command in (["train", "--data", str(path)], ["evaluate", "--data", str(path), "--json"]):
+    for command in (["train", "--data", str(path), "--no-base"],
+                    ["evaluate", "--data", str(path), "--json"]):
         result = run(*command)
         assert result.exit_code != 0
         # The progress bar may have started on stderr; the last thing written is the error.
@@ -150,7 +164,7 @@ def test_promote_unknown_version(run) -> None:
 
 
 def _train(run, tiny_csv: Path) -> str:
-    result = run("train", "--data", str(tiny_csv), "--holdout", "0")
+    result = run("train", "--data", str(tiny_csv), "--no-base")
     assert result.exit_code == 0, result.output
     return result.output.split("Trained model ")[1].split()[0]
 
@@ -176,7 +190,7 @@ def test_train_signs_with_a_key_and_promote_signs_without_one(
     assert "Trained model" not in refused.output
 
     monkeypatch.setenv("HEDGEROW_SECRET_KEY", KEY)
-    promoted = run("models", "promote", unsigned)
+    promoted = run("models", "promote", unsigned, "--force")  # no benchmark here
     assert promoted.exit_code == 0, promoted.output
     assert "run `hedgerow models status`" in promoted.output
     manifest = _manifest(tmp_path, unsigned)

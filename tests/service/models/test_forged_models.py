@@ -13,6 +13,7 @@ from flask import Flask
 
 from model.artifact import MANIFEST_FILE, MODEL_FILE, sha256_bytes
 from model.errors import RegistryError
+from model.registry import default_artifact_dir
 from service import create_app
 from service.models import publication
 from service.signing import model_signing_keys
@@ -118,7 +119,9 @@ def test_default_from_redis_is_refused_and_the_shipped_one_used(
     publish_raw(state.store, "default", files)
     state.models.check_now()
     model = state.models.current()
-    assert model.version == "default" and model.hold == 0.45  # the package's thresholds
+    shipped = json.loads((default_artifact_dir() / "manifest.json").read_text())
+    assert model.version == "default"
+    assert model.hold == shipped["thresholds"]["hold"]  # the package's thresholds
     with pytest.raises(RegistryError, match="'default' names the model shipped"):
         publication.fetch(state.store, "default", Path(state.config["DATA_DIR"]), [_key(state)])
 

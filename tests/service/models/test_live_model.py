@@ -14,11 +14,9 @@ import pytest
 import redis
 import requests
 
-from model.data import LabelledData
-from model.gate import compare
 from service.sites.registry import Site
 from service.store.redis_store import Store
-from tests.model.conftest import tiny_rows, write_csv
+from tests.model.conftest import sms_rows, tiny_rows, write_base, write_csv
 from tests.service.models.conftest import artifact_files, publish_raw
 from tests.support.processes import ServeProcess, clean_env, run_cli
 from tests.support.redis_server import free_port
@@ -36,8 +34,8 @@ def data_dir() -> Iterator[Path]:
         yield Path(path)
 
 
-def _train(env: dict[str, str], data: Path, *extra: str) -> tuple[str, str]:
-    result = run_cli("train", "--data", str(data), *extra, env=env, timeout=180)
+def _train(env: dict[str, str], *args: str) -> tuple[str, str]:
+    result = run_cli("train", *args, env=env, timeout=180)
     assert result.returncode == 0, result.stderr + result.stdout
     return result.stdout.split("Trained model ")[1].split()[0], result.stdout
 
@@ -80,7 +78,8 @@ def test_promote_and_rollback_under_traffic_reach_an_idle_worker(
     redis_url: str, data_dir: Path, site: tuple[Site, str], secret_keys: list[str]
 ) -> None:
     env = _env(redis_url, data_dir, secret_keys)
-    version, _ = _train(env, write_csv(data_dir / "tiny.csv", tiny_rows()))
+    version, _ = _train(env, "--data", str(write_csv(data_dir / "tiny.csv", tiny_rows())),
+                        "--no-base")
     server = ServeProcess(free_port(), env, "--workers", "2", log=data_dir / "serve.log")
     statuses: list[int] = []
     models: list[str] = []
@@ -165,58 +164,33 @@ def test_status_reports_workers_that_refuse_a_forged_model(
         store.client.close()
 
 
-def test_train_from_feedback_and_the_promotion_gate(
+def test_a_trusted_sites_bad_burst_is_refused_on_the_slice_it_hurts(
     redis_url: str, data_dir: Path, site: tuple[Site, str], http: requests.Session,
     secret_keys: list[str]
 ) -> None:
     env = _env(redis_url, data_dir, secret_keys)
-    rows = tiny_rows(30)
-    data = write_csv(data_dir / "tiny.csv", rows)
-    # A burst of bad reports: every comment of the data reported with the wrong label,
-    # reworded so that deduplication keeps them.
-    for text, label in rows:
-        for suffix in ("today", "now", "again"):
-            reply = http.post("/v1/feedback",
-                              json={"comment_content": f"{text} {suffix}",
-                                    "label": "ham" if label else "spam"},
+    base = write_base(data_dir / "base")
+    assert run_cli("sites", "set", "Blog", "--trusted-feedback", env=env).returncode == 0
+    assert run_cli("models", "benchmark", "init", "--data", str(base), env=env).returncode == 0
+    good, _ = _train(env, "--base-data", str(base))
+    assert run_cli("models", "promote", good, "--force", env=env).returncode == 0
+    # A burst of bad reports from a trusted site: 100 prize texts of the SMS templates in
+    # the base (with other amounts and numbers) reported as ham.
+    for text, label in sms_rows(start=100):
+        if label:
+            reply = http.post("/v1/feedback", json={"comment_content": text, "label": "ham"},
                               headers={"Authorization": f"Bearer {site[1]}"})
             assert reply.status_code == 201
-    good, _ = _train(env, data, "--holdout", "0.3")
-    # The tiny model is worse than the shipped one on its held-back rows: only --force
-    # makes it active, and from there the poisoned retrain must beat it.
-    assert run_cli("models", "promote", good, "--force", env=env).returncode == 0
-    result = run_cli("train", "--data", str(data), "--from-feedback", "--holdout", "0.3",
-                     "--promote", env=env, timeout=180)
-    assert "Learning from 180 feedback comments too." in result.stderr
+    result = run_cli("train", "--from-feedback", "--promote", env=env, timeout=180)
+    assert "Feedback: 100 rows from 1 trusted site (Blog 100)." in result.stdout
     assert result.returncode != 0, result.stdout
+    assert "Gate: refused on benchmark" in result.stdout
+    lines = [line.split() for line in result.stdout.splitlines() if line.strip()]
+    assert ["sms/SMSCollection", "WORSE"] in [[cells[0], cells[-1]] for cells in lines]
+    assert ["comments/comments.csv", "ok"] in [[cells[0], cells[-1]] for cells in lines]
     assert "was not promoted" in result.stderr and "--force" in result.stderr
-    assert "Gate: on 18 held-back comments" in result.stdout
     listing = run_cli("models", "list", env=env).stdout
     assert f"* {good}" in listing  # the poisoned model stayed inactive
-    manifest = json.loads((data_dir / "models" / good / "manifest.json").read_text())
-    assert manifest["holdout_rows"] == 18
-
-
-class _Fixed:
-    """A stand-in scorer with a fixed probability per comment (for the gate's arithmetic)."""
-
-    def __init__(self, version: str, probability: dict[str, float]) -> None:
-        self.version, self.hold, self.probability = version, 0.5, probability
-
-    def model_probability(self, comment: dict[str, str]) -> float:
-        return self.probability[comment["comment_content"]]
-
-
-def test_gate_arithmetic() -> None:
-    rows = LabelledData()
-    for i in range(10):
-        rows.append(f"spam {i}", 1, "f")
-        rows.append(f"ham {i}", 0, "f")
-    right = {f"spam {i}": 0.9 for i in range(10)} | {f"ham {i}": 0.1 for i in range(10)}
-    wrong = {f"spam {i}": 0.1 for i in range(10)} | {f"ham {i}": 0.9 for i in range(10)}
-    assert compare(_Fixed("b", right), _Fixed("a", right), rows).passed
-    result = compare(_Fixed("b", wrong), _Fixed("a", right), rows)
-    assert not result.passed and "worse than" in result.summary()
 
 
 def test_a_replica_on_another_machine_loads_the_promoted_model_from_redis(
@@ -227,8 +201,9 @@ def test_a_replica_on_another_machine_loads_the_promoted_model_from_redis(
     from tests.support.live_server import LiveServer
 
     env = _env(redis_url, data_dir, secret_keys)
-    version, _ = _train(env, write_csv(data_dir / "tiny.csv", tiny_rows()), "--holdout", "0")
-    assert run_cli("models", "promote", version, env=env).returncode == 0
+    version, _ = _train(env, "--data", str(write_csv(data_dir / "tiny.csv", tiny_rows())),
+                        "--no-base")
+    assert run_cli("models", "promote", version, "--force", env=env).returncode == 0
     elsewhere = tmp_path / "other-machine"  # an empty data directory: nothing on disk
     server = LiveServer(create_app({**app_config, "DATA_DIR": str(elsewhere)})).start()
     try:
