@@ -85,12 +85,15 @@ def sites_rotate_secret(site: str, grace: int) -> None:
 @click.option("--require-remoteip-match/--no-require-remoteip-match", default=None,
               help="Make siteverify refuse (invalid-input-remoteip) a response solved from "
               "another network than the remoteip it is given.")
+@click.option("--never-discard/--allow-discard", default=None,
+              help="Hold comments that would be discarded, so a moderator sees every one.")
 def sites_set(
     site: str,
     hold: float | None,
     discard: float | None,
     require_captcha: bool | None,
     require_remoteip_match: bool | None,
+    never_discard: bool | None,
 ) -> None:
     """Change a site's moderation settings; prints the site as JSON."""
     changes: dict[str, Any] = {}
@@ -102,10 +105,12 @@ def sites_set(
         changes["require_captcha"] = require_captcha
     if require_remoteip_match is not None:
         changes["require_remoteip_match"] = require_remoteip_match
+    if never_discard is not None:
+        changes["never_discard"] = never_discard
     if not changes:
         raise click.UsageError(
             "give at least one of --hold, --discard, --require-captcha, "
-            "--require-remoteip-match"
+            "--require-remoteip-match, --never-discard/--allow-discard"
         )
     with open_store() as store:
         registry = SiteRegistry(store)

@@ -289,7 +289,7 @@ class SiteRegistry:
         return rotated, secret
 
     def update_settings(self, site: Site, changes: dict[str, Any]) -> Site:
-        """Change a site's settings (thresholds, captcha requirement, remoteip match)."""
+        """Change a site's settings (thresholds, captcha, remoteip match, never discard)."""
         settings = {**site.settings, **changes}
         hold = settings.get("hold_threshold")
         discard = settings.get("discard_threshold")

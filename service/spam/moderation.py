@@ -86,7 +86,8 @@ class Moderator:
         domains = prepared.normalized.domains
         known = self.store.known_domains(site.sitekey, list(domains))
         decision = decide(comment, model, thresholds_for(site, model), signals, domains, known,
-                          prepared=prepared)
+                          prepared=prepared,
+                          never_discard=bool(site.settings.get("never_discard", False)))
         self.store.add_usage(site.sitekey, time.strftime("%Y-%m", time.gmtime()))
         if decision.action == "accept" and not _is_test(fields):
             self.store.add_known_domains(site.sitekey, decision.link_domains)

@@ -60,8 +60,12 @@ def test_captcha_response_is_verified_and_spent(
     first = _check(http, site[1], response=response, **HAM).json()
     assert first["action"] == "accept"
     again = _check(http, site[1], response=response, **HAM).json()
-    assert again["action"] == "discard"
+    # A replayed captcha alone is one signal: held for a moderator, not dropped.
+    assert again["action"] == "hold"
     assert any("captcha failed (timeout-or-duplicate)" in r for r in again["reasons"])
+    trapped = _check(http, site[1], response=response, honeypot_field_name="hedgerow-hp",
+                     **{"hedgerow-hp": "http://spam.example"}, **HAM).json()
+    assert trapped["action"] == "discard"
 
 
 def test_missing_captcha_holds_when_the_site_requires_it(
