@@ -67,10 +67,11 @@ class Moderator:
         required = bool(site.settings.get("require_captcha", False))
         if not response:
             return FormSignals(honeypot, "absent", captcha_required=required)
-        verdict = self.captcha.verify(site, response)
+        verdict = self.captcha.verify(site, response, comment_check=True)
         if not verdict.success:
             return FormSignals(honeypot, "failed", ",".join(verdict.error_codes), required)
-        elapsed = time.time() - verdict.challenge_ts if verdict.challenge_ts else None
+        # From when the widget first showed a challenge, not from the one answered last.
+        elapsed = time.time() - verdict.first_shown if verdict.first_shown else None
         return FormSignals(honeypot, "passed", captcha_required=required,
                            seconds_to_submit=elapsed)
 
