@@ -35,7 +35,11 @@ def preflight() -> Response:
 
 @bp.get("/v1/challenge")
 def get_challenge() -> Response:
-    """Issue a challenge for the site named by ``sitekey``."""
+    """Issue a challenge for the site named by ``sitekey``.
+
+    ``previous``, the widget's last challenge token, continues its chain: the time the
+    form takes to fill in counts from the chain's first challenge.
+    """
     client = client_identity()
     rate_limit("challenge", client)
     sitekey = request.args.get("sitekey", "")
@@ -51,7 +55,9 @@ def get_challenge() -> Response:
     if origin and not site.allows_origin(origin):
         raise cors.origin_not_allowed()
     rate_limit("challenge_site", site.sitekey)
-    response = jsonify(state().captcha.issue(site, client).to_json())
+    captcha = state().captcha
+    first_shown = captcha.first_shown_of(site, request.args.get("previous", ""))
+    response = jsonify(captcha.issue(site, client, first_shown).to_json())
     response.headers["Cache-Control"] = "no-store"
     return cors.allow(response, site)
 
@@ -81,7 +87,8 @@ def solve() -> Response:
     else:
         body = {"success": False, "error-codes": result.error_codes}
         if result.site is not None:
-            body["challenge"] = captcha.issue(result.site, client).to_json()
+            body["challenge"] = captcha.issue(
+                result.site, client, result.first_shown).to_json()
         status = _SOLVE_STATUS.get(result.error_codes[0], 200)
         if result.error_codes[0] in _SOLVE_MESSAGES:
             body["message"] = _SOLVE_MESSAGES[result.error_codes[0]]

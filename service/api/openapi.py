@@ -59,7 +59,8 @@ COMMENT: dict[str, Any] = {
             ("user_role", "administrator makes the comment ham"),
             ("is_test", "true: store no feedback"),
             ("honeypot_field_name", "Name of the form's honeypot field, sent along too"),
-            ("response", "The widget's captcha response (verified and spent)"),
+            ("response", "The widget's captcha response (verified and spent; one that "
+                         "siteverify passed counts once more, here)"),
         )
     },
 }
@@ -69,7 +70,11 @@ PATHS: dict[str, Any] = {
         "get": {
             "summary": "Get an arithmetic challenge for a site",
             "parameters": [
-                {"name": "sitekey", "in": "query", "required": True, "schema": {"type": "string"}}
+                {"name": "sitekey", "in": "query", "required": True, "schema": {"type": "string"}},
+                {"name": "previous", "in": "query", "required": False,
+                 "schema": {"type": "string"},
+                 "description": "The widget's last challenge token: the fill time keeps "
+                                "counting from the first challenge it showed"},
             ],
             "responses": {"200": _json(CHALLENGE), "400": _JSON_ERROR, "403": _JSON_ERROR,
                           "429": _JSON_ERROR},

@@ -5,6 +5,11 @@ fixed order: form, signature, age, site, single use, answer. A token is spent be
 its answer is looked at, so a wrong answer burns the challenge and two racing
 requests cannot both pass.
 
+The time a form took to fill in counts from when the widget first showed a challenge,
+not from the latest one: each challenge token carries, signed, the issue time of the
+first challenge of its chain (``f``), which a fresh challenge after a wrong answer, an
+expiry or a reset inherits, and the response token carries on to the comment check.
+
 Clients are known only by their identity (:mod:`service.captcha.clients`): a keyed
 pseudonym of their network, which the puzzle's difficulty is counted under and which a
 response token carries, so that siteverify can compare it with ``remoteip``.
@@ -23,6 +28,12 @@ from service.captcha.clients import ClientIdentifier
 from service.signing import Purpose, TokenSigner, Verdict, new_nonce
 from service.sites.registry import Site, SiteRegistry
 from service.store.redis_store import Store
+
+# A chain of challenges keeps its first time only while each link follows the last one
+# within a challenge's and a response's lifetime, and never for longer than this.
+FIRST_SHOWN_MAX_AGE = 86400
+# How long a response a site's backend verified may still pass one comment check.
+VERIFIED_GRACE_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -58,6 +69,7 @@ class SolveResult:
     response: str | None = None
     expires_in: int = 0
     site: Site | None = None
+    first_shown: float | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +80,7 @@ class VerifyResult:
     error_codes: list[str] = field(default_factory=list)
     challenge_ts: float | None = None
     hostname: str = ""
+    first_shown: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The JSON body of ``POST /v1/siteverify``."""
@@ -103,9 +116,12 @@ class Captcha:
         # Successes are counted even with the puzzle off, so turning it on finds history.
         self.solves_window = (pow_policy or proof_of_work.Policy()).solves_window
 
-    def issue(self, site: Site, client: str = "") -> IssuedChallenge:
+    def issue(self, site: Site, client: str = "", first_shown: float | None = None
+              ) -> IssuedChallenge:
         """A fresh challenge for ``site``; nothing is stored until it is answered.
 
+        ``first_shown`` is when the chain this challenge continues began (from
+        :meth:`first_shown_of` or a failed :meth:`solve`); None starts a new one now.
         With proof of work on, the puzzle gets harder with the recent failures, request
         rate and successful solves of ``client`` (an identity from
         :class:`ClientIdentifier`, never an address).
@@ -113,7 +129,8 @@ class Captcha:
         question = arithmetic.generate()
         nonce = new_nonce()
         payload: dict[str, Any] = {
-            "n": nonce, "k": site.sitekey, "a": self.signer.answer_mac(nonce, question.answer)
+            "n": nonce, "k": site.sitekey, "a": self.signer.answer_mac(nonce, question.answer),
+            "f": round(time.time() if first_shown is None else first_shown, 3),
         }
         difficulty = 0
         if self.pow_policy is not None:
@@ -126,6 +143,19 @@ class Captcha:
             payload["d"] = difficulty
         token = self.signer.sign(Purpose.CHALLENGE, payload)
         return IssuedChallenge(token, question.prompt, self.challenge_ttl, nonce, difficulty)
+
+    def first_shown_of(self, site: Site, previous: object) -> float | None:
+        """When the chain of ``previous`` (a challenge token of ``site``) began, if it
+        may be continued; None for anything else, which then starts a new chain."""
+        checked = self.signer.verify(
+            Purpose.CHALLENGE, previous, self.challenge_ttl + self.response_ttl + 60
+        )
+        payload = checked.payload
+        if checked.verdict is not Verdict.OK or payload is None:
+            return None
+        if payload.get("k") != site.sitekey:
+            return None
+        return _first_shown(payload, checked.issued_at)
 
     def solve(
         self,
@@ -148,27 +178,29 @@ class Captcha:
             return SolveResult(False, ["invalid-input-token"])
         if origin and not site.allows_origin(origin):
             return SolveResult(False, ["origin-not-allowed"])
+        first = _first_shown(payload, checked.issued_at)
         if checked.verdict is Verdict.EXPIRED:
-            return SolveResult(False, ["timeout-or-duplicate"], site=site)
+            return SolveResult(False, ["timeout-or-duplicate"], site=site, first_shown=first)
         nonce = payload.get("n")
         if not isinstance(nonce, str):
             return SolveResult(False, ["invalid-input-token"], site=site)
         # Spend the challenge before looking at the answer: a wrong guess burns it.
         if not self.store.consume_once("challenge", nonce, self.challenge_ttl + 60).first_use:
             self.store.count("solve_replayed")
-            return SolveResult(False, ["timeout-or-duplicate"], site=site)
+            return SolveResult(False, ["timeout-or-duplicate"], site=site, first_shown=first)
         code = self._check_work_and_answer(nonce, payload, raw_answer, pow_counter)
         self.store.note_solve(
             client or "unknown", not code, solves_window=self.solves_window
         )
         if code:
-            return SolveResult(False, [code], site=site)
+            return SolveResult(False, [code], site=site, first_shown=first)
         response = self.signer.sign(
             Purpose.RESPONSE,
             {
                 "n": new_nonce(),
                 "k": site.sitekey,
                 "c": checked.issued_at,
+                "f": first,
                 "h": _hostname(origin),
                 "i": client,
             },
@@ -200,9 +232,14 @@ class Captcha:
         return self.sites.get(checked.payload.get("k"))
 
     def verify(
-        self, site: Site, response: object, idempotency_key: str = "", remoteip: str = ""
+        self, site: Site, response: object, idempotency_key: str = "", remoteip: str = "",
+        *, comment_check: bool = False,
     ) -> VerifyResult:
         """siteverify: is ``response`` a fresh, unused solve for ``site``?
+
+        A response siteverify passed also passes the one comment check that follows
+        (``comment_check``) for the same site within :data:`VERIFIED_GRACE_SECONDS`: a
+        backend naturally verifies, then checks the comment with the same response.
 
         When the site requires it (``require_remoteip_match``) and ``remoteip`` is
         given, the response must also have been solved from ``remoteip``'s network;
@@ -236,15 +273,36 @@ class Captcha:
             and bool(idempotency_key)
             and _same(spent.idempotency_key, idempotency_key)
         )
-        if not (spent.first_use or retry):
+        verified_before = (
+            comment_check and not spent.first_use
+            and self.store.take_verified(site.sitekey, nonce)
+        )
+        if not (spent.first_use or retry or verified_before):
             self.store.count("siteverify_duplicate")
             return VerifyResult(False, ["timeout-or-duplicate"])
+        if spent.first_use and not comment_check:
+            self.store.mark_verified(site.sitekey, nonce, VERIFIED_GRACE_SECONDS)
         self.store.count("siteverify_succeeded")
+        challenge_ts = float(payload.get("c") or checked.issued_at or 0)
+        first = payload.get("f")
         return VerifyResult(
             True,
-            challenge_ts=float(payload.get("c") or checked.issued_at or 0),
+            challenge_ts=challenge_ts,
             hostname=str(payload.get("h") or ""),
+            first_shown=float(first) if isinstance(first, int | float) else challenge_ts,
         )
+
+
+def _first_shown(payload: dict[str, Any], issued_at: float | None) -> float | None:
+    """The signed start of a challenge's chain, else its own issue time; None when the
+    chain is older than :data:`FIRST_SHOWN_MAX_AGE` or starts in the future."""
+    first = payload.get("f")
+    start = float(first) if isinstance(first, int | float) else issued_at
+    if start is None or issued_at is None:
+        return None
+    if not issued_at - FIRST_SHOWN_MAX_AGE <= start <= issued_at + 1:
+        return issued_at
+    return start
 
 
 def _same(a: str, b: str) -> bool:

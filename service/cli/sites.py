@@ -88,6 +88,8 @@ def sites_rotate_secret(site: str, grace: int) -> None:
 @click.option("--trusted-feedback/--no-trusted-feedback", default=None,
               help="Let this site's spam/ham reports train the model every site shares "
               "(`hedgerow train --from-feedback`). Off by default.")
+@click.option("--never-discard/--allow-discard", default=None,
+              help="Hold comments that would be discarded, so a moderator sees every one.")
 def sites_set(
     site: str,
     hold: float | None,
@@ -95,6 +97,7 @@ def sites_set(
     require_captcha: bool | None,
     require_remoteip_match: bool | None,
     trusted_feedback: bool | None,
+    never_discard: bool | None,
 ) -> None:
     """Change a site's settings; prints the site as JSON."""
     changes: dict[str, Any] = {}
@@ -108,10 +111,12 @@ def sites_set(
         changes["require_remoteip_match"] = require_remoteip_match
     if trusted_feedback is not None:
         changes["trusted_feedback"] = trusted_feedback
+    if never_discard is not None:
+        changes["never_discard"] = never_discard
     if not changes:
         raise click.UsageError(
             "give at least one of --hold, --discard, --require-captcha, "
-            "--require-remoteip-match, --trusted-feedback"
+            "--require-remoteip-match, --trusted-feedback, --never-discard/--allow-discard"
         )
     with open_store() as store:
         registry = SiteRegistry(store)

@@ -294,7 +294,7 @@ class SiteRegistry:
         return rotated, secret
 
     def update_settings(self, site: Site, changes: dict[str, Any]) -> Site:
-        """Change a site's settings (thresholds, captcha, remoteip match, trusted feedback)."""
+        """Change a site's settings (thresholds, captcha, remoteip match, feedback, discard)."""
         settings = {**site.settings, **changes}
         if not isinstance(settings.get("trusted_feedback", False), bool):
             raise SiteError("trusted_feedback is true or false")

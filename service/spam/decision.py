@@ -4,11 +4,15 @@ The model scores the text and author fields, and weighs a filled honeypot and th
 taken to fill the form in. This module adds what only the service knows: whether the
 captcha was solved, Akismet's test conventions, and links to domains no accepted comment
 of the site ever used. Each signal says so in ``reasons``, in words a moderator reads.
+
+``discard`` drops a comment unseen, so it asks for more than a high score (docs/model.md,
+"Actions"): at least two independent signals, not every link to a reference site, and a
+site that has not turned discarding off. Anything else that high is held, saying why.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -16,6 +20,33 @@ from model.features import PreparedComment
 from model.fields import FILL_SECONDS_FIELD, HONEYPOT_FIELD
 from model.normalize import normalize_text
 from model.thresholds import Thresholds
+
+# The model's reason for linking at all; it and the unseen-domain reason are one signal.
+_LINK_REASON_PREFIX = "links to "
+# Fewer independent signals than this hold a comment instead of discarding it.
+DISCARD_MIN_SIGNALS = 2
+
+# A stand-in for a real domain reputation: reference sites whose links alone never make a
+# comment worth dropping unseen. To be replaced by the shared reputation model.
+REFERENCE_SUFFIXES = ("wikipedia.org", "doi.org", "arxiv.org", ".gov", ".edu")
+
+
+def is_reference_domain(domain: str) -> bool:
+    """Whether ``domain`` is (under) one of :data:`REFERENCE_SUFFIXES`."""
+    domain = domain.strip(".").lower()
+    return any(
+        domain.endswith(suffix) if suffix.startswith(".")
+        else domain == suffix or domain.endswith("." + suffix)
+        for suffix in REFERENCE_SUFFIXES
+    )
+
+
+def links_all_reputable(domains: Iterable[str],
+                        reputable: Callable[[str], bool] = is_reference_domain) -> bool:
+    """True when the comment links somewhere and every link domain is ``reputable``."""
+    found = list(domains)
+    return bool(found) and all(reputable(d) for d in found)
+
 
 # Akismet's documented test values, so plugins' own test suites behave as they expect.
 GUARANTEED_SPAM_AUTHOR = "akismet-guaranteed-spam"
@@ -101,17 +132,22 @@ def decide(
     known_domains: set[str] | frozenset[str] = frozenset(),
     *,
     prepared: PreparedComment | None = None,
+    never_discard: bool = False,
+    reputable: Callable[[str], bool] = is_reference_domain,
 ) -> Decision:
     """Combine the model's score with the form's signals into one decision.
 
     ``domains`` are the comment's link domains (:func:`link_domains`), of which
     ``known_domains`` appeared in accepted comments before. ``prepared``, the comment as
     :func:`model.features.prepare_comment` made it ready, spares the model normalising
-    its text again.
+    its text again. ``never_discard`` (the site's setting) holds whatever would be
+    discarded; ``reputable`` tells which link domains never justify a discard alone.
     """
     if comment.get("comment_author", "").strip().lower() == GUARANTEED_SPAM_AUTHOR:
-        return Decision(1.0, "discard", ["test author akismet-guaranteed-spam"], model.version,
-                        domains)
+        reasons = ["test author akismet-guaranteed-spam"]
+        if never_discard:
+            return Decision(1.0, "hold", [*reasons, _NEVER_DISCARD], model.version, domains)
+        return Decision(1.0, "discard", reasons, model.version, domains)
     if comment.get("user_role", "").strip().lower() == ALWAYS_HAM_ROLE:
         return Decision(0.0, "accept", ["posted by an administrator"], model.version, domains)
 
@@ -133,7 +169,53 @@ def decide(
             + " never seen in accepted comments"
         )
     score = max(probability, floor)
-    return Decision(score, thresholds.action(score), reasons, model.version, domains)
+    action: str = thresholds.action(score)
+    if action == "discard":
+        kept = _why_not_discard(scored.reasons, signals, bool(unseen), domains, never_discard,
+                                reputable)
+        if kept:
+            action = "hold"
+            reasons.append(kept)
+    if action == "hold" and not reasons:
+        reasons.append(f"spam score {score:.2f} reaches the hold threshold {thresholds.hold:.2f}")
+    return Decision(score, action, reasons, model.version, domains)
+
+
+_NEVER_DISCARD = "held, not discarded: this site never discards"
+
+
+def independent_signals(model_reasons: Iterable[str], signals: FormSignals,
+                        unseen_links: bool) -> list[str]:
+    """The independent signals behind a decision, one name each.
+
+    Every reason the model tells is one feature (all its words are one reason); its
+    reason about links and links to domains unseen on the site are one signal, ``links``;
+    a failed captcha is one more.
+    """
+    found: dict[str, None] = {}
+    for reason in model_reasons:
+        found["links" if reason.startswith(_LINK_REASON_PREFIX) else reason] = None
+    if unseen_links:
+        found["links"] = None
+    if signals.captcha == "failed":
+        found["captcha failed"] = None
+    return list(found)
+
+
+def _why_not_discard(model_reasons: Iterable[str], signals: FormSignals, unseen_links: bool,
+                     domains: Sequence[str], never_discard: bool,
+                     reputable: Callable[[str], bool]) -> str:
+    """'' when a comment scored for discard may be discarded, else the reason to hold it."""
+    if never_discard:
+        return _NEVER_DISCARD
+    if links_all_reputable(domains, reputable):
+        return "held, not discarded: every link points to a reference site"
+    found = independent_signals(model_reasons, signals, unseen_links)
+    if len(found) < DISCARD_MIN_SIGNALS:
+        if not found:
+            return "held, not discarded: no signal beyond the overall score"
+        return f"held, not discarded: one signal only ({found[0]})"
+    return ""
 
 
 def _with_signals(comment: Mapping[str, str], signals: FormSignals) -> dict[str, object]:

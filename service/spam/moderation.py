@@ -67,10 +67,11 @@ class Moderator:
         required = bool(site.settings.get("require_captcha", False))
         if not response:
             return FormSignals(honeypot, "absent", captcha_required=required)
-        verdict = self.captcha.verify(site, response)
+        verdict = self.captcha.verify(site, response, comment_check=True)
         if not verdict.success:
             return FormSignals(honeypot, "failed", ",".join(verdict.error_codes), required)
-        elapsed = time.time() - verdict.challenge_ts if verdict.challenge_ts else None
+        # From when the widget first showed a challenge, not from the one answered last.
+        elapsed = time.time() - verdict.first_shown if verdict.first_shown else None
         return FormSignals(honeypot, "passed", captcha_required=required,
                            seconds_to_submit=elapsed)
 
@@ -86,7 +87,8 @@ class Moderator:
         domains = prepared.normalized.domains
         known = self.store.known_domains(site.sitekey, list(domains))
         decision = decide(comment, model, thresholds_for(site, model), signals, domains, known,
-                          prepared=prepared)
+                          prepared=prepared,
+                          never_discard=bool(site.settings.get("never_discard", False)))
         self.store.add_usage(site.sitekey, time.strftime("%Y-%m", time.gmtime()))
         if decision.action == "accept" and not _is_test(fields):
             self.store.add_known_domains(site.sitekey, decision.link_domains)

@@ -145,7 +145,7 @@
     fieldName = fieldName || (cls.contains('g-recaptcha') ? RC : cls.contains('cf-turnstile') ? CF : HR);
     var theme = opt('theme');
     var L = strings(el, opt('language') || opt('hl'));
-    var ch = null, resp = '', deadline = 0, timer = 0, busy = false, said = 0, job = null;
+    var ch = null, last = '', resp = '', deadline = 0, timer = 0, busy = false, said = 0, job = null;
 
     var box = make('div', 'w hr-' + (/^(light|dark)$/.test(theme) ? theme : 'auto'));
     var title = make('div', 't', L.title);
@@ -221,7 +221,9 @@
       ch = null;
       busy = true;
       box.setAttribute('aria-busy', 'true');
-      return call('/v1/challenge?sitekey=' + encodeURIComponent(opt('sitekey') || ''))
+      // The last token continues its chain: the fill time counts from the first render.
+      return call('/v1/challenge?sitekey=' + encodeURIComponent(opt('sitekey') || '') +
+        (last ? '&previous=' + encodeURIComponent(last) : ''))
         .then(function (c) { show(c, msg, focus); }, function (e) { fail(e, focus); });
     }
 
@@ -230,6 +232,7 @@
       focus = focus || doc.activeElement === input;
       drop();
       ch = c;
+      last = c.token;
       // Start on the puzzle at once, while the person reads the question.
       job = work(c);
       busy = false;

@@ -475,3 +475,19 @@ class Store:
         if lapsed:
             self.client.srem(self._key("{models}", "workers"), *lapsed)
         return reports
+
+    # -- responses a site's backend verified, passing one comment check after ---------
+    def _verified_key(self, sitekey: str, nonce: str) -> str:
+        return self._key(f"{{site:{sitekey}}}", "verified", nonce)
+
+    def mark_verified(self, sitekey: str, nonce: str, ttl_seconds: float) -> None:
+        """Record that siteverify passed the response ``nonce`` of ``sitekey``."""
+        self.client.set(self._verified_key(sitekey, nonce), "1",
+                        px=max(1000, int(ttl_seconds * 1000)))
+
+    def take_verified(self, sitekey: str, nonce: str) -> bool:
+        """Spend a :meth:`mark_verified` record; only the first caller gets True.
+
+        One ``DEL`` is atomic: of two racing callers, only one sees the key deleted.
+        """
+        return bool(self.client.delete(self._verified_key(sitekey, nonce)))

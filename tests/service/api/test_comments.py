@@ -60,8 +60,12 @@ def test_captcha_response_is_verified_and_spent(
     first = _check(http, site[1], response=response, **HAM).json()
     assert first["action"] == "accept"
     again = _check(http, site[1], response=response, **HAM).json()
-    assert again["action"] == "discard"
+    # A replayed captcha alone is one signal: held for a moderator, not dropped.
+    assert again["action"] == "hold"
     assert any("captcha failed (timeout-or-duplicate)" in r for r in again["reasons"])
+    trapped = _check(http, site[1], response=response, honeypot_field_name="hedgerow-hp",
+                     **{"hedgerow-hp": "http://spam.example"}, **HAM).json()
+    assert trapped["action"] == "discard"
 
 
 def test_missing_captcha_holds_when_the_site_requires_it(
@@ -156,3 +160,31 @@ def test_a_comment_sent_seconds_after_the_challenge_is_suspect(
     body = _check(http, site[1], response=response, **HAM).json()
     assert any("form was filled in" in r for r in body["reasons"]), body
     assert body["score"] > _check(http, site[1], **HAM).json()["score"]
+
+
+def test_a_response_siteverify_passed_counts_once_in_the_comment_check(
+    http: requests.Session, site: tuple[Site, str], state: AppState
+) -> None:
+    response = solved_response(http, site[0].sitekey)
+    verdict = http.post("/v1/siteverify", data={"secret": site[1], "response": response})
+    assert verdict.json()["success"] is True
+    first = _check(http, site[1], response=response, **HAM).json()
+    assert first["action"] == "accept"
+    assert not any("captcha" in r for r in first["reasons"])
+    second = _check(http, site[1], response=response, **HAM).json()
+    assert "captcha failed (timeout-or-duplicate)" in second["reasons"]
+    # siteverify itself still answers a second use as a duplicate.
+    again = http.post("/v1/siteverify", data={"secret": site[1], "response": response}).json()
+    assert again["error-codes"] == ["timeout-or-duplicate"]
+
+
+def test_only_the_site_that_verified_a_response_gets_its_comment_check(
+    http: requests.Session, site: tuple[Site, str], state: AppState
+) -> None:
+    _, other_secret = state.sites.add("Forum", ["https://forum.example.com"])
+    response = solved_response(http, site[0].sitekey)
+    assert http.post("/v1/siteverify",
+                     data={"secret": site[1], "response": response}).json()["success"]
+    elsewhere = _check(http, other_secret, response=response, **HAM).json()
+    assert any(r.startswith("captcha failed") for r in elsewhere["reasons"])
+    assert _check(http, site[1], response=response, **HAM).json()["action"] == "accept"

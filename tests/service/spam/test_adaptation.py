@@ -33,9 +33,9 @@ def seo(topic: str) -> dict[str, str]:
 
 
 def docs_link(topic: str) -> dict[str, str]:
-    """Ordinary discussion with a link, which the shared model discards."""
-    return {"comment_content": f"Thanks, this finally made it click for {topic}. Did you pin "
-                               "the version? More in the docs: https://docs.python.org/3/",
+    """Ordinary discussion with a link, which the shared model scores for discard."""
+    return {"comment_content": f"Thanks, this finally made sense for {topic}. Did you pin "
+                               "the version? The docs: https://docs.python.org/3/",
             "comment_author": "Ada", "user_ip": "198.51.100.3"}
 
 
@@ -82,7 +82,9 @@ def test_ham_verdicts_let_a_site_s_own_kind_of_links_through(
 ) -> None:
     unseen = docs_link("database indexing")
     before = check(http, site[1], unseen)
-    assert before["action"] == "discard"
+    # Scored for discard on its link alone, so held (docs/model.md, "Actions").
+    assert before["action"] == "hold"
+    assert "held, not discarded: one signal only (links)" in before["reasons"]
     for topic in TOPICS:
         verdict(http, site[1], docs_link(topic), "ham")
     after = check(http, site[1], unseen)

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from model.features import prepare_comment
 from model.registry import default_artifact_dir
 from model.scorer import Scorer
 from model.thresholds import Thresholds
-from service.spam.decision import FormSignals, decide, link_domains
+from service.spam.decision import (
+    GUARANTEED_SPAM_AUTHOR,
+    Decision,
+    FormSignals,
+    decide,
+    independent_signals,
+    is_reference_domain,
+    link_domains,
+    links_all_reputable,
+)
 
 HARMLESS = {"comment_content": "I enjoyed the part about hedgerows and the birds in them."}
 THRESHOLDS = Thresholds(hold=0.5, discard=0.9)
@@ -35,12 +46,22 @@ def test_akismet_test_values_decide_without_the_model(model: Scorer) -> None:
     assert (admin.action, admin.score) == ("accept", 0.0)
 
 
-def test_a_failed_captcha_discards_and_says_why(model: Scorer) -> None:
+def test_a_failed_captcha_alone_holds_and_says_why(model: Scorer) -> None:
     decision = decide(HARMLESS, model, THRESHOLDS,
                       FormSignals(captcha="failed", captcha_error="timeout-or-duplicate"))
-    assert decision.action == "discard"
     assert decision.score == THRESHOLDS.discard
+    assert decision.action == "hold"
     assert decision.reasons[0] == "captcha failed (timeout-or-duplicate)"
+    assert "held, not discarded: one signal only (captcha failed)" in decision.reasons
+
+
+def test_a_failed_captcha_and_a_filled_honeypot_discard(model: Scorer) -> None:
+    decision = decide(HARMLESS, model, THRESHOLDS,
+                      FormSignals(honeypot="http://spam.example", captcha="failed",
+                                  captcha_error="wrong-answer"))
+    assert decision.action == "discard"
+    assert decision.reasons[0] == "captcha failed (wrong-answer)"
+    assert not any(r.startswith("held") for r in decision.reasons)
 
 
 def test_a_missing_captcha_holds_only_where_the_site_requires_one(model: Scorer) -> None:
@@ -103,3 +124,97 @@ def test_a_prepared_comment_decides_as_the_raw_one(model: Scorer, comment: dict[
     assert decide(comment, model, THRESHOLDS, signals, prepared.normalized.domains,
                   prepared=prepared) == decide(comment, model, THRESHOLDS, signals,
                                                link_domains(comment["comment_content"]))
+
+
+# -- actions: when a comment may be dropped unseen (docs/model.md, "Actions") -----------
+ONE_LINK = {"comment_content": "Thanks, this finally made sense for database indexing. "
+                               "Did you pin the version? The docs: "
+                               "https://docs.python.org/3/"}
+MANY_SIGNALS = {"comment_content": "Check out my channel http://bit.ly/x subscribe please!!! "
+                                   "free money"}
+LOW = Thresholds(hold=1e-6, discard=2e-6)
+
+
+def _decide(comment: dict[str, str], model: Scorer, thresholds: Thresholds = THRESHOLDS,
+            signals: FormSignals | None = None, **kwargs: Any) -> Decision:
+    domains = link_domains(comment["comment_content"])
+    return decide(comment, model, thresholds, signals or FormSignals(), domains,
+                  **kwargs)
+
+
+def test_one_signal_scored_for_discard_is_held_with_the_rule_named(model: Scorer) -> None:
+    decision = _decide(ONE_LINK, model)
+    assert decision.score >= THRESHOLDS.discard
+    assert independent_signals(model.score(ONE_LINK).reasons, FormSignals(), True) == ["links"]
+    assert decision.action == "hold"
+    assert "held, not discarded: one signal only (links)" in decision.reasons
+
+
+def test_two_independent_signals_discard(model: Scorer) -> None:
+    decision = _decide(MANY_SIGNALS, model)
+    assert len(independent_signals(model.score(MANY_SIGNALS).reasons, FormSignals(), True)) >= 2
+    assert decision.action == "discard"
+    # The same comment with its honeypot trap filled is two signals even without its text.
+    trapped = _decide(HARMLESS, model, LOW, FormSignals(honeypot="x", seconds_to_submit=0.5))
+    assert trapped.action == "discard"
+
+
+def test_no_signal_beyond_the_score_holds(model: Scorer) -> None:
+    decision = _decide(HARMLESS, model, LOW)
+    assert decision.action == "hold"
+    assert "held, not discarded: no signal beyond the overall score" in decision.reasons
+
+
+@pytest.mark.parametrize("content", [
+    "Check out my channel https://en.wikipedia.org/wiki/Spam subscribe!!! free money",
+    "Buy now!!! https://doi.org/10.1000/1 and https://arxiv.org/abs/1 and https://nasa.gov/x",
+])
+def test_links_only_to_reference_sites_are_never_discarded(model: Scorer, content: str) -> None:
+    comment = {"comment_content": content}
+    decision = _decide(comment, model, LOW, FormSignals(honeypot="x", captcha="failed",
+                                                        captcha_error="wrong-answer"))
+    assert decision.action == "hold"
+    assert "held, not discarded: every link points to a reference site" in decision.reasons
+    # One unreputable link among them, and the rule no longer protects it.
+    mixed = _decide({"comment_content": content + " http://pills.example/buy"}, model, LOW,
+                    FormSignals(honeypot="x", captcha="failed", captcha_error="wrong-answer"))
+    assert mixed.action == "discard"
+
+
+def test_the_reputation_hook_takes_any_predicate(model: Scorer) -> None:
+    decision = _decide(MANY_SIGNALS, model, reputable=lambda domain: domain == "bit.ly")
+    assert decision.action == "hold"
+    assert links_all_reputable(["a.wikipedia.org", "cs.mit.edu", "x.gov"])
+    assert not links_all_reputable([])
+    assert not is_reference_domain("notwikipedia.org")
+    assert not is_reference_domain("wikipedia.org.spam.example")
+
+
+def test_a_never_discard_site_holds_what_it_would_discard(model: Scorer) -> None:
+    decision = _decide(MANY_SIGNALS, model, never_discard=True)
+    assert decision.action == "hold"
+    assert "held, not discarded: this site never discards" in decision.reasons
+    test_spam = decide({**HARMLESS, "comment_author": GUARANTEED_SPAM_AUTHOR}, model,
+                       THRESHOLDS, FormSignals(), never_discard=True)
+    assert test_spam.action == "hold"
+
+
+SAMPLES = [HARMLESS, ONE_LINK, MANY_SIGNALS,
+           {"comment_content": "ok"}, {"comment_content": "Nice video"},
+           {"comment_content": "hello", "comment_author": "x"},
+           {"comment_content": "A" * 400}, {"comment_content": "1234 5678 9012"}]
+
+
+@pytest.mark.parametrize("hold", [0.001, 0.05, 0.3, 0.6, 0.9])
+def test_every_hold_carries_a_reason(model: Scorer, hold: float) -> None:
+    for comment in SAMPLES:
+        for signals in (FormSignals(), FormSignals(captcha_required=True),
+                        FormSignals(seconds_to_submit=60.0)):
+            for never in (False, True):
+                decision = _decide(comment, model, Thresholds(hold, max(hold, 0.95)), signals,
+                                   never_discard=never)
+                if decision.action == "hold":
+                    assert decision.reasons and all(r.strip() for r in decision.reasons)
+    bare = _decide(HARMLESS, model, Thresholds(0.001, 0.999))
+    assert bare.action == "hold"
+    assert bare.reasons == [f"spam score {bare.score:.2f} reaches the hold threshold 0.00"]
