@@ -100,19 +100,12 @@ def sites_set(
     never_discard: bool | None,
 ) -> None:
     """Change a site's settings; prints the site as JSON."""
-    changes: dict[str, Any] = {}
-    if hold is not None:
-        changes["hold_threshold"] = hold
-    if discard is not None:
-        changes["discard_threshold"] = discard
-    if require_captcha is not None:
-        changes["require_captcha"] = require_captcha
-    if require_remoteip_match is not None:
-        changes["require_remoteip_match"] = require_remoteip_match
-    if trusted_feedback is not None:
-        changes["trusted_feedback"] = trusted_feedback
-    if never_discard is not None:
-        changes["never_discard"] = never_discard
+    given: dict[str, Any] = {
+        "hold_threshold": hold, "discard_threshold": discard,
+        "require_captcha": require_captcha, "require_remoteip_match": require_remoteip_match,
+        "trusted_feedback": trusted_feedback, "never_discard": never_discard,
+    }
+    changes = {name: value for name, value in given.items() if value is not None}
     if not changes:
         raise click.UsageError(
             "give at least one of --hold, --discard, --require-captcha, "
