@@ -114,7 +114,8 @@ def host() -> Iterator[HostSite]:
     pages: dict[str, tuple[str, str]] = {}
     posts: list[dict[str, str]] = []
     server = make_server("127.0.0.1", 0, _host_app(pages, posts), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
+                              daemon=True)
     thread.start()
     yield HostSite(server, pages, posts)
     server.shutdown()

@@ -38,6 +38,10 @@ from tests.support.live_server import LiveServer, based_session
 from tests.support.processes import ServeProcess, clean_env, run_cli
 from tests.support.redis_server import RedisServer, free_port
 
+# An exhaustive sweep of every route (hundreds of requests, one server a test): the full
+# suite and CI run it; the quick lane keeps the targeted cases in test_bad_input.py.
+pytestmark = pytest.mark.slow
+
 MAX_BODY_BYTES = 64 * 1024
 BLOG = SITE_ORIGIN + "/"
 WORD_32K = "spam" * (32 * 1024 // 4)
