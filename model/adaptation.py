@@ -35,7 +35,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.features import AUTHOR_FIELDS, STRUCTURAL_FEATURES, URL_FIELDS, prepare_comment
+from model.features import (
+    AUTHOR_FIELDS,
+    STRUCTURAL_FEATURES,
+    URL_FIELDS,
+    PreparedComment,
+    prepare_comment,
+)
 
 FORMAT = 1
 # What each structural signal is divided by to lie in about [0, 1] (then clipped to it).
@@ -100,9 +106,14 @@ def max_shift_per_verdict(params: Params) -> float:
     return params.max_step * MAX_FEATURE_NORM + shrink * params.max_shift / (1.0 - shrink)
 
 
-def tokens_of(comment: Mapping[str, object]) -> tuple[list[str], tuple[float, ...]]:
-    """The words, author words and domains a layer hashes, and the structural signals."""
-    prepared = prepare_comment(comment)
+def tokens_of(comment: Mapping[str, object], prepared: PreparedComment | None = None
+              ) -> tuple[list[str], tuple[float, ...]]:
+    """The words, author words and domains a layer hashes, and the structural signals.
+
+    ``prepared`` is the comment already normalised, if at hand.
+    """
+    if prepared is None:
+        prepared = prepare_comment(comment)
     words = set(_WORD.findall(prepared.text.lower()))
     author = _first(comment, AUTHOR_FIELDS).lower()
     tokens = sorted(words)
@@ -114,9 +125,10 @@ def tokens_of(comment: Mapping[str, object]) -> tuple[list[str], tuple[float, ..
     return tokens, prepared.structural
 
 
-def features(comment: Mapping[str, object], log_odds: float, params: Params) -> Features:
+def features(comment: Mapping[str, object], log_odds: float, params: Params,
+             prepared: PreparedComment | None = None) -> Features:
     """The layer's input for a comment the shared model scored at ``log_odds``."""
-    tokens, structural = tokens_of(comment)
+    tokens, structural = tokens_of(comment, prepared)
     return encode(tokens, structural, log_odds, params)
 
 

@@ -53,7 +53,7 @@ class AdaptedModel:
               prepared: PreparedComment | None = None) -> ModelScore:
         """The shared model's score of ``comment``, moved by at most the layer's bound."""
         scored = self.model.score(comment, reasons=reasons, prepared=prepared)
-        x = features(comment, logit(float(scored.probability)), self.layer.params)
+        x = features(comment, logit(float(scored.probability)), self.layer.params, prepared)
         shift = self.layer.shift(x)
         why = list(scored.reasons)
         if reasons and abs(shift) >= REASON_SHIFT:

@@ -36,3 +36,22 @@ def test_a_comment_check_normalises_the_text_once(
     assert "2 links to domains never seen in accepted comments" in body["reasons"]
     expected = Scorer.load(default_artifact_dir()).score(COMMENT).probability
     assert body["score"] == round(expected, 4)
+
+
+def test_a_site_with_its_own_layer_still_normalises_once(
+    http: requests.Session, site: tuple[Site, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    auth = {"Authorization": f"Bearer {site[1]}"}
+    reply = http.post("/v1/feedback", json={**COMMENT, "label": "spam"}, headers=auth)
+    assert reply.status_code == 201, reply.text  # the site now has a layer of its own
+    seen: list[str] = []
+
+    def counted(raw: str) -> NormalizedText:
+        seen.append(raw)
+        return normalize_text(raw)
+
+    monkeypatch.setattr(features, "normalize_text", counted)
+    monkeypatch.setattr(decision, "normalize_text", counted)
+    reply = http.post("/v1/comment-check", json=COMMENT, headers=auth)
+    assert reply.status_code == 200, reply.text
+    assert seen == [COMMENT["comment_content"]]
