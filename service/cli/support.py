@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import click
 import redis
@@ -17,12 +17,27 @@ from service.store.embedded import EmbeddedRedis, EmbeddedRedisError
 from service.store.redis_store import Store, connect
 
 
-def load_config() -> dict[str, Any]:
+def load_config() -> settings.Settings:
     """The settings from the environment; a bad value is a clean `Error: …`."""
     try:
         return settings.load(require_secret=False)
     except settings.ConfigError as error:
         raise click.ClickException(str(error)) from None
+
+
+def warn_unknown_settings() -> None:
+    """Say on standard error which HEDGEROW_* variables are not settings (likely typos)."""
+    for warning in settings.unknown_names():
+        click.secho(f"Warning: {warning}", fg="yellow", err=True)
+
+
+def redacted_url(url: str) -> str:
+    """``url`` with any password replaced, fit to print."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 @contextmanager
@@ -31,12 +46,12 @@ def open_store() -> Iterator[Store]:
     config = load_config()
     embedded: EmbeddedRedis | None = None
     try:
-        if config["REDIS_URL"]:
-            url = config["REDIS_URL"]
+        if config.REDIS_URL:
+            url = config.REDIS_URL
         else:
-            embedded = EmbeddedRedis(Path(config["DATA_DIR"])).start()
+            embedded = EmbeddedRedis(config.DATA_DIR).start()
             url = embedded.url
-        store = Store(connect(url), prefix=config["KEY_PREFIX"])
+        store = Store(connect(url), prefix=config.KEY_PREFIX)
         store.ping()
         yield store
     except (EmbeddedRedisError, ValueError) as error:
