@@ -155,7 +155,8 @@ class Settings(BaseSettings):
         "`redis+cluster://host:port[,host:port…]`; empty runs an embedded Redis in the data "
         "directory")
     DATA_DIR: Path = Field(
-        Path(""), description="embedded Redis, models, demo key; empty: "
+        "",  # type: ignore[assignment]  # the validator turns "" into the default folder
+        description="embedded Redis, models, demo key; empty: "
         "`~/.local/share/hedgerow` (or under `$XDG_DATA_HOME`)")
     KEY_PREFIX: str = Field("hedgerow", pattern=r"^[A-Za-z0-9_.\-]{1,64}$",
                             description="prefix of every Redis key")
@@ -268,10 +269,12 @@ class Settings(BaseSettings):
     def _redis_url(cls, value: str) -> str:
         return _check_redis_url(value)
 
-    @field_validator("DATA_DIR")
+    @field_validator("DATA_DIR", mode="before")
     @classmethod
-    def _data_dir(cls, value: Path) -> Path:
-        return value.expanduser() if str(value) not in ("", ".") else default_data_dir()
+    def _data_dir(cls, value: Any) -> Any:
+        if value is None or str(value) == "":
+            return default_data_dir()
+        return Path(value).expanduser()
 
     @field_validator("RATELIMIT_CHALLENGE", "RATELIMIT_SOLVE", "RATELIMIT_CHALLENGE_SITE",
                      "RATELIMIT_SOLVE_SITE", "RATELIMIT_SITEVERIFY", "RATELIMIT_COMMENT_CHECK")
@@ -351,8 +354,6 @@ def _settings_table() -> tuple[Setting, ...]:
     for name, info in Settings.model_fields.items():
         extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
         default = None if info.is_required() else info.default
-        if name == "DATA_DIR":
-            default = ""
         rows.append(Setting(name, default, info.description or "", bool(extra.get("secret"))))
     return tuple(rows)
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import click
 import redis
+from redis.exceptions import RedisClusterException
 
 from service import config as settings
 from service.cli.support import load_config, redacted_url
@@ -84,17 +85,20 @@ def bind(host: str, port: int) -> socket.socket:
 
 def check_redis(url: str) -> None:
     """Reach Redis once before serving; a clean `Error: …` naming the (redacted) URL if not."""
-    client = connect(url)
+    client = None
     try:
+        # A cluster client connects as it is made; a plain one on first use.
+        client = connect(url)
         client.ping()
-    except redis.RedisError as error:
+    except (redis.RedisError, RedisClusterException) as error:
         raise click.ClickException(
             f"cannot reach Redis at {redacted_url(url)} ({error.__class__.__name__}: "
             f"{str(error).splitlines()[0] if str(error) else 'no answer'}); "
             "check HEDGEROW_REDIS_URL and that the server is running"
         ) from None
     finally:
-        client.close()
+        if client is not None:
+            client.close()
 
 
 @click.command()

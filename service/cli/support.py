@@ -10,6 +10,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import click
 import redis
+from redis.exceptions import RedisClusterException
 
 from service import config as settings
 from service.sites.registry import Site, SiteError, SiteRegistry
@@ -56,7 +57,7 @@ def open_store() -> Iterator[Store]:
         yield store
     except (EmbeddedRedisError, ValueError) as error:
         raise click.ClickException(str(error)) from None
-    except redis.RedisError as error:
+    except (redis.RedisError, RedisClusterException) as error:
         raise click.ClickException(
             f"cannot reach Redis ({error.__class__.__name__}); check HEDGEROW_REDIS_URL"
         ) from None

