@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 import requests
+from click.testing import CliRunner
 
+from service.cli.main import main
 from service.store.embedded import PID_FILE, process_start_time
 from tests.support.processes import ServeProcess, clean_env, run_cli
 from tests.support.redis_server import free_port
@@ -44,17 +46,36 @@ def _one_clean_error(result: subprocess.CompletedProcess[str], *words: str) -> s
 @pytest.mark.parametrize(("name", "value", "words"), [
     ("HEDGEROW_REDIS_URL", "notaurl", ("HEDGEROW_REDIS_URL", "redis://")),
     ("HEDGEROW_RATELIMIT_CHALLENGE", "lots", ("HEDGEROW_RATELIMIT_CHALLENGE", "30/minute")),
+])
+def test_a_bad_setting_stops_serve_with_one_clean_line(
+    data_dir: Path, name: str, value: str, words: tuple[str, ...]
+) -> None:
+    env = clean_env(HEDGEROW_DATA_DIR=str(data_dir), HEDGEROW_SECRET_KEY=KEY)
+    env[name] = value
+    _one_clean_error(run_cli("serve", env=env, timeout=30), *words)
+
+
+@pytest.mark.parametrize(("name", "value", "words"), [
+    ("HEDGEROW_REDIS_URL", "notaurl", ("HEDGEROW_REDIS_URL", "redis://")),
+    ("HEDGEROW_RATELIMIT_CHALLENGE", "lots", ("HEDGEROW_RATELIMIT_CHALLENGE", "30/minute")),
     ("HEDGEROW_CHALLENGE_TTL", "0", ("HEDGEROW_CHALLENGE_TTL", "from 5 to 3600")),
     ("HEDGEROW_POW_MIN_BITS", "30", ("HEDGEROW_POW_MIN_BITS", "from 1 to 20")),
     ("HEDGEROW_SECRET_KEY", "a" * 40, ("HEDGEROW_SECRET_KEY", "too easy to guess")),
 ])
-@pytest.mark.parametrize("command", [("serve",), ("sites", "list"), ("config", "check")])
+@pytest.mark.parametrize("command", [("serve",), ("sites", "list"), ("config", "check"),
+                                     ("feedback", "export"), ("models", "status")])
 def test_a_bad_setting_is_one_clean_line_from_every_command(
-    data_dir: Path, name: str, value: str, words: tuple[str, ...], command: tuple[str, ...]
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, name: str, value: str,
+    words: tuple[str, ...], command: tuple[str, ...]
 ) -> None:
-    env = clean_env(HEDGEROW_DATA_DIR=str(data_dir), HEDGEROW_SECRET_KEY=KEY)
-    env[name] = value
-    _one_clean_error(run_cli(*command, env=env, timeout=30), *words)
+    for variable in list(os.environ):
+        if variable.startswith("HEDGEROW_"):
+            monkeypatch.delenv(variable)
+    env = {"HEDGEROW_DATA_DIR": str(data_dir), "HEDGEROW_SECRET_KEY": KEY, name: value}
+    result = CliRunner().invoke(main, list(command), env=env)
+    assert isinstance(result.exception, SystemExit), result.exception  # no other error
+    _one_clean_error(subprocess.CompletedProcess(command, result.exit_code, result.stdout,
+                                                 result.stderr), *words)
 
 
 def test_max_bits_below_min_bits_is_refused(data_dir: Path) -> None:
