@@ -49,16 +49,17 @@ def _wait_for_every_worker(http: requests.Session, workers: int) -> None:
 
 @pytest.fixture
 def server(redis_url: str) -> Iterator[tuple[ServeProcess, dict[str, str]]]:
-    """``hedgerow serve`` with two workers on the test Redis, and a registered site."""
+    """``hedgerow serve`` with two workers (``HEDGEROW_WORKERS``) on the test Redis, and a
+    registered site."""
     with tempfile.TemporaryDirectory(prefix="hr-") as path:
         data_dir = Path(path)
         env = clean_env(HEDGEROW_REDIS_URL=redis_url, HEDGEROW_DATA_DIR=str(data_dir),
                         HEDGEROW_SECRET_KEY=secrets.token_urlsafe(48),
                         HEDGEROW_POW_MIN_BITS="4", HEDGEROW_POW_MAX_BITS="8",
-                        HEDGEROW_RATELIMIT_SOLVE="8/minute")
+                        HEDGEROW_RATELIMIT_SOLVE="8/minute", HEDGEROW_WORKERS="2")
         added = run_cli("sites", "add", "Blog", "--origin", ORIGIN, env=env)
         site = json.loads(added.stdout.splitlines()[-1])
-        process = ServeProcess(free_port(), env, "--workers", "2", log=data_dir / "serve.log")
+        process = ServeProcess(free_port(), env, log=data_dir / "serve.log")
         try:
             process.wait_ready()
             yield process, site
