@@ -60,6 +60,11 @@ def _ensure_demo_site(store: Store, data_dir: Path, origins: list[str]) -> dict[
     return saved
 
 
+def _data_dir_problem(data_dir: Path, error: OSError) -> str:
+    return (f"cannot use the data directory {data_dir} ({error.strerror or error}); "
+            "check HEDGEROW_DATA_DIR and who owns it")
+
+
 def bind(host: str, port: int) -> socket.socket:
     """The listening socket for ``host:port``, or a clean `Error: …` saying why not."""
     try:
@@ -117,7 +122,11 @@ def serve(host: str, port: int, workers: int | None, demo: bool) -> None:
     """Run the service."""
     config = load_config()
     if demo and not config.SECRET_KEY:
-        config = config.replace(SECRET_KEY=[_demo_secret_key(config.DATA_DIR)])
+        try:
+            key = _demo_secret_key(config.DATA_DIR)
+        except OSError as error:
+            raise click.ClickException(_data_dir_problem(config.DATA_DIR, error)) from None
+        config = config.replace(SECRET_KEY=[key])
         click.secho(
             "Demo mode: using the signing key kept in "
             f"{config.DATA_DIR / settings.DEMO_SECRET_FILE}. "
@@ -136,7 +145,10 @@ def serve(host: str, port: int, workers: int | None, demo: bool) -> None:
     embedded: EmbeddedRedis | None = None
     try:
         if not config.REDIS_URL:
-            embedded = EmbeddedRedis(config.DATA_DIR).start()
+            try:
+                embedded = EmbeddedRedis(config.DATA_DIR).start()
+            except OSError as error:
+                raise click.ClickException(_data_dir_problem(config.DATA_DIR, error)) from None
             config = config.replace(REDIS_URL=embedded.url)
             click.echo(f"Using the embedded Redis in {embedded.dir}", err=True)
         check_redis(config.REDIS_URL)

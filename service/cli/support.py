@@ -50,7 +50,13 @@ def open_store() -> Iterator[Store]:
         if config.REDIS_URL:
             url = config.REDIS_URL
         else:
-            embedded = EmbeddedRedis(config.DATA_DIR).start()
+            try:
+                embedded = EmbeddedRedis(config.DATA_DIR).start()
+            except OSError as error:
+                raise click.ClickException(
+                    f"cannot use the data directory {config.DATA_DIR} "
+                    f"({error.strerror or error}); check HEDGEROW_DATA_DIR and who owns it"
+                ) from None
             url = embedded.url
         store = Store(connect(url), prefix=config.KEY_PREFIX)
         store.ping()

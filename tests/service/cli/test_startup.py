@@ -78,6 +78,15 @@ def test_a_bad_setting_is_one_clean_line_from_every_command(
                                                  result.stderr), *words)
 
 
+def test_an_unusable_data_directory_is_one_clean_line(data_dir: Path) -> None:
+    not_a_directory = data_dir / "file"
+    not_a_directory.write_text("")
+    env = clean_env(HEDGEROW_DATA_DIR=str(not_a_directory / "data"))
+    for command in (("serve", "--demo", "--port", "0"), ("sites", "list")):
+        _one_clean_error(run_cli(*command, env=env, timeout=30),
+                         f"cannot use the data directory {not_a_directory / 'data'}")
+
+
 def test_max_bits_below_min_bits_is_refused(data_dir: Path) -> None:
     env = clean_env(HEDGEROW_DATA_DIR=str(data_dir), HEDGEROW_SECRET_KEY=KEY,
                     HEDGEROW_POW_MIN_BITS="16", HEDGEROW_POW_MAX_BITS="12")
