@@ -129,6 +129,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(ApiError)
     def _api_error(error: ApiError) -> Response:
+        if isinstance(error, Unavailable):
+            g.hedgerow_redis_error = True  # counted by the metrics
         return _render(error)
 
     @app.errorhandler(HTTPException)
