@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from model.fields import MAX_COMMENT_CHARS
 from service.sites.registry import Site, SiteError, normalize_origin
-from service.web.auth import bearer_secret
+from service.web.auth import bearer_secret, note_site
 from service.web.errors import ApiError, from_http_exception, from_unexpected
 from service.web.headers import header_value
 from service.web.quotas import refuse_over_quota
@@ -92,6 +92,7 @@ def _site(fields: dict[str, str], *, need_blog: bool = True) -> Site:
     if site is None:
         raise AkismetError("We were unable to find your API key. Check it with "
                            "`hedgerow sites list` and your site's settings.")
+    note_site(site)
     blog = fields.get("blog", "").strip()
     if not blog:
         if need_blog:

@@ -6,7 +6,7 @@ import hmac
 import ipaddress
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, redirect
+from flask import Blueprint, Response, current_app, jsonify, redirect
 from flask.typing import ResponseReturnValue
 from redis.exceptions import RedisError
 
@@ -14,6 +14,7 @@ from service.models.workers import DEFAULT_MAX_LAG, fleet_status
 from service.store.redis_store import Store
 from service.web.auth import bearer_secret
 from service.web.errors import ApiError, Forbidden
+from service.web.metrics import metrics_of
 from service.web.state import client_ip, state
 
 bp = Blueprint("health", __name__)
@@ -106,23 +107,19 @@ def _fleet(store: Store, check_interval: float) -> dict[str, Any] | None:
 
 @bp.get("/metrics")
 def metrics() -> Response:
-    """Service-wide counters (shared by every worker) in Prometheus text format."""
+    """Every worker's metrics, plus the service-wide counters Redis holds, in Prometheus
+    text format."""
     _check_metrics_access()
     app_state = state()
-    lines = [
-        "# HELP hedgerow_ratelimit_fail_open_total Requests let through while rate-limit "
-        "storage was down (this worker).",
-        "# TYPE hedgerow_ratelimit_fail_open_total counter",
-        f"hedgerow_ratelimit_fail_open_total {app_state.limits.fail_open.value}",
-    ]
+    body = metrics_of(current_app).exposition().decode()
     try:
         counters = app_state.store.counters()
         up = 1
     except RedisError:
         counters, up = {}, 0
-    lines += ["# HELP hedgerow_redis_up Whether Redis answered this scrape.",
-              "# TYPE hedgerow_redis_up gauge", f"hedgerow_redis_up {up}"]
+    lines = ["# HELP hedgerow_redis_up Whether Redis answered this scrape.",
+             "# TYPE hedgerow_redis_up gauge", f"hedgerow_redis_up {up}"]
     for name in sorted(counters):
         metric = f"hedgerow_{name}_total"
         lines += [f"# TYPE {metric} counter", f"{metric} {counters[name]}"]
-    return Response("\n".join(lines) + "\n", mimetype="text/plain; version=0.0.4")
+    return Response(body + "\n".join(lines) + "\n", mimetype="text/plain; version=0.0.4")

@@ -186,7 +186,6 @@ class Captcha:
             return SolveResult(False, ["invalid-input-token"], site=site)
         # Spend the challenge before looking at the answer: a wrong guess burns it.
         if not self.store.consume_once("challenge", nonce, self.challenge_ttl + 60).first_use:
-            self.store.count("solve_replayed")
             return SolveResult(False, ["timeout-or-duplicate"], site=site, first_shown=first)
         code = self._check_work_and_answer(nonce, payload, raw_answer, pow_counter)
         self.store.note_solve(
@@ -261,7 +260,6 @@ class Captcha:
             and site.settings.get("require_remoteip_match")
             and not self.clients.same_client(remoteip, payload.get("i"))
         ):
-            self.store.count("siteverify_remoteip_mismatch")
             return VerifyResult(False, ["invalid-input-remoteip"])
         spent = self.store.consume_once(
             "response", nonce, self.response_ttl + 60, idempotency_key
@@ -278,11 +276,9 @@ class Captcha:
             and self.store.take_verified(site.sitekey, nonce)
         )
         if not (spent.first_use or retry or verified_before):
-            self.store.count("siteverify_duplicate")
             return VerifyResult(False, ["timeout-or-duplicate"])
         if spent.first_use and not comment_check:
             self.store.mark_verified(site.sitekey, nonce, VERIFIED_GRACE_SECONDS)
-        self.store.count("siteverify_succeeded")
         challenge_ts = float(payload.get("c") or checked.issued_at or 0)
         first = payload.get("f")
         return VerifyResult(

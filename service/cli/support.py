@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import click
 import redis
+from redis.exceptions import RedisClusterException
 
 from service import config as settings
 from service.sites.registry import Site, SiteError, SiteRegistry
@@ -17,12 +18,27 @@ from service.store.embedded import EmbeddedRedis, EmbeddedRedisError
 from service.store.redis_store import Store, connect
 
 
-def load_config() -> dict[str, Any]:
+def load_config() -> settings.Settings:
     """The settings from the environment; a bad value is a clean `Error: …`."""
     try:
         return settings.load(require_secret=False)
     except settings.ConfigError as error:
         raise click.ClickException(str(error)) from None
+
+
+def warn_unknown_settings() -> None:
+    """Say on standard error which HEDGEROW_* variables are not settings (likely typos)."""
+    for warning in settings.unknown_names():
+        click.secho(f"Warning: {warning}", fg="yellow", err=True)
+
+
+def redacted_url(url: str) -> str:
+    """``url`` with any password replaced, fit to print."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 @contextmanager
@@ -31,17 +47,23 @@ def open_store() -> Iterator[Store]:
     config = load_config()
     embedded: EmbeddedRedis | None = None
     try:
-        if config["REDIS_URL"]:
-            url = config["REDIS_URL"]
+        if config.REDIS_URL:
+            url = config.REDIS_URL
         else:
-            embedded = EmbeddedRedis(Path(config["DATA_DIR"])).start()
+            try:
+                embedded = EmbeddedRedis(config.DATA_DIR).start()
+            except OSError as error:
+                raise click.ClickException(
+                    f"cannot use the data directory {config.DATA_DIR} "
+                    f"({error.strerror or error}); check HEDGEROW_DATA_DIR and who owns it"
+                ) from None
             url = embedded.url
-        store = Store(connect(url), prefix=config["KEY_PREFIX"])
+        store = Store(connect(url), prefix=config.KEY_PREFIX)
         store.ping()
         yield store
     except (EmbeddedRedisError, ValueError) as error:
         raise click.ClickException(str(error)) from None
-    except redis.RedisError as error:
+    except (redis.RedisError, RedisClusterException) as error:
         raise click.ClickException(
             f"cannot reach Redis ({error.__class__.__name__}); check HEDGEROW_REDIS_URL"
         ) from None

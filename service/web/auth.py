@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import g, request
 
 from service.sites.registry import Site
 from service.web.errors import ApiError
@@ -38,4 +38,10 @@ def site_for_secret(secret: str, scope: str) -> Site:
             "That secret belongs to no site; `hedgerow sites list` shows the sites.",
             headers={"WWW-Authenticate": 'Bearer realm="hedgerow", error="invalid_token"'},
         )
+    note_site(site)
     return site
+
+
+def note_site(site: Site) -> None:
+    """Remember which site this request acts for (its metrics and access-log line)."""
+    g.hedgerow_sitekey = site.sitekey

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, g, has_request_context, jsonify
 from werkzeug.exceptions import HTTPException
 
 from service.web.headers import header_value
@@ -108,6 +108,8 @@ def from_unexpected(error: Exception) -> ApiError:
     from redis.exceptions import ConnectionError, RedisError, TimeoutError
 
     if isinstance(error, RedisError):
+        if has_request_context():
+            g.hedgerow_redis_error = True
         if isinstance(error, ConnectionError | TimeoutError):
             log.warning("Redis unavailable: %s", error.__class__.__name__)
         else:
@@ -127,6 +129,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(ApiError)
     def _api_error(error: ApiError) -> Response:
+        if isinstance(error, Unavailable):
+            g.hedgerow_redis_error = True  # counted by the metrics
         return _render(error)
 
     @app.errorhandler(HTTPException)

@@ -16,6 +16,7 @@ import logging
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from limits import RateLimitItem, parse_many
@@ -58,12 +59,15 @@ class FailOpenCounter:
     """Requests let through because Redis was down (this process only)."""
 
     value: int = 0
+    on_add: Callable[[], None] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self) -> None:
         """Count one."""
         with self._lock:
             self.value += 1
+        if self.on_add is not None:
+            self.on_add()
 
 
 class RateLimits:
@@ -90,6 +94,8 @@ class RateLimits:
                     "limits notation, e.g. '30/minute;500/hour'"
                 ) from None
         self.fail_open = FailOpenCounter()
+        # Told the scope of each refused request (for metrics).
+        self.on_reject: Callable[[str], None] | None = None
         self._limiter: SlidingWindowCounterRateLimiter | None = None
         self._redis_url = redis_url
         self._prefix = prefix
@@ -123,6 +129,8 @@ class RateLimits:
             for item in self.rules[scope]:
                 if not limiter.hit(item, scope, identity):
                     reset_at, _ = limiter.get_window_stats(item, scope, identity)
+                    if self.on_reject is not None:
+                        self.on_reject(scope)
                     raise self._too_many(item, reset_at, scope in _SITE_SCOPES)
         except (RedisError, StorageError, ConnectionError, OSError) as error:
             self._storage_failed(error)

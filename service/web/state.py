@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 
 from service.captcha.clients import ClientIdentifier
 from service.captcha.flow import Captcha
 from service.captcha.proof_of_work import Policy
+from service.config import Settings
 from service.models.holder import ModelHolder
 from service.models.loading import ModelLoader
 from service.signing import TokenSigner, model_signing_keys
@@ -29,7 +28,7 @@ EXTENSION_KEY = "hedgerow"
 class AppState:
     """Everything a request handler needs, built once per app."""
 
-    config: dict[str, Any]
+    config: Settings
     store: Store
     sites: SiteRegistry
     signer: TokenSigner
@@ -47,54 +46,54 @@ class AppState:
         self.limits.close()
 
 
-def build_state(config: dict[str, Any]) -> AppState:
+def build_state(config: Settings) -> AppState:
     """Wire the resources for one app from its configuration.
 
     The Redis client connects lazily, so building the state does no I/O.
     """
-    store = Store(connect(config["REDIS_URL"]), prefix=config["KEY_PREFIX"])
-    sites = SiteRegistry(store, cache_seconds=config["SITE_CACHE_SECONDS"])
-    signer = TokenSigner(config["SECRET_KEY"])
-    clients = ClientIdentifier(signer, config["IPV4_PREFIX"], config["IPV6_PREFIX"])
+    store = Store(connect(config.REDIS_URL), prefix=config.KEY_PREFIX)
+    sites = SiteRegistry(store, cache_seconds=config.SITE_CACHE_SECONDS)
+    signer = TokenSigner(config.signing_keys)
+    clients = ClientIdentifier(signer, config.IPV4_PREFIX, config.IPV6_PREFIX)
     pow_policy = (
         Policy(
-            min_bits=config["POW_MIN_BITS"],
-            max_bits=config["POW_MAX_BITS"],
-            free_solves=config["POW_FREE_SOLVES"],
-            volume_bits=config["POW_VOLUME_BITS"],
-            solves_window=config["POW_SOLVES_WINDOW"],
+            min_bits=config.POW_MIN_BITS,
+            max_bits=config.POW_MAX_BITS,
+            free_solves=config.POW_FREE_SOLVES,
+            volume_bits=config.POW_VOLUME_BITS,
+            solves_window=config.POW_SOLVES_WINDOW,
         )
-        if config["POW_ENABLED"]
+        if config.POW_ENABLED
         else None
     )
     captcha = Captcha(
-        store, sites, signer, config["CHALLENGE_TTL"], config["RESPONSE_TTL"], pow_policy,
+        store, sites, signer, config.CHALLENGE_TTL, config.RESPONSE_TTL, pow_policy,
         clients,
     )
     limits = RateLimits(
-        config["REDIS_URL"],
+        config.REDIS_URL,
         {scope: config[f"RATELIMIT_{scope.upper()}"] for scope in SCOPES},
-        enabled=config["RATELIMIT_ENABLED"],
-        on_error=config["RATELIMIT_ON_ERROR"],
-        prefix=config["KEY_PREFIX"],
+        enabled=config.RATELIMIT_ENABLED,
+        on_error=config.RATELIMIT_ON_ERROR,
+        prefix=config.KEY_PREFIX,
     )
-    load_model = ModelLoader(store, Path(config["DATA_DIR"]) / "models",
-                             model_signing_keys(config["SECRET_KEY"]))
-    models = ModelHolder(store, load_model, config["MODEL_CHECK_INTERVAL"])
+    load_model = ModelLoader(store, config.DATA_DIR / "models",
+                             model_signing_keys(config.signing_keys))
+    models = ModelHolder(store, load_model, config.MODEL_CHECK_INTERVAL)
     moderator = Moderator(
         captcha, models.current, store, signer,
-        keep_personal_data=config["KEEP_PERSONAL_DATA"],
-        feedback_retention_days=config["FEEDBACK_RETENTION_DAYS"],
-        adaptation=SiteAdaptation(store) if config["ADAPTATION_ENABLED"] else None,
-        feedback_quota=Quota(config["FEEDBACK_ENTRIES_PER_DAY"], config["FEEDBACK_BYTES_PER_DAY"]),
+        keep_personal_data=config.KEEP_PERSONAL_DATA,
+        feedback_retention_days=config.FEEDBACK_RETENTION_DAYS,
+        adaptation=SiteAdaptation(store) if config.ADAPTATION_ENABLED else None,
+        feedback_quota=Quota(config.FEEDBACK_ENTRIES_PER_DAY, config.FEEDBACK_BYTES_PER_DAY),
     )
-    forwarding = ForwardedForCheck(config["TRUSTED_PROXIES"])
+    forwarding = ForwardedForCheck(config.TRUSTED_PROXIES)
     return AppState(
         config, store, sites, signer, clients, captcha, limits, models, moderator, forwarding
     )
 
 
-def init_app(app: Flask, config: dict[str, Any]) -> AppState:
+def init_app(app: Flask, config: Settings) -> AppState:
     """Build the state and attach it to ``app``."""
     app_state = build_state(config)
     app.extensions[EXTENSION_KEY] = app_state
@@ -113,7 +112,9 @@ def client_ip() -> str:
 
 def client_identity() -> str:
     """The client's identity: a keyed pseudonym of its network, never its address."""
-    return state().clients.identity(client_ip())
+    identity = state().clients.identity(client_ip())
+    g.hedgerow_client = identity
+    return identity
 
 
 def check_forwarding() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -105,7 +106,7 @@ def test_serve_demo_runs_the_whole_flow_with_no_configuration(data_dir: Path) ->
 def test_cli_and_server_share_an_external_redis(redis_server: RedisServer, data_dir: Path,
                                                 redis_url: str) -> None:
     env = clean_env(HEDGEROW_REDIS_URL=redis_url, HEDGEROW_DATA_DIR=str(data_dir),
-                    HEDGEROW_SECRET_KEY="k" * 48)
+                    HEDGEROW_SECRET_KEY=secrets.token_urlsafe(48))
     site = json.loads(run_cli("sites", "add", "Shop", "--origin", "https://shop.example",
                               env=env).stdout.splitlines()[-1])
     server = ServeProcess(free_port(), env, "--workers", "1", log=data_dir / "serve.log")

@@ -62,6 +62,9 @@ def test_outage_and_recovery_without_restart(
         assert http.get("/healthz").status_code == 200
         metrics = http.get("/metrics").text
         assert "hedgerow_redis_up 0" in metrics
+        # Each 503 above is counted by route, in the process, with Redis down.
+        for route in ("/v1/challenge", "/v1/solve", "/v1/siteverify"):
+            assert f'hedgerow_redis_errors_total{{endpoint="{route}"}} 1.0' in metrics, route
         if policy == "allow":
             assert "hedgerow_ratelimit_fail_open_total 0" not in metrics
 

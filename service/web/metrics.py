@@ -1,0 +1,184 @@
+"""Prometheus metrics, kept in each process and summed across gunicorn's workers.
+
+Every count lives in the process that saw it (``prometheus_client``; under gunicorn in
+its multiprocess mode, one memory-mapped file per worker in a directory the master
+creates), so a request never pays a Redis round trip to be counted. A scrape reads them
+all, whichever worker answers it.
+
+What is counted comes from the request and the answer the app already made: the route,
+the status, and for the captcha and comment endpoints the outcome the body reports.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from typing import Any
+
+from flask import Flask, Response, g, request
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+    values,
+)
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+EXTENSION_KEY = "hedgerow_metrics"
+LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+_CHALLENGE = "/v1/challenge"
+_SOLVE = "/v1/solve"
+_COMMENT_CHECK = "/v1/comment-check"
+_AKISMET_CHECK = "/1.1/comment-check"
+# Outcomes parsed out of a body are label values: keep them short and few.
+_MAX_OUTCOME = 40
+
+
+def use_multiprocess_dir(path: str) -> None:
+    """Make this process (and the workers it forks) write metrics under ``path``.
+
+    ``prometheus_client`` takes the directory from its environment variable; it must be
+    set before the first metric is made, which is why the server calls this first.
+    """
+    os.environ[MULTIPROC_ENV] = path
+    values.ValueClass = values.get_value_class()
+
+
+def multiprocess_dir() -> str | None:
+    """The shared metrics directory, when running under the multi-worker server."""
+    return os.environ.get(MULTIPROC_ENV) or None
+
+
+def worker_gone(pid: int) -> None:
+    """Forget a dead worker's live gauges (its counters stay in the sums)."""
+    if multiprocess_dir():
+        multiprocess.mark_process_dead(pid)
+
+
+class Metrics:
+    """One app's metrics, registered in a registry of its own (tests build many apps)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.requests = Counter("hedgerow_http_requests", "HTTP requests answered, by route "
+                                "and status.", ["endpoint", "method", "status"], registry=r)
+        self.latency = Histogram("hedgerow_http_request_duration_seconds", "Time to answer, "
+                                 "by route.", ["endpoint"], buckets=LATENCY_BUCKETS, registry=r)
+        self.challenges = Counter("hedgerow_challenges_issued", "Challenges handed out.",
+                                  registry=r)
+        self.answers = Counter("hedgerow_challenge_answers", "Answers to challenges: "
+                               "'solved' or the error code that failed them.", ["outcome"],
+                               registry=r)
+        self.siteverify = Counter("hedgerow_siteverify", "Siteverify calls: 'success' or "
+                                  "the first error code.", ["outcome"], registry=r)
+        self.decisions = Counter("hedgerow_spam_decisions", "Comment checks by the action "
+                                 "decided and the site.", ["action", "site"], registry=r)
+        self.rate_limited = Counter("hedgerow_ratelimit_rejections", "Requests refused by a "
+                                    "rate limit, by budget.", ["scope"], registry=r)
+        self.fail_open = Counter("hedgerow_ratelimit_fail_open", "Requests let through while "
+                                 "rate-limit storage was down.", registry=r)
+        self.redis_errors = Counter("hedgerow_redis_errors", "Requests that failed on Redis.",
+                                    ["endpoint"], registry=r)
+        self.model = Gauge("hedgerow_model_loaded", "1 for the model version each worker "
+                           "scores with.", ["version"], multiprocess_mode="liveall", registry=r)
+        self._model_version = ""
+
+    def note_model(self, version: str) -> None:
+        """Record the model version this process scores with (cheap when unchanged)."""
+        if version == self._model_version:
+            return
+        if self._model_version:
+            self.model.labels(self._model_version).set(0)
+        self.model.labels(version).set(1)
+        self._model_version = version
+
+    def observe(self, response: Response, seconds: float) -> None:
+        """Count one answered request and what its body says happened."""
+        endpoint = request.url_rule.rule if request.url_rule is not None else "unmatched"
+        status = response.status_code
+        self.requests.labels(endpoint, request.method, str(status)).inc()
+        self.latency.labels(endpoint).observe(seconds)
+        if g.get("hedgerow_redis_error"):
+            self.redis_errors.labels(endpoint).inc()
+        if endpoint == _CHALLENGE and status == 200:
+            self.challenges.inc()
+        elif endpoint == _SOLVE:
+            body = _json(response)
+            if body is not None:
+                solved = body.get("success") is True
+                self.answers.labels("solved" if solved else _first_code(body)).inc()
+        elif (request.endpoint or "").startswith("siteverify."):
+            body = _json(response)
+            if body is not None:
+                ok = body.get("success") is True
+                self.siteverify.labels("success" if ok else _first_code(body)).inc()
+        elif endpoint == _COMMENT_CHECK and status == 200:
+            body = _json(response)
+            if body is not None and isinstance(body.get("action"), str):
+                self.decisions.labels(body["action"][:_MAX_OUTCOME], _site()).inc()
+        elif endpoint == _AKISMET_CHECK and status == 200:
+            text = response.get_data(as_text=True)
+            if text in ("true", "false"):
+                discard = response.headers.get("X-akismet-pro-tip") == "discard"
+                action = "accept" if text == "false" else "discard" if discard else "hold"
+                self.decisions.labels(action, _site()).inc()
+
+    def exposition(self) -> bytes:
+        """Every metric in Prometheus's text format: all workers' under gunicorn."""
+        directory = multiprocess_dir()
+        if directory:
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry, path=directory)
+            return generate_latest(registry)
+        return generate_latest(self.registry)
+
+
+def _json(response: Response) -> dict[str, Any] | None:
+    if response.mimetype != "application/json":
+        return None
+    try:
+        body = json.loads(response.get_data())
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def _first_code(body: dict[str, Any]) -> str:
+    codes = body.get("error-codes")
+    if isinstance(codes, list) and codes and isinstance(codes[0], str):
+        return codes[0][:_MAX_OUTCOME]
+    return "unknown"
+
+
+def _site() -> str:
+    return str(g.get("hedgerow_sitekey", ""))
+
+
+def metrics_of(app: Flask) -> Metrics:
+    """The app's metrics."""
+    found: Metrics = app.extensions[EXTENSION_KEY]
+    return found
+
+
+def init_app(app: Flask) -> Metrics:
+    """Count every request of ``app`` (registered first, so its clock starts first)."""
+    app_metrics = Metrics()
+    app.extensions[EXTENSION_KEY] = app_metrics
+
+    @app.before_request
+    def _start_clock() -> None:
+        g.hedgerow_started = time.perf_counter()
+
+    @app.after_request
+    def _count(response: Response) -> Response:
+        started = g.get("hedgerow_started")
+        if started is not None:
+            app_metrics.observe(response, time.perf_counter() - started)
+        return response
+
+    return app_metrics
