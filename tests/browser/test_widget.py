@@ -7,7 +7,6 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from service.web.state import AppState
 from tests.browser.conftest import Embed, Watch
 from tests.browser.helpers import prompt_of, rendered, right_answer, solve, widget, wrong_answer
 
@@ -187,18 +186,6 @@ def test_service_unreachable_shows_retry_and_fires_error_callback(
     expect(answer).to_be_focused()
     expect(status).to_have_text("")
     solve(box)
-
-
-def test_unregistered_origin_is_an_error_not_a_hang(
-    page: Page, embed: Embed, state: AppState
-) -> None:
-    other, _ = state.sites.add("Elsewhere", ["https://elsewhere.example"])
-    page.goto(embed.page(
-        f'<div class="hedgerow-captcha" data-sitekey="{other.sitekey}" '
-        'data-error-callback="onError"></div>'
-    ))
-    expect(widget(page).locator("[role=status]")).to_have_text("The check could not load.")
-    assert page.evaluate("events") == [["error"]]
 
 
 def test_explicit_render_api(page: Page, embed: Embed, watch: Watch) -> None:
