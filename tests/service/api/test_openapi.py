@@ -15,7 +15,7 @@ def _served(app: Flask) -> set[tuple[str, str]]:
             continue
         # Flask adds HEAD to every GET and OPTIONS to every rule; only explicit ones count.
         for method in (rule.methods or set()) - {"HEAD"}:
-            if method == "OPTIONS" and rule.provide_automatic_options:
+            if method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
                 continue
             routes.add((rule.rule, method.lower()))
     return routes
