@@ -8,7 +8,11 @@ and have a documented status, content type, headers and body.
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Iterator
+
 import pytest
+import redis
 import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
@@ -20,10 +24,12 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from service import create_app
 from service.api.openapi import spec
 from service.sites.registry import Site
 from tests.conftest import SITE_ORIGIN
 from tests.support.live_server import LiveServer
+from tests.support.redis_server import RedisServer
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_headers_conformance, response_schema_conformance]
@@ -34,11 +40,26 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 schema = schemathesis.openapi.from_dict(spec())
 
 
-@pytest.fixture
-def target(live: LiveServer, site: tuple[Site, str]) -> tuple[str, Site, str]:
-    """The live service serving the spec the cases come from, and a registered site."""
-    assert requests.get(live.url + "/openapi.json", timeout=10).json() == spec()
-    return live.url, site[0], site[1]
+@pytest.fixture(scope="module")
+def target(
+    redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Site, str]]:
+    """One live service for every case (its model loads once), with a registered site;
+    it serves the very spec the cases come from."""
+    client = redis.Redis.from_url(redis_server.url)
+    client.flushall()
+    client.close()
+    app = create_app({
+        "SECRET_KEY": [secrets.token_urlsafe(48)], "REDIS_URL": redis_server.url,
+        "DATA_DIR": str(tmp_path_factory.mktemp("conformance")), "RATELIMIT_ENABLED": False,
+    })
+    site, secret = app.extensions["hedgerow"].sites.add("Blog", [SITE_ORIGIN])
+    server = LiveServer(app).start()
+    try:
+        assert requests.get(server.url + "/openapi.json", timeout=10).json() == spec()
+        yield server.url, site, secret
+    finally:
+        server.stop()
 
 
 def _with_real_keys(case: schemathesis.Case, site: Site, secret: str) -> None:
@@ -59,14 +80,14 @@ def _with_real_keys(case: schemathesis.Case, site: Site, secret: str) -> None:
 
 
 @schema.parametrize()
-@settings(max_examples=12, deadline=None,
+@settings(max_examples=15, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.filter_too_much])
 def test_every_answer_matches_the_spec(
     case: schemathesis.Case, target: tuple[str, Site, str]
 ) -> None:
     base_url, site, secret = target
-    # A generous timeout: the first comment check of a fresh app loads the model.
+    # A generous timeout: the first comment check loads the model.
     case.call_and_validate(base_url=base_url, checks=CHECKS, timeout=60)
     _with_real_keys(case, site, secret)
     case.call_and_validate(base_url=base_url, checks=CHECKS, timeout=60)
