@@ -36,7 +36,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from service.api import akismet, captcha, comments, demo, health, openapi, siteverify, widget
+    from service.api import (
+        akismet,
+        captcha,
+        comments,
+        demo,
+        docs,
+        health,
+        openapi,
+        siteverify,
+        widget,
+    )
     from service.web import errors, request_data, state
 
     state.init_app(app, config)
@@ -60,6 +70,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         akismet.bp,
         health.bp,
         openapi.bp,
+        docs.bp,
         widget.bp,
         demo.bp,
     ):

@@ -388,13 +388,16 @@ PATHS: dict[str, Any] = {
     }},
     "/openapi.json": {"get": {"summary": "This document",
                               "responses": {"200": _json({"type": "object"})}}},
+    "/docs": {"get": {"summary": "This document for people: an HTML page, no script",
+                      "responses": {"200": _text("The API reference", "text/html")}}},
+    "/docs/docs.css": _asset("The API reference's stylesheet", "text/css"),
     "/": {
         "get": {
             "summary": "Links to the API; in demo mode, a redirect to /demo",
             "responses": {
                 "200": _json({"type": "object", "properties": {
                     "service": {"const": "hedgerow"}, "api": {"type": "string"},
-                    "widget": {"type": "string"}}}),
+                    "docs": {"type": "string"}, "widget": {"type": "string"}}}),
                 "302": {"description": "To /demo"},
             },
         }
