@@ -303,9 +303,10 @@
       }).then(function (r) {
         if (!r) return;
         if (r.success) return solved(r);
-        var code = r['error-codes'][0];
-        show(r.challenge, code === 'wrong-answer' ? L.wrong
-          : code === 'timeout-or-duplicate' ? L.expired : L.again, true);
+        var code = r['error-codes'][0], msg = code === 'wrong-answer' ? L.wrong
+          : code === 'timeout-or-duplicate' ? L.expired : L.again;
+        if (r.challenge) show(r.challenge, msg, true);
+        else load(msg, true);
       }, function (e) {
         // A token the service could not read (400) is replaced once; a refused page or
         // key, a spent budget or an outage is said as such, never retried by itself.
@@ -343,7 +344,9 @@
       clearTimeout(timer);
       // Try again comes back once the service's wait is over; never for a setup error.
       if (why === 'error') retry.hidden = false;
-      if (why === 'busy') timer = setTimeout(function () { retry.hidden = false; }, (e.wait || 5) * 1000);
+      if (why === 'busy') {
+        timer = setTimeout(function () { retry.hidden = false; }, (e.wait || 5) * 1000);
+      }
       say(L[why], 'bad', focus && why !== 'error');
       if (focus) (why === 'error' ? retry : status).focus();
       fire('error-callback');
