@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from service.web.state import AppState
 from tests.browser.conftest import WATCH_CSP, Embed, Watch, strict_csp
 from tests.browser.helpers import rendered, right_answer, solve, widget, wrong_answer
 
@@ -108,6 +109,25 @@ def test_axe_on_the_error_state(browser: Browser, embed: Embed, axe_path: Path) 
         page.goto(embed.page())
         page.add_script_tag(path=str(axe_path))
         expect(widget(page).get_by_role("button", name="Try again")).to_be_visible()
+        assert _serious(page.evaluate(AUDIT)) == []
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_axe_on_a_refused_page(
+    browser: Browser, embed: Embed, axe_path: Path, state: AppState, theme: str
+) -> None:
+    other, _ = state.sites.add("Elsewhere", ["https://elsewhere.example"])
+    context = browser.new_context(bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.goto(embed.page(
+            f'<div class="hedgerow-captcha" data-sitekey="{other.sitekey}" '
+            f'data-theme="{theme}"></div>'
+        ))
+        page.add_script_tag(path=str(axe_path))
+        expect(widget(page).locator("[role=status]")).to_contain_text("not set up")
         assert _serious(page.evaluate(AUDIT)) == []
     finally:
         context.close()
