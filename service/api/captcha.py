@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
+from service.captcha.flow import MODES
 from service.web import cors
 from service.web.errors import BadRequest
 from service.web.request_data import read_fields
@@ -47,10 +48,14 @@ def get_challenge() -> Response:
     """Issue a challenge for the site named by ``sitekey``.
 
     ``previous``, the widget's last challenge token, continues its chain: the time the
-    form takes to fill in counts from the chain's first challenge.
+    form takes to fill in counts from the chain's first challenge. ``mode=work`` asks
+    for the other way: no question, a longer proof of work.
     """
     client = client_identity()
     rate_limit("challenge", client)
+    mode = request.args.get("mode") or "arithmetic"
+    if mode not in MODES:
+        raise BadRequest("mode is arithmetic (the default) or work.", code="invalid-input-mode")
     sitekey = request.args.get("sitekey", "")
     if not sitekey:
         raise BadRequest("Pass the site's public key as ?sitekey=…", code="missing-input-sitekey")
@@ -66,7 +71,7 @@ def get_challenge() -> Response:
     rate_limit("challenge_site", site.sitekey)
     captcha = state().captcha
     first_shown = captcha.first_shown_of(site, request.args.get("previous", ""))
-    response = jsonify(captcha.issue(site, client, first_shown).to_json())
+    response = jsonify(captcha.issue(site, client, first_shown, mode).to_json())
     response.headers["Cache-Control"] = "no-store"
     return cors.allow(response, site)
 
@@ -97,7 +102,7 @@ def solve() -> Response:
         body = {"success": False, "error-codes": result.error_codes}
         if result.site is not None:
             body["challenge"] = captcha.issue(
-                result.site, client, result.first_shown).to_json()
+                result.site, client, result.first_shown, result.mode).to_json()
         status = _SOLVE_STATUS.get(result.error_codes[0], 200)
         body["message"] = _SOLVE_MESSAGES.get(
             result.error_codes[0], "The answer was not accepted; fetch a new challenge.")

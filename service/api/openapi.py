@@ -84,15 +84,18 @@ CHALLENGE = {
         "prompt": _str("The question, e.g. '27 − ☐ = 21'; ☐ marks the blank."),
         "expires_in": {"type": "integer", "description": "Seconds the challenge is valid."},
         "pow": POW,
+        "mode": {"const": "work", "description": "Only for the other way: no question "
+                 "(the prompt is empty), only the puzzle, which is much harder"},
     },
 }
 
 SOLVE_REQUEST = {
     "type": "object",
-    "required": ["token", "answer"],
+    "required": ["token"],
     "properties": {
         "token": _str("The challenge's token"),
-        "answer": {**_NUMBER_TEXT, "description": "The missing number"},
+        "answer": {**_NUMBER_TEXT, "description": "The missing number (required, except "
+                   "for a challenge of mode work)"},
         "pow": {**_NUMBER_TEXT, "description": "The counter n that solves the challenge's "
                 "pow puzzle (required when the challenge has one)"},
     },
@@ -141,6 +144,8 @@ SITEVERIFY = {
                     "success": {"type": "boolean"},
                     "challenge_ts": _str("ISO 8601 time the challenge was issued"),
                     "hostname": _str("Host of the page the challenge was solved on"),
+                    "method": {"const": "proof-of-work", "description": "Present only when "
+                               "the visitor verified the other way (mode work)"},
                     "error-codes": _CODES,
                     "message": _str("Why it failed, for people (clients read the codes)"),
                 },
@@ -257,10 +262,16 @@ PATHS: dict[str, Any] = {
                  "schema": {"type": "string"},
                  "description": "The widget's last challenge token: the fill time keeps "
                                 "counting from the first challenge it showed"},
+                {"name": "mode", "in": "query", "required": False,
+                 "schema": {"enum": ["arithmetic", "work"]},
+                 "description": "work: the other way, for people who cannot do the "
+                                "arithmetic (WCAG 2.2 SC 3.3.8): a proof of work of a few "
+                                "seconds instead of the question"},
             ],
             "responses": {
                 "200": _json(CHALLENGE),
-                "400": _error("missing-input-sitekey or invalid-input-sitekey"),
+                "400": _error("missing-input-sitekey, invalid-input-sitekey or "
+                              "invalid-input-mode"),
                 "403": _error("origin-not-allowed: the page's Origin is not the site's"),
                 "429": RATE_LIMITED,
                 "503": UNAVAILABLE,
