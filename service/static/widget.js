@@ -23,19 +23,21 @@
   function param(name) { return src.searchParams.get(name); }
 
   // Per language: title|verify|solved|wrong|expired|error|retry|empty|+|−|×|=|☐|before|after|
-  // wait|setup|busy|again ('+' to 'after' speak the question: "27 minus what equals 21?";
-  // setup: the page or key is not registered, busy: rate limited, again: any other refusal).
+  // wait|setup|busy|again|other ('+' to 'after' speak the question: "27 minus what equals
+  // 21?"; setup: the page or key is not registered, busy: rate limited, again: any other
+  // refusal; other: the way without arithmetic).
   var KEYS = ['title', 'verify', 'solved', 'wrong', 'expired', 'error', 'retry', 'empty',
-    '+', '\u2212', '\u00d7', '=', BLANK, 'pre', 'post', 'wait', 'setup', 'busy', 'again'];
+    '+', '\u2212', '\u00d7', '=', BLANK, 'pre', 'post', 'wait', 'setup', 'busy', 'again',
+    'other'];
   var LANG = {
-    en: 'Fill in the missing number|Verify|Verified \u2014 thank you.|Not quite. Here is a new one.|Time ran out. Here is a new one.|The check could not load.|Try again|Type the missing number.|plus|minus|times|equals|what||?|Checking your browser\u2026|This check is not set up for this page. Please tell the site\u2019s owner.|Too many attempts. Please wait a moment, then try again.|That did not work. Here is a new one.',
-    de: 'Ergänzen Sie die fehlende Zahl|Prüfen|Bestätigt \u2014 danke.|Leider falsch. Hier ist eine neue Aufgabe.|Die Zeit ist abgelaufen. Hier ist eine neue Aufgabe.|Die Prüfung konnte nicht geladen werden.|Erneut versuchen|Bitte die fehlende Zahl eingeben.|plus|minus|mal|ergibt|wie viel||?|Browser wird geprüft\u2026|Die Prüfung ist für diese Seite nicht eingerichtet. Bitte sagen Sie dem Betreiber Bescheid.|Zu viele Versuche. Bitte warten Sie kurz und versuchen Sie es dann erneut.|Das hat nicht geklappt. Hier ist eine neue Aufgabe.',
-    fr: 'Complétez le nombre manquant|Vérifier|Vérifié \u2014 merci.|Pas tout à fait. Voici une nouvelle question.|Le temps est écoulé. Voici une nouvelle question.|La vérification n\u2019a pas pu se charger.|Réessayer|Saisissez le nombre manquant.|plus|moins|fois|égale|combien||\u00a0?|Vérification du navigateur\u2026|La vérification n\u2019est pas configurée pour cette page. Merci de prévenir le responsable du site.|Trop de tentatives. Patientez un instant, puis réessayez.|Cela n\u2019a pas fonctionné. Voici une nouvelle question.',
-    es: 'Completa el número que falta|Verificar|Verificado, gracias.|No es correcto. Aquí tienes otra.|Se acabó el tiempo. Aquí tienes otra.|No se pudo cargar la verificación.|Reintentar|Escribe el número que falta.|más|menos|por|es igual a|cuánto|¿|?|Comprobando el navegador\u2026|La verificación no está configurada para esta página. Avisa al responsable del sitio.|Demasiados intentos. Espera un momento y vuelve a intentarlo.|No ha funcionado. Aquí tienes otra.',
-    pt: 'Complete o número que falta|Verificar|Verificado, obrigado.|Não está certo. Aqui vai outra.|O tempo acabou. Aqui vai outra.|Não foi possível carregar a verificação.|Tentar de novo|Digite o número que falta.|mais|menos|vezes|é igual a|quanto||?|Verificando o navegador\u2026|A verificação não está configurada para esta página. Avise o responsável pelo site.|Tentativas demais. Aguarde um momento e tente de novo.|Não funcionou. Aqui vai outra.',
-    it: 'Completa il numero mancante|Verifica|Verificato, grazie.|Non è corretto. Eccone un\u2019altra.|Tempo scaduto. Eccone un\u2019altra.|Impossibile caricare la verifica.|Riprova|Scrivi il numero mancante.|più|meno|per|fa|quanto||?|Verifica del browser\u2026|La verifica non è configurata per questa pagina. Avvisa il gestore del sito.|Troppi tentativi. Attendi un momento, poi riprova.|Non ha funzionato. Eccone un\u2019altra.',
-    nl: 'Vul het ontbrekende getal in|Controleren|Gelukt, bedankt.|Niet juist. Hier is een nieuwe.|De tijd is om. Hier is een nieuwe.|De controle kon niet worden geladen.|Opnieuw proberen|Typ het ontbrekende getal.|plus|min|keer|is|hoeveel||?|Browser wordt gecontroleerd\u2026|De controle is niet ingesteld voor deze pagina. Laat het de beheerder van de site weten.|Te veel pogingen. Wacht even en probeer het dan opnieuw.|Dat lukte niet. Hier is een nieuwe.',
-    pl: 'Uzupełnij brakującą liczbę|Sprawdź|Zweryfikowano, dziękujemy.|Niepoprawnie. Oto nowe zadanie.|Czas minął. Oto nowe zadanie.|Nie udało się wczytać weryfikacji.|Spróbuj ponownie|Wpisz brakującą liczbę.|plus|minus|razy|równa się|ile||?|Sprawdzanie przeglądarki\u2026|Weryfikacja nie jest skonfigurowana dla tej strony. Powiadom właściciela witryny.|Zbyt wiele prób. Odczekaj chwilę i spróbuj ponownie.|Nie udało się. Oto nowe zadanie.'
+    en: 'Fill in the missing number|Verify|Verified \u2014 thank you.|Not quite. Here is a new one.|Time ran out. Here is a new one.|The check could not load.|Try again|Type the missing number.|plus|minus|times|equals|what||?|Checking your browser\u2026|This check is not set up for this page. Please tell the site\u2019s owner.|Too many attempts. Please wait a moment, then try again.|That did not work. Here is a new one.|Verify another way',
+    de: 'Ergänzen Sie die fehlende Zahl|Prüfen|Bestätigt \u2014 danke.|Leider falsch. Hier ist eine neue Aufgabe.|Die Zeit ist abgelaufen. Hier ist eine neue Aufgabe.|Die Prüfung konnte nicht geladen werden.|Erneut versuchen|Bitte die fehlende Zahl eingeben.|plus|minus|mal|ergibt|wie viel||?|Browser wird geprüft\u2026|Die Prüfung ist für diese Seite nicht eingerichtet. Bitte sagen Sie dem Betreiber Bescheid.|Zu viele Versuche. Bitte warten Sie kurz und versuchen Sie es dann erneut.|Das hat nicht geklappt. Hier ist eine neue Aufgabe.|Auf andere Weise prüfen',
+    fr: 'Complétez le nombre manquant|Vérifier|Vérifié \u2014 merci.|Pas tout à fait. Voici une nouvelle question.|Le temps est écoulé. Voici une nouvelle question.|La vérification n\u2019a pas pu se charger.|Réessayer|Saisissez le nombre manquant.|plus|moins|fois|égale|combien||\u00a0?|Vérification du navigateur\u2026|La vérification n\u2019est pas configurée pour cette page. Merci de prévenir le responsable du site.|Trop de tentatives. Patientez un instant, puis réessayez.|Cela n\u2019a pas fonctionné. Voici une nouvelle question.|Vérifier autrement',
+    es: 'Completa el número que falta|Verificar|Verificado, gracias.|No es correcto. Aquí tienes otra.|Se acabó el tiempo. Aquí tienes otra.|No se pudo cargar la verificación.|Reintentar|Escribe el número que falta.|más|menos|por|es igual a|cuánto|¿|?|Comprobando el navegador\u2026|La verificación no está configurada para esta página. Avisa al responsable del sitio.|Demasiados intentos. Espera un momento y vuelve a intentarlo.|No ha funcionado. Aquí tienes otra.|Verificar de otra forma',
+    pt: 'Complete o número que falta|Verificar|Verificado, obrigado.|Não está certo. Aqui vai outra.|O tempo acabou. Aqui vai outra.|Não foi possível carregar a verificação.|Tentar de novo|Digite o número que falta.|mais|menos|vezes|é igual a|quanto||?|Verificando o navegador\u2026|A verificação não está configurada para esta página. Avise o responsável pelo site.|Tentativas demais. Aguarde um momento e tente de novo.|Não funcionou. Aqui vai outra.|Verificar de outra forma',
+    it: 'Completa il numero mancante|Verifica|Verificato, grazie.|Non è corretto. Eccone un\u2019altra.|Tempo scaduto. Eccone un\u2019altra.|Impossibile caricare la verifica.|Riprova|Scrivi il numero mancante.|più|meno|per|fa|quanto||?|Verifica del browser\u2026|La verifica non è configurata per questa pagina. Avvisa il gestore del sito.|Troppi tentativi. Attendi un momento, poi riprova.|Non ha funzionato. Eccone un\u2019altra.|Verifica in altro modo',
+    nl: 'Vul het ontbrekende getal in|Controleren|Gelukt, bedankt.|Niet juist. Hier is een nieuwe.|De tijd is om. Hier is een nieuwe.|De controle kon niet worden geladen.|Opnieuw proberen|Typ het ontbrekende getal.|plus|min|keer|is|hoeveel||?|Browser wordt gecontroleerd\u2026|De controle is niet ingesteld voor deze pagina. Laat het de beheerder van de site weten.|Te veel pogingen. Wacht even en probeer het dan opnieuw.|Dat lukte niet. Hier is een nieuwe.|Op een andere manier controleren',
+    pl: 'Uzupełnij brakującą liczbę|Sprawdź|Zweryfikowano, dziękujemy.|Niepoprawnie. Oto nowe zadanie.|Czas minął. Oto nowe zadanie.|Nie udało się wczytać weryfikacji.|Spróbuj ponownie|Wpisz brakującą liczbę.|plus|minus|razy|równa się|ile||?|Sprawdzanie przeglądarki\u2026|Weryfikacja nie jest skonfigurowana dla tej strony. Powiadom właściciela witryny.|Zbyt wiele prób. Odczekaj chwilę i spróbuj ponownie.|Nie udało się. Oto nowe zadanie.|Zweryfikuj w inny sposób'
   };
 
   function strings(el, wanted) {
@@ -166,6 +168,8 @@
     var theme = opt('theme');
     var L = strings(el, opt('language') || opt('hl'));
     var ch = null, last = '', resp = '', deadline = 0, timer = 0, busy = false, said = 0, job = null;
+    // '&mode=work' once the visitor chose the way without arithmetic (WCAG 2.2 SC 3.3.8).
+    var way = '';
 
     var box = make('div', 'w hr-' + (/^(light|dark)$/.test(theme) ? theme : 'auto'));
     var title = make('div', 't', L.title);
@@ -174,6 +178,8 @@
     var input = make('input', 'i');
     var btn = make('button', 'b', L.verify);
     var retry = make('button', 'b', L.retry);
+    var other = make('button', 'a', L.other);
+    var bar = make('progress');
     var status = make('div', 's');
     var field = make(fieldName === RC ? 'textarea' : 'input');
     var trap = make('input', 'hp');
@@ -187,7 +193,8 @@
     input.spellcheck = false;
     input.maxLength = 8;
     input.setAttribute('autocapitalize', 'off');
-    btn.type = retry.type = 'button';
+    btn.type = retry.type = other.type = 'button';
+    bar.setAttribute('aria-label', L.wait);
     retry.hidden = true;
     status.id = uid + '-status';
     status.tabIndex = -1;
@@ -206,7 +213,7 @@
     trap.tabIndex = -1;
     trap.autocomplete = 'off';
     trap.setAttribute('aria-hidden', 'true');
-    flex.append(row, btn, retry);
+    flex.append(row, btn, retry, other);
     box.append(title, flex, status);
     el.append(box, field);
     styled.then(function () { if (widgets[id]) el.append(trap); });
@@ -245,7 +252,7 @@
       box.setAttribute('aria-busy', 'true');
       // The last token continues its chain: the fill time counts from the first render.
       return call('/v1/challenge?sitekey=' + encodeURIComponent(opt('sitekey') || '') +
-        (last ? '&previous=' + encodeURIComponent(last) : ''))
+        (last ? '&previous=' + encodeURIComponent(last) : '') + way)
         .then(function (c) { show(c, msg, focus); }, function (e) { fail(e, focus); });
     }
 
@@ -260,7 +267,9 @@
       busy = false;
       box.removeAttribute('aria-busy');
       row.textContent = '';
-      String(c.prompt).split(' ').forEach(function (token) {
+      // The other way has no question: the puzzle's progress, then the answer goes by itself.
+      if (c.mode) row.append(bar);
+      else String(c.prompt).split(' ').forEach(function (token) {
         words.push(L[token] || token);
         if (token === BLANK) {
           row.append(input);
@@ -273,31 +282,39 @@
       input.setAttribute('aria-label', L.pre + words.join(' ') + L.post);
       input.value = '';
       input.removeAttribute('aria-invalid');
-      flex.hidden = row.hidden = btn.hidden = false;
+      flex.hidden = row.hidden = false;
       retry.hidden = true;
+      btn.hidden = other.hidden = !!c.mode;
       say(msg, msg && 'bad');
-      arm(c.expires_in, function () { load(L.expired, doc.activeElement === input); });
-      if (focus) input.focus();
+      arm(c.expires_in, function () { load(L.expired, focused()); });
+      if (c.mode) send(c, '', focus);
+      else if (focus) input.focus();
     }
 
     function verify() {
       if (busy || !ch) return;
-      var answer = input.value.trim().replace(/^[\u2212\u2013]/, '-'), c = ch;
+      var answer = input.value.trim().replace(/^[\u2212\u2013]/, '-');
       if (!/^-?\d{1,7}$/.test(answer)) {
         input.setAttribute('aria-invalid', 'true');
         say(L.empty, 'bad');
         input.focus();
         return;
       }
+      send(ch, answer);
+    }
+
+    // Sends challenge c's answer ('' the other way) with its puzzle's counter once found.
+    function send(c, answer, focus) {
       if (Date.now() > deadline) return load(L.expired, true);
       busy = true;
-      if (!job.done) say(L.wait, 'wait');
+      if (!job.done || !answer) say(L.wait, 'wait', focus);
+      if (focus) status.focus();
       job.p.then(function (n) {
         // The challenge ran out, or was replaced, while the work went on.
         if (c !== ch) return;
         var body = new URLSearchParams();
         body.set('token', c.token);
-        body.set('answer', answer);
+        if (answer) body.set('answer', answer);
         if (n !== '') body.set('pow', n);
         return call('/v1/solve', body);
       }).then(function (r) {
@@ -339,7 +356,7 @@
       if (win.console) {
         console.warn('Hedgerow: ' + (codes ? codes[0] + ': ' : '') + ((e && e.message) || e));
       }
-      row.hidden = btn.hidden = retry.hidden = true;
+      row.hidden = btn.hidden = retry.hidden = other.hidden = true;
       flex.hidden = false;
       clearTimeout(timer);
       // Try again comes back once the service's wait is over; never for a setup error.
@@ -362,6 +379,10 @@
     input.addEventListener('input', function () { input.removeAttribute('aria-invalid'); });
     btn.addEventListener('click', verify);
     retry.addEventListener('click', function () { load('', true); });
+    other.addEventListener('click', function () {
+      way = '&mode=work';
+      load('', true);
+    });
 
     widgets[id] = {
       el: el,
