@@ -31,6 +31,9 @@ from tests.conftest import SITE_ORIGIN
 from tests.support.live_server import LiveServer
 from tests.support.redis_server import RedisServer
 
+# Hundreds of generated requests: with the slow tests (CI), not in the quick lane.
+pytestmark = pytest.mark.slow
+
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_headers_conformance, response_schema_conformance]
 
@@ -80,7 +83,7 @@ def _with_real_keys(case: schemathesis.Case, site: Site, secret: str) -> None:
 
 
 @schema.parametrize()
-@settings(max_examples=15, deadline=None,
+@settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.filter_too_much])
 def test_every_answer_matches_the_spec(
