@@ -36,7 +36,17 @@ def create_app(
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from service.api import akismet, captcha, comments, demo, health, openapi, siteverify, widget
+    from service.api import (
+        akismet,
+        captcha,
+        comments,
+        demo,
+        docs,
+        health,
+        openapi,
+        siteverify,
+        widget,
+    )
     from service.web import access_log, errors, metrics, request_data, state
 
     app_state = state.init_app(app, config)
@@ -72,6 +82,7 @@ def create_app(
         akismet.bp,
         health.bp,
         openapi.bp,
+        docs.bp,
         widget.bp,
         demo.bp,
     ):

@@ -102,9 +102,9 @@ def _site(fields: dict[str, str], *, need_blog: bool = True) -> Site:
         origin = normalize_origin(_origin_of(blog))
     except SiteError:
         raise AkismetError(f'Invalid "blog" value: {blog[:100]}') from None
-    if origin not in site.origins:
+    if not site.allows_origin(origin):
         raise AkismetError(f"The blog {origin} is not registered for this API key; add it "
-                           "with `hedgerow sites add ... --origin`.")
+                           "with `hedgerow sites set SITE --add-origin ORIGIN`.")
     return site
 
 

@@ -6,17 +6,27 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
+from service.captcha.flow import MODES
 from service.web import cors
 from service.web.errors import BadRequest
 from service.web.request_data import read_fields
 from service.web.state import client_identity, rate_limit, state
 
 bp = Blueprint("captcha", __name__)
+bp.after_request(cors.expose_refusal)
 
 _SOLVE_STATUS = {"invalid-input-token": 400, "missing-input-token": 400}
 _SOLVE_MESSAGES = {
     "invalid-input-token": "The challenge token is malformed or was not issued here; "
                            "fetch a new challenge.",
+    "timeout-or-duplicate": "The challenge expired or was already answered; "
+                            "here is a new one.",
+    "missing-input-pow": "Send the proof-of-work counter as pow; here is a new challenge.",
+    "invalid-input-pow": "The proof-of-work counter does not solve the puzzle; "
+                         "here is a new challenge.",
+    "missing-input-answer": "Send the missing number as answer; here is a new challenge.",
+    "invalid-input-answer": "The answer is not a whole number; here is a new challenge.",
+    "wrong-answer": "That is not the missing number; here is a new challenge.",
 }
 
 
@@ -38,10 +48,14 @@ def get_challenge() -> Response:
     """Issue a challenge for the site named by ``sitekey``.
 
     ``previous``, the widget's last challenge token, continues its chain: the time the
-    form takes to fill in counts from the chain's first challenge.
+    form takes to fill in counts from the chain's first challenge. ``mode=work`` asks
+    for the other way: no question, a longer proof of work.
     """
     client = client_identity()
     rate_limit("challenge", client)
+    mode = request.args.get("mode") or "arithmetic"
+    if mode not in MODES:
+        raise BadRequest("mode is arithmetic (the default) or work.", code="invalid-input-mode")
     sitekey = request.args.get("sitekey", "")
     if not sitekey:
         raise BadRequest("Pass the site's public key as ?sitekey=…", code="missing-input-sitekey")
@@ -53,11 +67,11 @@ def get_challenge() -> Response:
         )
     origin = cors.request_origin()
     if origin and not site.allows_origin(origin):
-        raise cors.origin_not_allowed()
+        raise cors.origin_not_allowed(origin)
     rate_limit("challenge_site", site.sitekey)
     captcha = state().captcha
     first_shown = captcha.first_shown_of(site, request.args.get("previous", ""))
-    response = jsonify(captcha.issue(site, client, first_shown).to_json())
+    response = jsonify(captcha.issue(site, client, first_shown, mode).to_json())
     response.headers["Cache-Control"] = "no-store"
     return cors.allow(response, site)
 
@@ -79,7 +93,7 @@ def solve() -> Response:
         token, fields.get("answer"), cors.request_origin(), fields.get("pow"), client
     )
     if result.error_codes == ["origin-not-allowed"]:
-        raise cors.origin_not_allowed()
+        raise cors.origin_not_allowed(cors.request_origin())
     body: dict[str, Any]
     if result.success:
         body = {"success": True, "response": result.response, "expires_in": result.expires_in}
@@ -88,10 +102,10 @@ def solve() -> Response:
         body = {"success": False, "error-codes": result.error_codes}
         if result.site is not None:
             body["challenge"] = captcha.issue(
-                result.site, client, result.first_shown).to_json()
+                result.site, client, result.first_shown, result.mode).to_json()
         status = _SOLVE_STATUS.get(result.error_codes[0], 200)
-        if result.error_codes[0] in _SOLVE_MESSAGES:
-            body["message"] = _SOLVE_MESSAGES[result.error_codes[0]]
+        body["message"] = _SOLVE_MESSAGES.get(
+            result.error_codes[0], "The answer was not accepted; fetch a new challenge.")
     response = jsonify(body)
     response.status_code = status
     response.headers["Cache-Control"] = "no-store"

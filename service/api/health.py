@@ -25,8 +25,8 @@ def index() -> ResponseReturnValue:
     """Where a person who opens the service's address should go."""
     if state().config.get("DEMO"):
         return redirect("/demo")
-    return jsonify({"service": "hedgerow", "api": "/openapi.json", "widget": "/widget.js",
-                    "health": "/healthz", "ready": "/readyz"})
+    return jsonify({"service": "hedgerow", "api": "/openapi.json", "docs": "/docs",
+                    "widget": "/widget.js", "health": "/healthz", "ready": "/readyz"})
 
 
 @bp.get("/healthz")

@@ -16,13 +16,33 @@ from service.web.state import rate_limit, state
 bp = Blueprint("siteverify", __name__)
 
 MAX_IDEMPOTENCY_KEY = 128
+# What each refusal means, for the people reading logs; reCAPTCHA's clients read the codes.
+MESSAGES = {
+    "missing-input-secret": "Send the site's secret as secret.",
+    "missing-input-response": "Send the widget's response token as response; the form was "
+                              "probably sent before the challenge was solved.",
+    "invalid-input-secret": "The secret belongs to no registered site; "
+                            "`hedgerow sites list` shows the sites.",
+    "invalid-input-response": "The response token is malformed, was issued for another site, "
+                              "or its signing key was retired.",
+    "timeout-or-duplicate": "The response token expired or was already verified; each one "
+                            "passes once, for a few minutes.",
+    "invalid-input-remoteip": "The response was solved from another network than remoteip, "
+                              "and the site requires them to match.",
+}
+
+
+def message_for(codes: list[str]) -> str:
+    """The people-readable message for a refusal's error codes."""
+    return " ".join(MESSAGES[code] for code in codes if code in MESSAGES) or (
+        "The response was not accepted.")
 
 
 def _answer(success: bool, codes: list[str], status: int = 200, message: str = "") -> Response:
     # reCAPTCHA's shape; a refused request also says why, which its clients ignore.
     body: dict[str, object] = {"success": success, "error-codes": codes}
-    if message:
-        body["message"] = message
+    if not success:
+        body["message"] = message or message_for(codes)
     response = jsonify(body)
     response.status_code = status
     return response
@@ -58,4 +78,7 @@ def siteverify() -> Response:
     result = app_state.captcha.verify(
         site, response, idempotency_key, fields.get("remoteip", "").strip()
     )
-    return jsonify(result.to_json())
+    body = result.to_json()
+    if not result.success:
+        body["message"] = message_for(result.error_codes)
+    return jsonify(body)

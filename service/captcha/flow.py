@@ -10,6 +10,11 @@ not from the latest one: each challenge token carries, signed, the issue time of
 first challenge of its chain (``f``), which a fresh challenge after a wrong answer, an
 expiry or a reset inherits, and the response token carries on to the comment check.
 
+A person who cannot do the arithmetic may ask for the other way (``mode="work"``,
+WCAG 2.2 SC 3.3.8): no question, only a longer proof of work of a few seconds, signed,
+single-use and rate-limited like the rest. Its response says so, and siteverify tells
+the site (``"method": "proof-of-work"``).
+
 Clients are known only by their identity (:mod:`service.captcha.clients`): a keyed
 pseudonym of their network, which the puzzle's difficulty is counted under and which a
 response token carries, so that siteverify can compare it with ``remoteip``.
@@ -34,6 +39,11 @@ from service.store.redis_store import Store
 FIRST_SHOWN_MAX_AGE = 86400
 # How long a response a site's backend verified may still pass one comment check.
 VERIFIED_GRACE_SECONDS = 300
+# The other way: the puzzle the client would get, this many bits harder (2**10 times the
+# work: about four seconds in a browser for a clean visitor), up to WORK_MAX_BITS.
+WORK_EXTRA_BITS = 10
+WORK_MAX_BITS = 28
+MODES = ("arithmetic", "work")
 
 
 @dataclass(frozen=True)
@@ -45,12 +55,15 @@ class IssuedChallenge:
     expires_in: int
     pow_salt: str = ""
     pow_difficulty: int = 0
+    mode: str = "arithmetic"
 
     def to_json(self) -> dict[str, Any]:
         """The JSON body of ``GET /v1/challenge``."""
         body: dict[str, Any] = {
             "token": self.token, "prompt": self.prompt, "expires_in": self.expires_in
         }
+        if self.mode != "arithmetic":
+            body["mode"] = self.mode
         if self.pow_difficulty:
             body["pow"] = {
                 "algorithm": proof_of_work.ALGORITHM,
@@ -70,6 +83,7 @@ class SolveResult:
     expires_in: int = 0
     site: Site | None = None
     first_shown: float | None = None
+    mode: str = "arithmetic"
 
 
 @dataclass(frozen=True)
@@ -81,15 +95,19 @@ class VerifyResult:
     challenge_ts: float | None = None
     hostname: str = ""
     first_shown: float | None = None
+    mode: str = "arithmetic"
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON body of ``POST /v1/siteverify``."""
+        """The JSON body of ``POST /v1/siteverify`` (reCAPTCHA's shape; a response solved
+        the other way adds ``"method": "proof-of-work"``)."""
         body: dict[str, Any] = {"success": self.success, "error-codes": self.error_codes}
         if self.success and self.challenge_ts is not None:
             body["challenge_ts"] = time.strftime(
                 "%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.challenge_ts)
             )
             body["hostname"] = self.hostname
+            if self.mode == "work":
+                body["method"] = "proof-of-work"
         return body
 
 
@@ -116,33 +134,43 @@ class Captcha:
         # Successes are counted even with the puzzle off, so turning it on finds history.
         self.solves_window = (pow_policy or proof_of_work.Policy()).solves_window
 
-    def issue(self, site: Site, client: str = "", first_shown: float | None = None
-              ) -> IssuedChallenge:
+    def issue(self, site: Site, client: str = "", first_shown: float | None = None,
+              mode: str = "arithmetic") -> IssuedChallenge:
         """A fresh challenge for ``site``; nothing is stored until it is answered.
 
         ``first_shown`` is when the chain this challenge continues began (from
         :meth:`first_shown_of` or a failed :meth:`solve`); None starts a new one now.
         With proof of work on, the puzzle gets harder with the recent failures, request
         rate and successful solves of ``client`` (an identity from
-        :class:`ClientIdentifier`, never an address).
+        :class:`ClientIdentifier`, never an address). ``mode="work"`` is the other way:
+        no question, a puzzle :data:`WORK_EXTRA_BITS` harder (even with the puzzle off).
         """
-        question = arithmetic.generate()
         nonce = new_nonce()
         payload: dict[str, Any] = {
-            "n": nonce, "k": site.sitekey, "a": self.signer.answer_mac(nonce, question.answer),
+            "n": nonce, "k": site.sitekey,
             "f": round(time.time() if first_shown is None else first_shown, 3),
         }
+        prompt = ""
+        if mode == "work":
+            payload["m"] = "w"
+        else:
+            question = arithmetic.generate()
+            payload["a"] = self.signer.answer_mac(nonce, question.answer)
+            prompt = question.prompt
         difficulty = 0
-        if self.pow_policy is not None:
+        if self.pow_policy is not None or mode == "work":
+            policy = self.pow_policy or proof_of_work.Policy()
             activity = self.store.note_request(
-                client or "unknown", solves_window=self.pow_policy.solves_window
+                client or "unknown", solves_window=policy.solves_window
             )
-            difficulty = self.pow_policy.difficulty(
+            difficulty = policy.difficulty(
                 activity.failures, activity.requests, activity.solves
             )
+            if mode == "work":
+                difficulty = min(WORK_MAX_BITS, difficulty + WORK_EXTRA_BITS)
             payload["d"] = difficulty
         token = self.signer.sign(Purpose.CHALLENGE, payload)
-        return IssuedChallenge(token, question.prompt, self.challenge_ttl, nonce, difficulty)
+        return IssuedChallenge(token, prompt, self.challenge_ttl, nonce, difficulty, mode)
 
     def first_shown_of(self, site: Site, previous: object) -> float | None:
         """When the chain of ``previous`` (a challenge token of ``site``) began, if it
@@ -179,43 +207,52 @@ class Captcha:
         if origin and not site.allows_origin(origin):
             return SolveResult(False, ["origin-not-allowed"])
         first = _first_shown(payload, checked.issued_at)
+        mode = "work" if payload.get("m") == "w" else "arithmetic"
         if checked.verdict is Verdict.EXPIRED:
-            return SolveResult(False, ["timeout-or-duplicate"], site=site, first_shown=first)
+            return SolveResult(False, ["timeout-or-duplicate"], site=site, first_shown=first,
+                               mode=mode)
         nonce = payload.get("n")
         if not isinstance(nonce, str):
-            return SolveResult(False, ["invalid-input-token"], site=site)
+            return SolveResult(False, ["invalid-input-token"], site=site, mode=mode)
         # Spend the challenge before looking at the answer: a wrong guess burns it.
         if not self.store.consume_once("challenge", nonce, self.challenge_ttl + 60).first_use:
-            return SolveResult(False, ["timeout-or-duplicate"], site=site, first_shown=first)
+            return SolveResult(False, ["timeout-or-duplicate"], site=site, first_shown=first,
+                               mode=mode)
         code = self._check_work_and_answer(nonce, payload, raw_answer, pow_counter)
         self.store.note_solve(
             client or "unknown", not code, solves_window=self.solves_window
         )
         if code:
-            return SolveResult(False, [code], site=site, first_shown=first)
-        response = self.signer.sign(
-            Purpose.RESPONSE,
-            {
-                "n": new_nonce(),
-                "k": site.sitekey,
-                "c": checked.issued_at,
-                "f": first,
-                "h": _hostname(origin),
-                "i": client,
-            },
-        )
-        return SolveResult(True, response=response, expires_in=self.response_ttl, site=site)
+            return SolveResult(False, [code], site=site, first_shown=first, mode=mode)
+        signed: dict[str, Any] = {
+            "n": new_nonce(),
+            "k": site.sitekey,
+            "c": checked.issued_at,
+            "f": first,
+            "h": _hostname(origin),
+            "i": client,
+        }
+        if mode == "work":
+            signed["m"] = "w"
+        response = self.signer.sign(Purpose.RESPONSE, signed)
+        return SolveResult(True, response=response, expires_in=self.response_ttl, site=site,
+                           mode=mode)
 
     def _check_work_and_answer(
         self, nonce: str, payload: dict[str, Any], raw_answer: object, pow_counter: object
     ) -> str:
         """'' when both pass, else the error code of the first that fails."""
         difficulty = payload.get("d")
+        work_only = payload.get("m") == "w"
+        if work_only and not (isinstance(difficulty, int) and difficulty > 0):
+            return "invalid-input-token"
         if isinstance(difficulty, int) and difficulty > 0:
             if pow_counter in (None, ""):
                 return "missing-input-pow"
             if not proof_of_work.verify(nonce, difficulty, pow_counter):
                 return "invalid-input-pow"
+        if work_only:
+            return ""
         answer = arithmetic.parse_answer(raw_answer)
         if answer is None:
             return "missing-input-answer" if raw_answer in (None, "") else "invalid-input-answer"
@@ -286,6 +323,7 @@ class Captcha:
             challenge_ts=challenge_ts,
             hostname=str(payload.get("h") or ""),
             first_shown=float(first) if isinstance(first, int | float) else challenge_ts,
+            mode="work" if payload.get("m") == "w" else "arithmetic",
         )
 
 

@@ -25,7 +25,7 @@ def sites_add(name: str, origins: tuple[str, ...]) -> None:
     """Register a site; prints JSON with its sitekey and secret (shown only once)."""
     with open_store() as store:
         try:
-            site, site_secret = SiteRegistry(store).add(name, list(origins))
+            site, site_secret = SiteRegistry(store).add(name, list(origins), unique_name=True)
         except SiteError as error:
             raise click.BadParameter(str(error), param_hint="--origin/NAME") from None
     click.echo("Keep the secret safe: it is stored hashed and cannot be shown again.", err=True)
@@ -45,7 +45,20 @@ def sites_list(as_json: bool) -> None:
         click.echo("No sites yet. Add one with: hedgerow sites add NAME --origin URL")
         return
     for site in all_sites:
-        click.echo(f"{site['sitekey']}  {site['name']}  {' '.join(site['origins'])}")
+        click.echo(f"{site['sitekey']}  {site['name']}")
+        click.echo(f"    origins:  {' '.join(site['origins'])}")
+        click.echo(f"    settings: {describe_settings(site['settings'])}")
+
+
+def describe_settings(settings: dict[str, Any]) -> str:
+    """A site's settings as ``name=value`` pairs, or what having none means."""
+    if not settings:
+        return "defaults (change with `hedgerow sites set`)"
+    return " ".join(f"{name}={_shown(value)}" for name, value in sorted(settings.items()))
+
+
+def _shown(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 @sites.command("remove")
@@ -76,6 +89,11 @@ def sites_rotate_secret(site: str, grace: int) -> None:
 
 @sites.command("set")
 @click.argument("site")
+@click.option("--add-origin", "add_origins", multiple=True, metavar="URL",
+              help="Let the widget run on this origin too (repeatable).")
+@click.option("--remove-origin", "remove_origins", multiple=True, metavar="URL",
+              help="Stop the widget running on this origin (repeatable).")
+@click.option("--name", "new_name", metavar="NAME", help="Rename the site.")
 @click.option("--hold", type=click.FloatRange(0, 1, min_open=True), metavar="P",
               help="Spam probability from which comments are held for a moderator.")
 @click.option("--discard", type=click.FloatRange(0, 1, min_open=True), metavar="P",
@@ -92,6 +110,9 @@ def sites_rotate_secret(site: str, grace: int) -> None:
               help="Hold comments that would be discarded, so a moderator sees every one.")
 def sites_set(
     site: str,
+    add_origins: tuple[str, ...],
+    remove_origins: tuple[str, ...],
+    new_name: str | None,
     hold: float | None,
     discard: float | None,
     require_captcha: bool | None,
@@ -99,22 +120,31 @@ def sites_set(
     trusted_feedback: bool | None,
     never_discard: bool | None,
 ) -> None:
-    """Change a site's settings; prints the site as JSON."""
+    """Change a site's origins, name or settings; prints the site as JSON.
+
+    The sitekey and secret stay as they are, so nothing on the site needs changing.
+    """
     given: dict[str, Any] = {
         "hold_threshold": hold, "discard_threshold": discard,
         "require_captcha": require_captcha, "require_remoteip_match": require_remoteip_match,
         "trusted_feedback": trusted_feedback, "never_discard": never_discard,
     }
     changes = {name: value for name, value in given.items() if value is not None}
-    if not changes:
+    if not changes and not (add_origins or remove_origins or new_name is not None):
         raise click.UsageError(
-            "give at least one of --hold, --discard, --require-captcha, "
-            "--require-remoteip-match, --trusted-feedback, --never-discard/--allow-discard"
+            "give at least one of --add-origin, --remove-origin, --name, --hold, --discard, "
+            "--require-captcha, --require-remoteip-match, --trusted-feedback, "
+            "--never-discard/--allow-discard"
         )
     with open_store() as store:
         registry = SiteRegistry(store)
         try:
-            updated = registry.update_settings(find_site(registry, site), changes)
+            updated = find_site(registry, site)
+            if add_origins or remove_origins or new_name is not None:
+                updated = registry.update(updated, name=new_name, add_origins=add_origins,
+                                          remove_origins=remove_origins)
+            if changes:
+                updated = registry.update_settings(updated, changes)
         except SiteError as error:
             raise click.ClickException(str(error)) from None
     print_json(updated.public())

@@ -16,12 +16,15 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+import idna
+
 from service.store.redis_store import Store
 
 SITEKEY_PREFIX = "hk_"
 SECRET_PREFIX = "hs_"
 _SITEKEY_RE = re.compile(r"^hk_[A-Za-z0-9_-]{22}$")
 _SECRET_RE = re.compile(r"^hs_[A-Za-z0-9_-]{43}$")
+_HOST_RE = re.compile(r"^[a-z0-9_.-]+$")
 MAX_NAME_LENGTH = 100
 MAX_ORIGINS = 50
 # Per process, the sitekey lookup cache holds at most this many entries and about this
@@ -65,7 +68,7 @@ class Site:
         return cls(
             sitekey=sitekey,
             name=record["name"],
-            origins=tuple(record["origins"]),
+            origins=tuple(_stored_origin(o) for o in record["origins"]),
             created=float(record["created"]),
             secret_hash=record["secret_hash"],
             previous_secret_hashes=tuple(record.get("previous_secret_hashes", ())),
@@ -112,7 +115,11 @@ def is_secret(value: object) -> bool:
 
 
 def normalize_origin(raw: str) -> str:
-    """``scheme://host[:port]`` in lower case, default ports dropped; else :class:`SiteError`."""
+    """``scheme://host[:port]`` in lower case, default ports dropped; else :class:`SiteError`.
+
+    An internationalised host is kept in its ASCII (punycode) form, the form browsers
+    send in ``Origin``: ``https://bücher.example`` is ``https://xn--bcher-kva.example``.
+    """
     try:
         parts = urlsplit(raw.strip())
         port = parts.port
@@ -125,8 +132,30 @@ def normalize_origin(raw: str) -> str:
     host = parts.hostname.lower()
     if ":" in host:
         host = f"[{host}]"
+    elif not host.isascii():
+        host = _ascii_host(host, raw)
+    elif not _HOST_RE.match(host):
+        raise SiteError(f"{raw!r} is not an origin: its host is not a valid domain name")
     default = 443 if parts.scheme == "https" else 80
     return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
+
+
+def _ascii_host(host: str, raw: str) -> str:
+    """``host`` in punycode, as browsers map it (UTS #46, non-transitional: ß stays ß)."""
+    try:
+        return str(idna.encode(host, uts46=True, transitional=False).decode("ascii"))
+    except (idna.IDNAError, UnicodeError):
+        raise SiteError(f"{raw!r} is not an origin: its host is not a valid domain name") from None
+
+
+def _stored_origin(origin: str) -> str:
+    """A stored origin in today's normal form (sites saved before punycode kept Unicode)."""
+    if origin.isascii():
+        return origin
+    try:
+        return normalize_origin(origin)
+    except SiteError:
+        return origin
 
 
 def _validate_name(name: str) -> str:
@@ -175,12 +204,20 @@ class SiteRegistry:
         self._cached_bytes = 0
         self._cache_lock = threading.Lock()  # a worker's threads share the cache
 
-    def add(self, name: str, origins: list[str]) -> tuple[Site, str]:
-        """Register a site; returns it and its secret (shown this once only)."""
+    def add(self, name: str, origins: list[str], *, unique_name: bool = False
+            ) -> tuple[Site, str]:
+        """Register a site; returns it and its secret (shown this once only).
+
+        ``unique_name`` refuses a name another site has (ignoring case), so that every
+        command can take the name for the sitekey; ``hedgerow sites add`` asks for it.
+        """
+        name = _validate_name(name)
+        if unique_name:
+            self._free_name(name)
         secret = SECRET_PREFIX + secrets.token_urlsafe(32)
         site = Site(
             sitekey=SITEKEY_PREFIX + secrets.token_urlsafe(16),
-            name=_validate_name(name),
+            name=name,
             origins=_validate_origins(origins),
             created=time.time(),
             secret_hash=hash_secret(secret),
@@ -272,6 +309,51 @@ class SiteRegistry:
         if named:
             raise SiteError(f"{len(named)} sites are named {ref!r}; use the sitekey")
         raise SiteError(f"no site {ref!r}; `hedgerow sites list` shows them")
+
+    def _free_name(self, name: str, keep: str = "") -> str:
+        """``name``, unless another site (not sitekey ``keep``) has it, ignoring case."""
+        taken = [s for s in self.all() if s.name.casefold() == name.casefold()
+                 and s.sitekey != keep]
+        if taken:
+            raise SiteError(
+                f"a site is already named {taken[0].name!r} ({taken[0].sitekey}); "
+                "choose another name, or change that site with `hedgerow sites set`"
+            )
+        return name
+
+    def update(
+        self,
+        site: Site,
+        *,
+        name: str | None = None,
+        add_origins: list[str] | tuple[str, ...] = (),
+        remove_origins: list[str] | tuple[str, ...] = (),
+    ) -> Site:
+        """Rename a site or change its origins; its keys and settings stay as they are."""
+        new_name = site.name if name is None else self._free_name(
+            _validate_name(name), keep=site.sitekey)
+        origins = list(site.origins)
+        for raw in remove_origins:
+            origin = normalize_origin(raw)
+            if origin not in origins:
+                raise SiteError(f"{origin} is not one of the site's origins: "
+                                f"{', '.join(site.origins)}")
+            origins.remove(origin)
+        origins.extend(normalize_origin(raw) for raw in add_origins)
+        if not origins:
+            raise SiteError("a site keeps at least one origin; add one before removing the last")
+        updated = Site(
+            sitekey=site.sitekey,
+            name=new_name,
+            origins=_validate_origins(origins),
+            created=site.created,
+            secret_hash=site.secret_hash,
+            previous_secret_hashes=site.previous_secret_hashes,
+            settings=site.settings,
+        )
+        self.store.update_site(site.sitekey, updated.to_record())
+        self._forget(site.sitekey)
+        return updated
 
     def rotate_secret(self, site: Site, grace_seconds: int = 0) -> tuple[Site, str]:
         """Give a site a new secret; the old one works ``grace_seconds`` more (0: none)."""

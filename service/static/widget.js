@@ -17,23 +17,27 @@
   }
   var script = doc.currentScript || findScript();
   var src = new URL(script ? script.src : 'widget.js', location.href);
-  // Also loaded as /recaptcha/api.js, the path django-recaptcha builds from one domain.
-  var BASE = src.origin + src.pathname.replace(/(\/recaptcha\/api)?\/[^/]*$/, '');
+  // Also loaded as /recaptcha/api.js, the path django-recaptcha builds from one domain;
+  // either way the service lives where the script's path starts (a proxy's prefix too).
+  var BASE = src.origin + src.pathname.replace(/(\/recaptcha\/api\.js|\/[^/]*)$/, '');
   function param(name) { return src.searchParams.get(name); }
 
-  // Per language: title|verify|solved|wrong|expired|error|retry|empty|+|−|×|=|☐|before|after|wait
-  // (the last seven speak the question: "27 minus what equals 21?").
+  // Per language: title|verify|solved|wrong|expired|error|retry|empty|+|−|×|=|☐|before|after|
+  // wait|setup|busy|again|other ('+' to 'after' speak the question: "27 minus what equals
+  // 21?"; setup: the page or key is not registered, busy: rate limited, again: any other
+  // refusal; other: the way without arithmetic).
   var KEYS = ['title', 'verify', 'solved', 'wrong', 'expired', 'error', 'retry', 'empty',
-    '+', '\u2212', '\u00d7', '=', BLANK, 'pre', 'post', 'wait'];
+    '+', '\u2212', '\u00d7', '=', BLANK, 'pre', 'post', 'wait', 'setup', 'busy', 'again',
+    'other'];
   var LANG = {
-    en: 'Fill in the missing number|Verify|Verified \u2014 thank you.|Not quite. Here is a new one.|Time ran out. Here is a new one.|The check could not load.|Try again|Type the missing number.|plus|minus|times|equals|what||?|Checking your browser\u2026',
-    de: 'Ergänzen Sie die fehlende Zahl|Prüfen|Bestätigt \u2014 danke.|Leider falsch. Hier ist eine neue Aufgabe.|Die Zeit ist abgelaufen. Hier ist eine neue Aufgabe.|Die Prüfung konnte nicht geladen werden.|Erneut versuchen|Bitte die fehlende Zahl eingeben.|plus|minus|mal|ergibt|wie viel||?|Browser wird geprüft\u2026',
-    fr: 'Complétez le nombre manquant|Vérifier|Vérifié \u2014 merci.|Pas tout à fait. Voici une nouvelle question.|Le temps est écoulé. Voici une nouvelle question.|La vérification n\u2019a pas pu se charger.|Réessayer|Saisissez le nombre manquant.|plus|moins|fois|égale|combien||\u00a0?|Vérification du navigateur\u2026',
-    es: 'Completa el número que falta|Verificar|Verificado, gracias.|No es correcto. Aquí tienes otra.|Se acabó el tiempo. Aquí tienes otra.|No se pudo cargar la verificación.|Reintentar|Escribe el número que falta.|más|menos|por|es igual a|cuánto|¿|?|Comprobando el navegador\u2026',
-    pt: 'Complete o número que falta|Verificar|Verificado, obrigado.|Não está certo. Aqui vai outra.|O tempo acabou. Aqui vai outra.|Não foi possível carregar a verificação.|Tentar de novo|Digite o número que falta.|mais|menos|vezes|é igual a|quanto||?|Verificando o navegador\u2026',
-    it: 'Completa il numero mancante|Verifica|Verificato, grazie.|Non è corretto. Eccone un\u2019altra.|Tempo scaduto. Eccone un\u2019altra.|Impossibile caricare la verifica.|Riprova|Scrivi il numero mancante.|più|meno|per|fa|quanto||?|Verifica del browser\u2026',
-    nl: 'Vul het ontbrekende getal in|Controleren|Gelukt, bedankt.|Niet juist. Hier is een nieuwe.|De tijd is om. Hier is een nieuwe.|De controle kon niet worden geladen.|Opnieuw proberen|Typ het ontbrekende getal.|plus|min|keer|is|hoeveel||?|Browser wordt gecontroleerd\u2026',
-    pl: 'Uzupełnij brakującą liczbę|Sprawdź|Zweryfikowano, dziękujemy.|Niepoprawnie. Oto nowe zadanie.|Czas minął. Oto nowe zadanie.|Nie udało się wczytać weryfikacji.|Spróbuj ponownie|Wpisz brakującą liczbę.|plus|minus|razy|równa się|ile||?|Sprawdzanie przeglądarki\u2026'
+    en: 'Fill in the missing number|Verify|Verified \u2014 thank you.|Not quite. Here is a new one.|Time ran out. Here is a new one.|The check could not load.|Try again|Type the missing number.|plus|minus|times|equals|what||?|Checking your browser\u2026|This check is not set up for this page. Please tell the site\u2019s owner.|Too many attempts. Please wait a moment, then try again.|That did not work. Here is a new one.|Verify another way',
+    de: 'Ergänzen Sie die fehlende Zahl|Prüfen|Bestätigt \u2014 danke.|Leider falsch. Hier ist eine neue Aufgabe.|Die Zeit ist abgelaufen. Hier ist eine neue Aufgabe.|Die Prüfung konnte nicht geladen werden.|Erneut versuchen|Bitte die fehlende Zahl eingeben.|plus|minus|mal|ergibt|wie viel||?|Browser wird geprüft\u2026|Die Prüfung ist für diese Seite nicht eingerichtet. Bitte sagen Sie dem Betreiber Bescheid.|Zu viele Versuche. Bitte warten Sie kurz und versuchen Sie es dann erneut.|Das hat nicht geklappt. Hier ist eine neue Aufgabe.|Auf andere Weise prüfen',
+    fr: 'Complétez le nombre manquant|Vérifier|Vérifié \u2014 merci.|Pas tout à fait. Voici une nouvelle question.|Le temps est écoulé. Voici une nouvelle question.|La vérification n\u2019a pas pu se charger.|Réessayer|Saisissez le nombre manquant.|plus|moins|fois|égale|combien||\u00a0?|Vérification du navigateur\u2026|La vérification n\u2019est pas configurée pour cette page. Merci de prévenir le responsable du site.|Trop de tentatives. Patientez un instant, puis réessayez.|Cela n\u2019a pas fonctionné. Voici une nouvelle question.|Vérifier autrement',
+    es: 'Completa el número que falta|Verificar|Verificado, gracias.|No es correcto. Aquí tienes otra.|Se acabó el tiempo. Aquí tienes otra.|No se pudo cargar la verificación.|Reintentar|Escribe el número que falta.|más|menos|por|es igual a|cuánto|¿|?|Comprobando el navegador\u2026|La verificación no está configurada para esta página. Avisa al responsable del sitio.|Demasiados intentos. Espera un momento y vuelve a intentarlo.|No ha funcionado. Aquí tienes otra.|Verificar de otra forma',
+    pt: 'Complete o número que falta|Verificar|Verificado, obrigado.|Não está certo. Aqui vai outra.|O tempo acabou. Aqui vai outra.|Não foi possível carregar a verificação.|Tentar de novo|Digite o número que falta.|mais|menos|vezes|é igual a|quanto||?|Verificando o navegador\u2026|A verificação não está configurada para esta página. Avise o responsável pelo site.|Tentativas demais. Aguarde um momento e tente de novo.|Não funcionou. Aqui vai outra.|Verificar de outra forma',
+    it: 'Completa il numero mancante|Verifica|Verificato, grazie.|Non è corretto. Eccone un\u2019altra.|Tempo scaduto. Eccone un\u2019altra.|Impossibile caricare la verifica.|Riprova|Scrivi il numero mancante.|più|meno|per|fa|quanto||?|Verifica del browser\u2026|La verifica non è configurata per questa pagina. Avvisa il gestore del sito.|Troppi tentativi. Attendi un momento, poi riprova.|Non ha funzionato. Eccone un\u2019altra.|Verifica in altro modo',
+    nl: 'Vul het ontbrekende getal in|Controleren|Gelukt, bedankt.|Niet juist. Hier is een nieuwe.|De tijd is om. Hier is een nieuwe.|De controle kon niet worden geladen.|Opnieuw proberen|Typ het ontbrekende getal.|plus|min|keer|is|hoeveel||?|Browser wordt gecontroleerd\u2026|De controle is niet ingesteld voor deze pagina. Laat het de beheerder van de site weten.|Te veel pogingen. Wacht even en probeer het dan opnieuw.|Dat lukte niet. Hier is een nieuwe.|Op een andere manier controleren',
+    pl: 'Uzupełnij brakującą liczbę|Sprawdź|Zweryfikowano, dziękujemy.|Niepoprawnie. Oto nowe zadanie.|Czas minął. Oto nowe zadanie.|Nie udało się wczytać weryfikacji.|Spróbuj ponownie|Wpisz brakującą liczbę.|plus|minus|razy|równa się|ile||?|Sprawdzanie przeglądarki\u2026|Weryfikacja nie jest skonfigurowana dla tej strony. Powiadom właściciela witryny.|Zbyt wiele prób. Odczekaj chwilę i spróbuj ponownie.|Nie udało się. Oto nowe zadanie.|Zweryfikuj w inny sposób'
   };
 
   function strings(el, wanted) {
@@ -52,7 +56,8 @@
   }
 
   // Resolves to the parsed JSON of a 2xx answer (or of a /v1/solve refusal that carries
-  // a fresh challenge); rejects with the JSON error body or the network error.
+  // a fresh challenge); rejects with the JSON error body, given its HTTP status and
+  // Retry-After as .status and .wait, or with the network error.
   function call(path, body, file) {
     return fetch(BASE + path, {
       method: body ? 'POST' : 'GET', body: body || null, credentials: 'omit',
@@ -61,6 +66,8 @@
       if (file) return r.blob().then(function (b) { return URL.createObjectURL(b); });
       return r.json().then(function (j) {
         if (r.ok || j.challenge) return j;
+        j.status = r.status;
+        j.wait = +r.headers.get('Retry-After') || 0;
         throw j;
       }, function () { throw new Error('HTTP ' + r.status); });
     });
@@ -124,6 +131,21 @@
     return job;
   }
 
+  // Why a call failed, as the key of the words shown: the page or key is not registered
+  // (retrying cannot help), a budget is spent, or anything else (the network included).
+  function reason(e) {
+    var code = e && e['error-codes'] ? e['error-codes'][0] : '';
+    if (/^(origin-not-allowed|(missing|invalid)-input-sitekey)$/.test(code)) return 'setup';
+    return e && e.status === 429 ? 'busy' : 'error';
+  }
+
+  var link = make('link');
+  link.rel = 'stylesheet';
+  link.href = BASE + '/widget.css';
+  // The honeypot is added only once the stylesheet that moves it off screen is in.
+  var styled = new Promise(function (ok) { link.onload = ok; });
+  (doc.head || doc.documentElement).append(link);
+
   var widgets = [];
   function find(id) {
     return id == null ? widgets.filter(Boolean)[0] : widgets[id];
@@ -146,6 +168,8 @@
     var theme = opt('theme');
     var L = strings(el, opt('language') || opt('hl'));
     var ch = null, last = '', resp = '', deadline = 0, timer = 0, busy = false, said = 0, job = null;
+    // '&mode=work' once the visitor chose the way without arithmetic (WCAG 2.2 SC 3.3.8).
+    var way = '';
 
     var box = make('div', 'w hr-' + (/^(light|dark)$/.test(theme) ? theme : 'auto'));
     var title = make('div', 't', L.title);
@@ -154,6 +178,8 @@
     var input = make('input', 'i');
     var btn = make('button', 'b', L.verify);
     var retry = make('button', 'b', L.retry);
+    var other = make('button', 'a', L.other);
+    var bar = make('progress');
     var status = make('div', 's');
     var field = make(fieldName === RC ? 'textarea' : 'input');
     var trap = make('input', 'hp');
@@ -167,7 +193,8 @@
     input.spellcheck = false;
     input.maxLength = 8;
     input.setAttribute('autocapitalize', 'off');
-    btn.type = retry.type = 'button';
+    btn.type = retry.type = other.type = 'button';
+    bar.setAttribute('aria-label', L.wait);
     retry.hidden = true;
     status.id = uid + '-status';
     status.tabIndex = -1;
@@ -186,16 +213,18 @@
     trap.tabIndex = -1;
     trap.autocomplete = 'off';
     trap.setAttribute('aria-hidden', 'true');
-    flex.append(row, btn, retry);
+    flex.append(row, btn, retry, other);
     box.append(title, flex, status);
-    el.append(box, field, trap);
+    el.append(box, field);
+    styled.then(function () { if (widgets[id]) el.append(trap); });
 
-    function say(msg, kind) {
+    // now: the message is to be focused at once, and is read out as focus lands on it.
+    function say(msg, kind, now) {
       var n = ++said;
       status.className = 'hr-s' + (kind ? ' hr-' + kind : '');
-      status.textContent = '';
+      status.textContent = now ? msg : '';
       // Set apart from the clearing, so a repeated message is announced again.
-      if (msg) setTimeout(function () { if (n === said) status.textContent = msg; }, 40);
+      if (msg && !now) setTimeout(function () { if (n === said) status.textContent = msg; }, 40);
     }
     function fire(name, arg) {
       var f = opt(name);
@@ -223,7 +252,7 @@
       box.setAttribute('aria-busy', 'true');
       // The last token continues its chain: the fill time counts from the first render.
       return call('/v1/challenge?sitekey=' + encodeURIComponent(opt('sitekey') || '') +
-        (last ? '&previous=' + encodeURIComponent(last) : ''))
+        (last ? '&previous=' + encodeURIComponent(last) : '') + way)
         .then(function (c) { show(c, msg, focus); }, function (e) { fail(e, focus); });
     }
 
@@ -238,7 +267,9 @@
       busy = false;
       box.removeAttribute('aria-busy');
       row.textContent = '';
-      String(c.prompt).split(' ').forEach(function (token) {
+      // The other way has no question: the puzzle's progress, then the answer goes by itself.
+      if (c.mode) row.append(bar);
+      else String(c.prompt).split(' ').forEach(function (token) {
         words.push(L[token] || token);
         if (token === BLANK) {
           row.append(input);
@@ -251,40 +282,52 @@
       input.setAttribute('aria-label', L.pre + words.join(' ') + L.post);
       input.value = '';
       input.removeAttribute('aria-invalid');
-      flex.hidden = row.hidden = btn.hidden = false;
+      flex.hidden = row.hidden = false;
       retry.hidden = true;
+      btn.hidden = other.hidden = !!c.mode;
       say(msg, msg && 'bad');
-      arm(c.expires_in, function () { load(L.expired, doc.activeElement === input); });
-      if (focus) input.focus();
+      arm(c.expires_in, function () { load(L.expired, focused()); });
+      if (c.mode) send(c, '', focus);
+      else if (focus) input.focus();
     }
 
     function verify() {
       if (busy || !ch) return;
-      var answer = input.value.trim().replace(/^[\u2212\u2013]/, '-'), c = ch;
+      var answer = input.value.trim().replace(/^[\u2212\u2013]/, '-');
       if (!/^-?\d{1,7}$/.test(answer)) {
         input.setAttribute('aria-invalid', 'true');
         say(L.empty, 'bad');
         input.focus();
         return;
       }
+      send(ch, answer);
+    }
+
+    // Sends challenge c's answer ('' the other way) with its puzzle's counter once found.
+    function send(c, answer, focus) {
       if (Date.now() > deadline) return load(L.expired, true);
       busy = true;
-      if (!job.done) say(L.wait, 'wait');
+      if (!job.done || !answer) say(L.wait, 'wait', focus);
+      if (focus) status.focus();
       job.p.then(function (n) {
         // The challenge ran out, or was replaced, while the work went on.
         if (c !== ch) return;
         var body = new URLSearchParams();
         body.set('token', c.token);
-        body.set('answer', answer);
+        if (answer) body.set('answer', answer);
         if (n !== '') body.set('pow', n);
         return call('/v1/solve', body);
       }).then(function (r) {
         if (!r) return;
         if (r.success) return solved(r);
-        if (!r.challenge) return load(L.expired, true);
-        show(r.challenge, r['error-codes'][0] === 'wrong-answer' ? L.wrong : L.expired, true);
+        var code = r['error-codes'][0], msg = code === 'wrong-answer' ? L.wrong
+          : code === 'timeout-or-duplicate' ? L.expired : L.again;
+        if (r.challenge) show(r.challenge, msg, true);
+        else load(msg, true);
       }, function (e) {
-        if (e && e['error-codes']) load(L.expired, true);
+        // A token the service could not read (400) is replaced once; a refused page or
+        // key, a spent budget or an outage is said as such, never retried by itself.
+        if (e && e.status === 400 && reason(e) === 'error') load(L.again, true);
         else fail(e, true);
       });
     }
@@ -294,7 +337,7 @@
       busy = false;
       resp = field.value = r.response;
       flex.hidden = true;
-      say(L.solved, 'ok');
+      say(L.solved, 'ok', focus);
       if (focus) status.focus();
       arm(r.expires_in, expire);
       fire('callback', resp);
@@ -307,13 +350,22 @@
     }
 
     function fail(e, focus) {
+      var why = reason(e), codes = e && e['error-codes'];
       busy = false;
       box.removeAttribute('aria-busy');
-      if (e && e.message && win.console) console.warn('Hedgerow: ' + e.message);
-      row.hidden = btn.hidden = true;
-      flex.hidden = retry.hidden = false;
-      say(L.error, 'bad');
-      if (focus) retry.focus();
+      if (win.console) {
+        console.warn('Hedgerow: ' + (codes ? codes[0] + ': ' : '') + ((e && e.message) || e));
+      }
+      row.hidden = btn.hidden = retry.hidden = other.hidden = true;
+      flex.hidden = false;
+      clearTimeout(timer);
+      // Try again comes back once the service's wait is over; never for a setup error.
+      if (why === 'error') retry.hidden = false;
+      if (why === 'busy') {
+        timer = setTimeout(function () { retry.hidden = false; }, (e.wait || 5) * 1000);
+      }
+      say(L[why], 'bad', focus && why !== 'error');
+      if (focus) (why === 'error' ? retry : status).focus();
       fire('error-callback');
     }
 
@@ -327,6 +379,10 @@
     input.addEventListener('input', function () { input.removeAttribute('aria-invalid'); });
     btn.addEventListener('click', verify);
     retry.addEventListener('click', function () { load('', true); });
+    other.addEventListener('click', function () {
+      way = '&mode=work';
+      load('', true);
+    });
 
     widgets[id] = {
       el: el,
@@ -379,11 +435,6 @@
     win.turnstile = api(CF);
     sel.push('.cf-turnstile');
   }
-
-  var link = make('link');
-  link.rel = 'stylesheet';
-  link.href = BASE + '/widget.css';
-  (doc.head || doc.documentElement).append(link);
 
   function start() {
     if (param('render') !== 'explicit') {

@@ -1,4 +1,9 @@
-"""CORS for the browser-facing endpoints: a site's registered origins, and no others."""
+"""CORS for the browser-facing endpoints: a site's registered origins, and no others.
+
+Refusals are the exception: their bodies hold only an error code and a message, so any
+page may read them. That is how a page on a wrong origin (``localhost`` for
+``127.0.0.1``, ``www.``, ``http`` for ``https``) learns why, instead of a CORS error.
+"""
 
 from __future__ import annotations
 
@@ -20,11 +25,12 @@ def request_origin() -> str:
     return request.headers.get("Origin", "")
 
 
-def origin_not_allowed() -> Forbidden:
+def origin_not_allowed(origin: str = "") -> Forbidden:
     """The error for a page whose origin is not one of the site's."""
+    shown = f"This page's origin ({origin[:200]})" if origin else "This page's origin"
     return Forbidden(
-        "This page's origin is not registered for the sitekey; add it with "
-        "`hedgerow sites add … --origin`.",
+        f"{shown} is not registered for the sitekey; add it with "
+        "`hedgerow sites set SITE --add-origin ORIGIN`.",
         code="origin-not-allowed",
     )
 
@@ -38,6 +44,21 @@ def allow(response: Response, site: Site | None) -> Response:
     return response
 
 
+def expose_refusal(response: Response) -> Response:
+    """Let any page read an error answer (4xx, 5xx, not to a preflight).
+
+    The widget sends no credentials, so ``*`` is enough; ``Retry-After`` is exposed so
+    that a rate-limited widget knows when to offer *Try again*.
+    """
+    # A refused preflight stays bare: the browser then never sends the request itself.
+    if request.method == "OPTIONS" or response.status_code < 400:
+        return response
+    if "Access-Control-Allow-Origin" not in response.headers:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Expose-Headers"] = "Retry-After"
+    return response
+
+
 def preflight(site: Site | None) -> Response:
     """Answer a CORS preflight for ``site`` (None: the request named no known site).
 
@@ -48,7 +69,7 @@ def preflight(site: Site | None) -> Response:
     """
     origin = request_origin()
     if origin and (site is None or not site.allows_origin(origin)):
-        raise origin_not_allowed()
+        raise origin_not_allowed(origin)
     response = Response(status=204)
     if origin:
         response.headers["Access-Control-Allow-Origin"] = origin

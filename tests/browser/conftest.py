@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -67,11 +68,17 @@ class HostSite:
     server: BaseWSGIServer
     pages: dict[str, tuple[str, str]] = field(default_factory=dict)
     posts: list[dict[str, str]] = field(default_factory=list)
+    proxied: dict[str, str] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
         """Origin of the site (``localhost``, so host and port differ from the service)."""
         return f"http://localhost:{self.server.server_port}"
+
+    def proxy(self, prefix: str, upstream: str) -> str:
+        """Pass ``prefix``/… on to ``upstream``/… as a reverse proxy would; returns its URL."""
+        self.proxied[prefix.rstrip("/") + "/"] = upstream
+        return self.url + prefix.rstrip("/")
 
     def add(self, path: str, html: str, csp: str) -> str:
         """Serve ``html`` at ``path`` under the given CSP; returns its full URL."""
@@ -79,12 +86,36 @@ class HostSite:
         return self.url + path
 
 
+# Headers a proxy does not pass on: they describe one connection, not the message.
+_HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "host",
+               "content-length", "proxy-connection"}
+
+
+def _forward(request: Request, upstream: str, path: str) -> Response:
+    """``request`` sent on to ``upstream`` + ``path``, its answer passed back unchanged."""
+    headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP}
+    reply = requests.request(
+        request.method, upstream + path, params=list(request.args.items(multi=True)),
+        data=request.get_data(),
+        headers=headers, stream=True, allow_redirects=False, timeout=10,
+    )
+    body = reply.raw.read(decode_content=False)
+    response = Response(body, status=reply.status_code)
+    for name, value in reply.raw.headers.items():
+        if name.lower() not in _HOP_BY_HOP:
+            response.headers.add(name, value)
+    return response
+
+
 def _host_app(
-    pages: dict[str, tuple[str, str]], posts: list[dict[str, str]]
+    pages: dict[str, tuple[str, str]], posts: list[dict[str, str]], proxied: dict[str, str]
 ) -> Callable[..., Any]:
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         request = Request(environ)
-        if request.path == "/favicon.ico":
+        prefix = next((p for p in proxied if request.path.startswith(p)), None)
+        if prefix is not None:
+            response = _forward(request, proxied[prefix], request.path[len(prefix) - 1:])
+        elif request.path == "/favicon.ico":
             response = Response(status=204)
         elif request.path == "/host.js":
             response = Response(HOST_JS, content_type="text/javascript")
@@ -113,11 +144,12 @@ def host() -> Iterator[HostSite]:
     """The embedding site, served on another origin than the service."""
     pages: dict[str, tuple[str, str]] = {}
     posts: list[dict[str, str]] = []
-    server = make_server("127.0.0.1", 0, _host_app(pages, posts), threaded=True)
+    proxied: dict[str, str] = {}
+    server = make_server("127.0.0.1", 0, _host_app(pages, posts, proxied), threaded=True)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
                               daemon=True)
     thread.start()
-    yield HostSite(server, pages, posts)
+    yield HostSite(server, pages, posts, proxied)
     server.shutdown()
     server.server_close()
     thread.join(timeout=5)
@@ -187,14 +219,22 @@ class Embed:
         path: str = "/page",
         own_js: bool = True,
         head: str = "",
+        service: str | None = None,
+        script: str = "/widget.js",
     ) -> str:
-        """Serve a host page with the widget; returns its URL."""
+        """Serve a host page with the widget; returns its URL.
+
+        ``service`` is where the page finds Hedgerow (the live server unless given) and
+        ``script`` the path of the widget there.
+        """
         if widget is None:
             widget = f'<div class="hedgerow-captcha" data-sitekey="{self.sitekey}"></div>'
-        service = self.live.url
-        policy = csp if csp is not None else (host_csp(service) if own_js else strict_csp(service))
+        service = service or self.live.url
+        source = urlsplit(service)
+        allowed = f"{source.scheme}://{source.netloc}"
+        policy = csp if csp is not None else (host_csp(allowed) if own_js else strict_csp(allowed))
         html = page_html(
-            widget, script=f"{service}/widget.js{query}", lang=lang, own_js=own_js, head=head
+            widget, script=f"{service}{script}{query}", lang=lang, own_js=own_js, head=head
         )
         return self.host.add(path, html, policy)
 

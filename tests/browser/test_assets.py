@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from service.api.widget import strip_comment_lines
+from service.api.widget import minify
 
 STATIC = Path(__file__).resolve().parents[2] / "service" / "static"
 BUDGET = 8 * 1024
@@ -19,9 +19,8 @@ SCRIPTS = ("widget.js", "pow-worker.js")
 
 
 def served(name: str) -> bytes:
-    """The bytes the service sends for a static file (scripts lose comment lines)."""
-    body = (STATIC / name).read_bytes()
-    return strip_comment_lines(body) if name.endswith(".js") else body
+    """The bytes the service sends for a static file (minified)."""
+    return minify(name, (STATIC / name).read_bytes())
 
 
 def test_everything_the_widget_loads_fits_in_8_kb_gzipped(http: requests.Session) -> None:
@@ -36,9 +35,10 @@ def test_everything_the_widget_loads_fits_in_8_kb_gzipped(http: requests.Session
     assert abs(from_files - total) < 100
 
 
-def test_comment_lines_go_but_code_stays() -> None:
-    source = b"a = 1; // keeps\n  // goes\n//goes\nb = '//'; // keeps\n"
-    assert strip_comment_lines(source) == b"a = 1; // keeps\nb = '//'; // keeps\n"
+def test_minifying_keeps_code_strings_and_notices() -> None:
+    source = b"/*! notice */\nvar a = 1; // goes\n  // goes\nvar b = '//', c = /\\/x/;\n"
+    assert minify("x.js", source) == b"/*! notice */var a=1;var b='//',c=/\\/x/;"
+    assert minify("x.css", b"/* goes */\n.a :focus { color: red; }\n") == b".a :focus{color:red}"
 
 
 @pytest.mark.parametrize("name", SCRIPTS)
@@ -92,7 +92,7 @@ def test_widget_css_and_plain_encoding(http: requests.Session) -> None:
     assert reply.headers["Content-Type"] == "text/css; charset=utf-8"
     assert "Content-Encoding" not in reply.headers
     assert "Accept-Encoding" in reply.headers["Vary"]
-    assert reply.content == (STATIC / "widget.css").read_bytes()
+    assert reply.content == served("widget.css")
 
 
 def test_the_widget_is_in_the_api_description(http: requests.Session) -> None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from service.web.state import AppState
 from tests.browser.conftest import WATCH_CSP, Embed, Watch, strict_csp
 from tests.browser.helpers import rendered, right_answer, solve, widget, wrong_answer
 
@@ -30,7 +32,7 @@ def test_strict_csp_on_another_origin_has_no_violations(
     answer.press("Enter")
     expect(box.locator("[role=status]")).to_have_text(re.compile("Not quite"))
     answer.fill(str(right_answer(box)))
-    box.get_by_role("button", name="Verify").click()
+    box.get_by_role("button", name="Verify", exact=True).click()
     expect(box.locator("[role=status]")).to_have_text(re.compile("Verified"))
     page.locator("#send").click()
     expect(page.locator("#posted")).to_be_visible()
@@ -108,6 +110,49 @@ def test_axe_on_the_error_state(browser: Browser, embed: Embed, axe_path: Path) 
         page.goto(embed.page())
         page.add_script_tag(path=str(axe_path))
         expect(widget(page).get_by_role("button", name="Try again")).to_be_visible()
+        assert _serious(page.evaluate(AUDIT)) == []
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_axe_on_a_refused_page(
+    browser: Browser, embed: Embed, axe_path: Path, state: AppState, theme: str
+) -> None:
+    other, _ = state.sites.add("Elsewhere", ["https://elsewhere.example"])
+    context = browser.new_context(bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.goto(embed.page(
+            f'<div class="hedgerow-captcha" data-sitekey="{other.sitekey}" '
+            f'data-theme="{theme}"></div>'
+        ))
+        page.add_script_tag(path=str(axe_path))
+        expect(widget(page).locator("[role=status]")).to_contain_text("not set up")
+        assert _serious(page.evaluate(AUDIT)) == []
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def small_puzzles(app_config: dict[str, Any]) -> None:
+    """The other way's work done in milliseconds."""
+    app_config["POW_MIN_BITS"] = 2
+
+
+def test_axe_on_the_other_way(
+    small_puzzles: None, browser: Browser, embed: Embed, axe_path: Path
+) -> None:
+    context = browser.new_context(bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.goto(embed.page())
+        page.add_script_tag(path=str(axe_path))
+        box = widget(page)
+        rendered(box)
+        assert _serious(page.evaluate(AUDIT)) == []
+        box.get_by_role("button", name="Verify another way").click()
+        expect(box.locator("[role=status]")).to_have_text(re.compile("Verified"))
         assert _serious(page.evaluate(AUDIT)) == []
     finally:
         context.close()

@@ -96,3 +96,44 @@ def test_demo_options_and_replay(demo_site: dict[str, str], page: Page, live: Li
     assert "Captcha passed" in reply.text
     replay = requests.post(live.url + "/demo", data={"hedgerow-response": token}, timeout=10)
     assert "timeout-or-duplicate" in replay.text
+
+
+# Every element whose right edge passes the viewport's, and whether the page scrolls sideways.
+OVERFLOW = """() => {
+  const width = document.documentElement.clientWidth;
+  const wide = [...document.querySelectorAll('body *')]
+    .filter(e => e.getBoundingClientRect().right > width + 0.5)
+    .filter(e => !e.closest('pre'))
+    .map(e => e.tagName + '.' + e.className);
+  return {scroll: document.documentElement.scrollWidth - width, wide: wide};
+}"""
+
+# Pairs of the widget's parts that must not overlap: title and question, question and button.
+OVERLAPS = """() => {
+  const box = s => document.querySelector(s).getBoundingClientRect();
+  const hit = (a, b) => a.left < b.right && b.left < a.right
+    && a.top < b.bottom && b.top < a.bottom;
+  const pairs = [['.hr-t', '.hr-q'], ['.hr-q', '.hr-b'], ['.hr-t', '.hr-b']];
+  const out = pairs.filter(([a, b]) => hit(box(a), box(b))).map(p => p.join(' & '));
+  // The title's own content (the name after it included) stays inside its box.
+  const title = document.querySelector('.hr-t');
+  if (title.scrollHeight > title.clientHeight + 1) out.push('.hr-t overflows');
+  return out;
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["en", "de", "pl"])
+def test_demo_fits_a_320_px_phone(
+    demo_site: dict[str, str], page: Page, live: LiveServer, tmp_path: Path, lang: str
+) -> None:
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.goto(f"{live.url}/demo?lang={lang}")
+    box = widget(page)
+    rendered(box)
+    page.screenshot(path=str(tmp_path / f"demo-320-{lang}.png"), full_page=True)
+    layout = page.evaluate(OVERFLOW)
+    assert layout == {"scroll": 0, "wide": []}, layout
+    assert page.evaluate(OVERLAPS) == []
+    solve(box)
+    assert page.evaluate(OVERFLOW) == {"scroll": 0, "wide": []}

@@ -13,9 +13,12 @@ from werkzeug.serving import BaseWSGIServer, make_server
 class LiveServer:
     """Serves ``app`` on 127.0.0.1 at a free port until stopped."""
 
-    def __init__(self, app: Flask) -> None:
+    def __init__(self, app: Flask, tls: tuple[str, str] | None = None) -> None:
+        """``tls``: a certificate file and its key file, to serve HTTPS instead."""
         self.app = app
-        self.server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
+        self.scheme = "https" if tls else "http"
+        self.server: BaseWSGIServer = make_server(
+            "127.0.0.1", 0, app, threaded=True, ssl_context=tls)
         # A short poll interval: shutdown() waits up to one interval, once per test.
         self.thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
@@ -24,7 +27,7 @@ class LiveServer:
     @property
     def url(self) -> str:
         """Base URL, without a trailing slash."""
-        return f"http://127.0.0.1:{self.server.server_port}"
+        return f"{self.scheme}://127.0.0.1:{self.server.server_port}"
 
     def start(self) -> LiveServer:
         """Start serving in the background."""

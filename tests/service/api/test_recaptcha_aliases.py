@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import requests
 
+from service.api.siteverify import MESSAGES
 from service.api.widget import load_asset
 from service.sites.registry import Site
 from tests.support.flow import solved_response
@@ -29,12 +30,14 @@ def test_recaptcha_siteverify_verifies_once(http: requests.Session, site: tuple[
     assert first.json()["success"] is True
     assert set(first.json()) == {"success", "challenge_ts", "hostname", "error-codes"}
     again = http.post(VERIFY, data=fields).json()
-    assert again == {"success": False, "error-codes": ["timeout-or-duplicate"]}
+    assert again == {"success": False, "error-codes": ["timeout-or-duplicate"],
+        "message": MESSAGES["timeout-or-duplicate"]}
 
 
 def test_recaptcha_siteverify_fails_closed(http: requests.Session, site: tuple[Site, str]) -> None:
     assert http.post(VERIFY, data={"secret": site[1]}).json() == {
-        "success": False, "error-codes": ["missing-input-response"]
+        "success": False, "error-codes": ["missing-input-response"],
+        "message": MESSAGES["missing-input-response"],
     }
     wrong = http.post(VERIFY, data={"secret": "nope", "response": "x"}).json()
     assert wrong["success"] is False

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import requests
 
+from service.api.siteverify import MESSAGES
 from service.sites.registry import Site
 from service.web.state import AppState
 from tests.support.flow import solved_response
@@ -40,7 +41,8 @@ def test_a_response_from_another_network_is_refused_when_required(
     _require_match(state, site[0])
     response = _solved_from(http, site[0], "203.0.113.5")
     refused = _verify(http, site[1], response, remoteip="203.0.113.6")
-    assert refused == {"success": False, "error-codes": ["invalid-input-remoteip"]}
+    assert refused == {"success": False, "error-codes": ["invalid-input-remoteip"],
+        "message": MESSAGES["invalid-input-remoteip"]}
     # The refusal did not spend it: the visitor's own backend call still passes.
     assert _verify(http, site[1], response, remoteip="203.0.113.5")["success"] is True
 

@@ -10,6 +10,7 @@ import pytest
 import requests
 import time_machine
 
+from service.api.siteverify import MESSAGES, message_for
 from service.sites.registry import Site
 from service.web.state import AppState
 from tests.support.flow import get_challenge, solution, solved_response
@@ -38,7 +39,8 @@ def test_success_form_or_json_on_both_paths(
 
 def test_missing_inputs(http: requests.Session) -> None:
     assert _verify(http).json() == {
-        "success": False, "error-codes": ["missing-input-secret", "missing-input-response"]
+        "success": False, "error-codes": ["missing-input-secret", "missing-input-response"],
+        "message": message_for(["missing-input-secret", "missing-input-response"]),
     }
     assert _verify(http, response="x").json()["error-codes"] == ["missing-input-secret"]
     assert _verify(http, secret="x").json()["error-codes"] == ["missing-input-response"]
@@ -48,7 +50,8 @@ def test_wrong_secret(http: requests.Session, site: tuple[Site, str]) -> None:
     response = solved_response(http, site[0].sitekey)
     for secret in ("nope", "hs_" + "A" * 43, site[1][:-1] + ("B" if site[1][-1] != "B" else "C")):
         body = _verify(http, secret=secret, response=response).json()
-        assert body == {"success": False, "error-codes": ["invalid-input-secret"]}
+        assert body == {"success": False, "error-codes": ["invalid-input-secret"],
+        "message": MESSAGES["invalid-input-secret"]}
     # The failed attempts did not spend the response.
     assert _verify(http, secret=site[1], response=response).json()["success"] is True
 
@@ -66,7 +69,8 @@ def test_a_response_from_another_site_is_refused(
     other, other_secret = state.sites.add("Other", ["https://other.example"])
     response = solved_response(http, other.sitekey)
     body = _verify(http, secret=site[1], response=response).json()
-    assert body == {"success": False, "error-codes": ["invalid-input-response"]}
+    assert body == {"success": False, "error-codes": ["invalid-input-response"],
+        "message": MESSAGES["invalid-input-response"]}
     assert _verify(http, secret=other_secret, response=response).json()["success"] is True
 
 
@@ -74,7 +78,8 @@ def test_replay_is_a_duplicate(http: requests.Session, site: tuple[Site, str]) -
     response = solved_response(http, site[0].sitekey)
     assert _verify(http, secret=site[1], response=response).json()["success"] is True
     body = _verify(http, secret=site[1], response=response).json()
-    assert body == {"success": False, "error-codes": ["timeout-or-duplicate"]}
+    assert body == {"success": False, "error-codes": ["timeout-or-duplicate"],
+        "message": MESSAGES["timeout-or-duplicate"]}
 
 
 def test_response_expiry_with_a_frozen_clock(
@@ -84,7 +89,8 @@ def test_response_expiry_with_a_frozen_clock(
         response = solved_response(http, site[0].sitekey)
         clock.shift(state.captcha.response_ttl + 1)
         body = _verify(http, secret=site[1], response=response).json()
-    assert body == {"success": False, "error-codes": ["timeout-or-duplicate"]}
+    assert body == {"success": False, "error-codes": ["timeout-or-duplicate"],
+        "message": MESSAGES["timeout-or-duplicate"]}
 
 
 def test_default_lifetimes_are_short(state: AppState) -> None:
