@@ -20,12 +20,12 @@ from tests.support.live_server import LiveServer, based_session
 from tests.support.redis_server import RedisServer
 
 SITE_ORIGIN = "https://blog.example.com"
-# Tests under these folders drive a real browser or proxy; `scripts/test --fast` leaves them out.
-_MARKED_FOLDERS = {"browser": "browser", "deploy": "slow"}
+# Tests under these folders drive a real browser, proxy or WordPress; `scripts/test --fast` leaves them out.
+_MARKED_FOLDERS = {"browser": "browser", "deploy": "slow", "wordpress": "slow"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test under tests/browser and tests/deploy by the folder it lives in."""
+    """Mark every test under tests/browser, tests/deploy and tests/wordpress by its folder."""
     for item in items:
         parts = item.path.parts
         for folder, marker in _MARKED_FOLDERS.items():
