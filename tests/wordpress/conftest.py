@@ -15,7 +15,14 @@ from typing import Any
 import pytest
 import requests
 from flask import Flask
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Locator,
+    Page,
+    expect,
+    sync_playwright,
+)
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from service import create_app
@@ -28,10 +35,10 @@ from tests.wordpress.site import ADMIN, PACKAGES, MariaDB, WordPress, missing_to
 SCREENSHOTS = os.environ.get("HEDGEROW_WORDPRESS_SCREENSHOTS", "")
 
 
-def screenshot(page: Page, name: str, **options: Any) -> None:
+def screenshot(target: Page | Locator, name: str, **options: Any) -> None:
     """Save ``docs/img/wordpress-NAME.png`` when screenshots were asked for."""
     if SCREENSHOTS:
-        page.screenshot(path=str(Path(SCREENSHOTS) / f"wordpress-{name}.png"), **options)
+        target.screenshot(path=str(Path(SCREENSHOTS) / f"wordpress-{name}.png"), **options)
 
 
 @pytest.fixture(scope="module")

@@ -138,14 +138,18 @@ class Hedgerow_Comments {
 			&& ! ( $user_id && user_can( $user_id, 'moderate_comments' ) );
 
 		if ( $required && '' === $posted['response'] ) {
-			if ( $this->client->reachable() ) {
-				return new WP_Error(
-					'hedgerow_captcha_missing',
-					esc_html__( 'Please answer the question above the Post Comment button before posting. Go back: your comment is still in the form.', 'hedgerow' ),
-					403
-				);
+			// Without the service the widget cannot load, so a visitor could not answer:
+			// hold the comment rather than refuse it.
+			$up = $this->client->reachable();
+			if ( is_wp_error( $up ) ) {
+				return $this->hold_unchecked( $approved, $up );
 			}
-			return $this->hold_unchecked( $approved, new WP_Error( 'hedgerow_unreachable', __( 'the service did not answer', 'hedgerow' ) ) );
+			$this->client->note_success();
+			return new WP_Error(
+				'hedgerow_captcha_missing',
+				esc_html__( 'Please answer the question above the Post Comment button before posting. Go back: your comment is still in the form.', 'hedgerow' ),
+				403
+			);
 		}
 
 		$fields = $this->fields( $commentdata );
@@ -245,7 +249,7 @@ class Hedgerow_Comments {
 	 * WordPress's verdict tightened by the service's action.
 	 *
 	 * @param int|string $approved WordPress's verdict so far.
-	 * @param string     $action   accept, hold or discard.
+	 * @param string     $action   One of accept, hold or discard.
 	 * @return int|string
 	 */
 	private function apply( $approved, $action ) {

@@ -152,10 +152,14 @@ class Hedgerow_Forms {
 			return $fail_closed ? $refusal : null;
 		}
 		if ( null === $result ) {
-			if ( $fail_closed || $this->client->reachable() ) {
+			if ( $fail_closed ) {
 				return $refusal;
 			}
-			$this->client->note_failure( new WP_Error( 'hedgerow_unreachable', __( 'the service did not answer', 'hedgerow' ) ), false );
+			$up = $this->client->reachable();
+			if ( true === $up ) {
+				return $refusal;
+			}
+			$this->client->note_failure( $up, false );
 			return null;
 		}
 		$this->client->note_success();

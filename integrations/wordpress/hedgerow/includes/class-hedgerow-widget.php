@@ -50,6 +50,7 @@ class Hedgerow_Widget {
 	 */
 	public function markup() {
 		wp_enqueue_script( self::HANDLE, $this->settings->url() . '/widget.js', array(), null, true ); // phpcs:ignore WordPress.WP.EnqueuedResourceParameters.MissingVersion -- the service versions its own script (ETag).
+		wp_enqueue_style( self::HANDLE, plugins_url( 'assets/hedgerow.css', HEDGEROW_FILE ), array(), HEDGEROW_VERSION );
 		return sprintf(
 			'<div class="hedgerow-captcha" data-sitekey="%s"></div>',
 			esc_attr( $this->settings->sitekey() )
