@@ -20,7 +20,8 @@ from tests.support.live_server import LiveServer, based_session
 from tests.support.redis_server import RedisServer
 
 SITE_ORIGIN = "https://blog.example.com"
-# Tests under these folders drive a real browser, proxy or WordPress; `scripts/test --fast` leaves them out.
+# Tests under these folders drive a real browser, proxy or WordPress; `scripts/test --fast`
+# leaves them out.
 _MARKED_FOLDERS = {"browser": "browser", "deploy": "slow", "wordpress": "slow"}
 
 
