@@ -12,10 +12,12 @@ import pytest
 import redis
 import requests
 from flask import Flask
+from playwright.sync_api import Browser, sync_playwright
 
 from service import create_app
 from service.sites.registry import Site
 from service.web.state import AppState
+from tests.support.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.support.live_server import LiveServer, based_session
 from tests.support.redis_server import RedisServer
 
@@ -32,6 +34,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         for folder, marker in _MARKED_FOLDERS.items():
             if "tests" in parts and folder in parts[parts.index("tests"):]:
                 item.add_marker(getattr(pytest.mark, marker))
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Headless Chromium for the whole run, shared by tests/browser and tests/wordpress:
+    Playwright's sync API runs one instance per thread. A missing browser fails."""
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture(scope="session")

@@ -15,19 +15,11 @@ from typing import Any
 import pytest
 import requests
 from flask import Flask
-from playwright.sync_api import (
-    Browser,
-    BrowserContext,
-    Locator,
-    Page,
-    expect,
-    sync_playwright,
-)
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from service import create_app
 from service.web.state import AppState
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.support.redis_server import RedisServer, free_port
 from tests.wordpress.site import ADMIN, PACKAGES, MariaDB, WordPress, missing_tools
 
@@ -111,15 +103,6 @@ class Site:
     connection_notice: str = ""
 
 
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[Browser]:
-    """Headless Chromium (a missing browser fails, never skips)."""
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture(scope="module")
 def hedgerow(
     wordpress_tools: None, redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
@@ -161,7 +144,7 @@ def log_in(context: BrowserContext, url: str) -> None:
 
 @pytest.fixture(scope="module")
 def site(
-    hedgerow: tuple[Hedgerow, int], chromium: Browser, tmp_path_factory: pytest.TempPathFactory
+    hedgerow: tuple[Hedgerow, int], browser: Browser, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Site]:
     """WordPress running with the plugin configured through its settings page."""
     service, port = hedgerow
@@ -173,7 +156,7 @@ def site(
     try:
         database.wait_ready()
         wordpress = WordPress(directory, port, database).wait_ready()
-        admin = chromium.new_context(viewport={"width": 1280, "height": 900})
+        admin = browser.new_context(viewport={"width": 1280, "height": 900})
         admin.set_default_timeout(15_000)
         log_in(admin, wordpress.url)
         result = Site(wordpress, service, admin)
@@ -206,9 +189,9 @@ def configure(site: Site) -> None:
 
 
 @pytest.fixture
-def visitor(chromium: Browser) -> Iterator[Page]:
+def visitor(browser: Browser) -> Iterator[Page]:
     """A fresh anonymous visitor's page."""
-    context = chromium.new_context(viewport={"width": 1100, "height": 1400})
+    context = browser.new_context(viewport={"width": 1100, "height": 1400})
     context.set_default_timeout(15_000)
     yield context.new_page()
     context.close()

@@ -174,6 +174,31 @@ def test_a_solved_friendly_comment_is_published(site: Site, visitor: Page) -> No
     clean_logs(site)
 
 
+def test_a_replayed_or_forged_answer_is_refused(site: Site, visitor: Page) -> None:
+    text = unique(FRIENDLY)
+    open_post(visitor, site)
+    fill_comment(visitor, text, "Fay")
+    solve(widget(visitor))
+    token = visitor.input_value("input[name=hedgerow-response]")
+    visitor.wait_for_timeout(PERSON_SECONDS * 1000)
+    assert submit(visitor) in (302, 303)
+    assert site.wordpress.comment(text)["approved"] == "1"
+
+    for response in (token, "forged-" + token[::-1]):
+        again = unique("The same answer, sent once more by a script.")
+        reply = requests.post(
+            site.wordpress.url + "/wp-comments-post.php",
+            data={"comment": again, "author": "Script", "email": "script@example.net",
+                  "comment_post_ID": "1", "hedgerow-response": response},
+            timeout=30, allow_redirects=False,
+        )
+        assert reply.status_code == 403
+        assert "could not be confirmed" in reply.text
+        assert not PHP_OUTPUT.search(reply.text)
+        assert not [c for c in site.wordpress.comments() if c["content"] == again]
+    clean_logs(site)
+
+
 def test_known_spam_goes_to_the_spam_folder_with_its_reasons(
     site: Site, visitor: Page
 ) -> None:
@@ -296,14 +321,14 @@ def test_with_hedgerow_hanging_the_comment_is_held_after_the_timeout(
     clean_logs(site)
 
 
-def test_the_login_form_asks_the_question_when_chosen(site: Site, chromium: Browser) -> None:
+def test_the_login_form_asks_the_question_when_chosen(site: Site, browser: Browser) -> None:
     settings = site.admin.new_page()
     settings.goto(site.wordpress.url + "/wp-admin/options-general.php?page=hedgerow")
     settings.check("input[name='hedgerow_settings[forms][login]']")
     settings.click("#submit")
     expect(settings.locator("#setting-error-settings_updated")).to_be_visible()
     assert site.wordpress.option("hedgerow_settings")["secret"] == site.hedgerow.secret
-    context = chromium.new_context()
+    context = browser.new_context()
     context.set_default_timeout(15_000)
     try:
         page = context.new_page()

@@ -147,7 +147,7 @@ class Hedgerow_Comments {
 			$this->client->note_success();
 			return new WP_Error(
 				'hedgerow_captcha_missing',
-				esc_html__( 'Please answer the question above the Post Comment button before posting. Go back: your comment is still in the form.', 'hedgerow' ),
+				esc_html__( 'Please answer the question above the Post Comment button before posting. Go back to the form, answer it and post again.', 'hedgerow' ),
 				403
 			);
 		}
