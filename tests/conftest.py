@@ -12,25 +12,38 @@ import pytest
 import redis
 import requests
 from flask import Flask
+from playwright.sync_api import Browser, sync_playwright
 
 from service import create_app
 from service.sites.registry import Site
 from service.web.state import AppState
+from tests.support.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.support.live_server import LiveServer, based_session
 from tests.support.redis_server import RedisServer
 
 SITE_ORIGIN = "https://blog.example.com"
-# Tests under these folders drive a real browser or proxy; `scripts/test --fast` leaves them out.
-_MARKED_FOLDERS = {"browser": "browser", "deploy": "slow"}
+# Tests under these folders drive a real browser, proxy or WordPress; `scripts/test --fast`
+# leaves them out.
+_MARKED_FOLDERS = {"browser": "browser", "deploy": "slow", "wordpress": "slow"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test under tests/browser and tests/deploy by the folder it lives in."""
+    """Mark every test under tests/browser, tests/deploy and tests/wordpress by its folder."""
     for item in items:
         parts = item.path.parts
         for folder, marker in _MARKED_FOLDERS.items():
             if "tests" in parts and folder in parts[parts.index("tests"):]:
                 item.add_marker(getattr(pytest.mark, marker))
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Headless Chromium for the whole run, shared by tests/browser and tests/wordpress:
+    Playwright's sync API runs one instance per thread. A missing browser fails."""
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture(scope="session")
