@@ -7,7 +7,7 @@ import json
 import click
 
 from service import config as settings
-from service.cli.support import load_config
+from service.cli.support import ConfigProblem, load_config
 
 
 @click.group("config")
@@ -33,4 +33,4 @@ def check(as_json: bool) -> None:
                 shown = str(shown).lower()
             click.echo(f"{name:<{width}}  {'(not set)' if shown in ('', None) else shown}")
     if effective[settings.ENV_PREFIX + "SECRET_KEY"] is None:
-        raise click.ClickException(settings.missing_secret_message().splitlines()[0])
+        raise ConfigProblem(settings.missing_secret_message().splitlines()[0])

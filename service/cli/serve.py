@@ -21,7 +21,7 @@ import redis
 from redis.exceptions import RedisClusterException
 
 from service import config as settings
-from service.cli.support import load_config, redacted_url
+from service.cli.support import ConfigProblem, load_config, redacted_url
 from service.sites.registry import SiteRegistry
 from service.store.embedded import EmbeddedRedis, EmbeddedRedisError
 from service.store.redis_store import Store, connect
@@ -170,7 +170,9 @@ def serve(host: str, port: int, workers: int | None, demo: bool) -> None:
                        err=True)
 
         run(config, listener, workers or config.WORKERS, on_ready=announce)
-    except (EmbeddedRedisError, settings.ConfigError) as error:
+    except settings.ConfigError as error:
+        raise ConfigProblem(str(error)) from None
+    except EmbeddedRedisError as error:
         raise click.ClickException(str(error)) from None
     finally:
         if os.getpid() == master:

@@ -18,12 +18,18 @@ from service.store.embedded import EmbeddedRedis, EmbeddedRedisError
 from service.store.redis_store import Store, connect
 
 
+class ConfigProblem(click.ClickException):
+    """A setting is missing or wrong: `Error: …` and exit status 2, like a bad option."""
+
+    exit_code = 2
+
+
 def load_config() -> settings.Settings:
-    """The settings from the environment; a bad value is a clean `Error: …`."""
+    """The settings from the environment; a bad value is a clean `Error: …` (status 2)."""
     try:
         return settings.load(require_secret=False)
     except settings.ConfigError as error:
-        raise click.ClickException(str(error)) from None
+        raise ConfigProblem(str(error)) from None
 
 
 def warn_unknown_settings() -> None:

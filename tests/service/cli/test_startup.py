@@ -114,7 +114,7 @@ def test_config_check_shows_effective_settings_with_secrets_masked(data_dir: Pat
     assert any(line.split() == ["HEDGEROW_CHALLENGE_TTL", "60"]
                for line in table.stdout.splitlines())
     missing = run_cli("config", "check", env=clean_env(HEDGEROW_DATA_DIR=str(data_dir)))
-    assert missing.returncode == 1 and "HEDGEROW_SECRET_KEY is not set" in missing.stderr
+    assert missing.returncode == 2 and "HEDGEROW_SECRET_KEY is not set" in missing.stderr
 
 
 def test_a_port_in_use_is_an_error_before_anything_is_announced(
