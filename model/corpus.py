@@ -1,7 +1,8 @@
 """Assembling a training set from files of different kinds, each with its own weight.
 
 Comments are the target; SMS messages and e-mails are other media whose spam vocabulary
-still helps ("free", "win", "click here"), so they are added with a lower weight. E-mails
+still helps ("free", "win", "click here"), so they are added with a lower weight, and so is
+edited prose (:mod:`model.prose`), the long legitimate text the other files lack. E-mails
 are cleaned first: the SpamAssassin ham carries mailing-list footers, ``[list]`` subject tags
 and ``>`` quoted lines that would teach the model "looks like a list mail = ham".
 """
@@ -24,16 +25,19 @@ class Kind(StrEnum):
     COMMENTS = "comments"
     SMS = "sms"
     EMAIL = "email"
+    PROSE = "prose"
 
 
 # Weight of one row of each kind relative to one comment. Chosen by leave-one-video-out
 # cross-validation (see MODEL_CARD.md); e-mail ham is left out entirely because even cleaned
 # it mostly teaches the model what mailing lists look like.
-DEFAULT_WEIGHTS: dict[Kind, float] = {Kind.COMMENTS: 1.0, Kind.SMS: 0.3, Kind.EMAIL: 0.3}
+DEFAULT_WEIGHTS: dict[Kind, float] = {Kind.COMMENTS: 1.0, Kind.SMS: 0.3, Kind.EMAIL: 0.3,
+                                      Kind.PROSE: 0.3}
 EMAIL_HAM_WEIGHT = 0.0
 
 _EMAIL_NAME = re.compile(r"spamassassin|easy_ham|hard_ham|^spam_\d|email|e-mail|mail", re.I)
 _SMS_NAME = re.compile(r"sms", re.I)
+_PROSE_NAME = re.compile(r"prose|brown", re.I)
 _HEADER_LINE = re.compile(
     r"^(?:date|from|to|cc|bcc|subject|message-id|reply-to|sender|in-reply-to|references|"
     r"x-[\w-]+|content-[\w-]+|mime-version|return-path|received|delivered-to|list-[\w-]+)"
@@ -74,11 +78,13 @@ def detect_kind(name: str, data: LabelledData, *, tab_format: bool = False) -> K
     """Guess a file's medium from its name, format and text lengths.
 
     The SMS collection's headerless ``label<TAB>text`` or a name with "sms" is SMS; a name
-    like the SpamAssassin files or texts with a median over 500 characters is e-mail;
-    everything else is comments.
+    with "prose" or "brown" is edited prose; a name like the SpamAssassin files or texts
+    with a median over 500 characters is e-mail; everything else is comments.
     """
     if tab_format or _SMS_NAME.search(name):
         return Kind.SMS
+    if _PROSE_NAME.search(name):
+        return Kind.PROSE
     if _EMAIL_NAME.search(name):
         return Kind.EMAIL
     if data.text and statistics.median(len(t) for t in data.text) > 500:
@@ -98,9 +104,10 @@ class TrainingSet:
             weights: dict[Kind, float] | None = None) -> None:
         """Add a file's rows with the weight of its kind (e-mails cleaned first)."""
         weights = weights or DEFAULT_WEIGHTS
+        agents = data.agents()
         for i in range(len(data)):
             text, label = data.text[i], data.label[i]
-            weight = weights[kind]
+            weight = weights.get(kind, DEFAULT_WEIGHTS[kind])
             if kind is Kind.EMAIL:
                 text = clean_email(text)
                 if label == 0:
@@ -108,7 +115,8 @@ class TrainingSet:
             if weight <= 0 or not text.strip():
                 continue
             self.data.append(text, label, data.source[i], author=data.author[i],
-                             email=data.email[i], url=data.url[i])
+                             email=data.email[i], url=data.url[i],
+                             user_agent=agents[i])
             self.weight.append(weight)
             self.kind.append(kind)
 

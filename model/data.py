@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from model.errors import DataError
-from model.fields import AUTHOR, AUTHOR_EMAIL, AUTHOR_URL, CONTENT
+from model.fields import AUTHOR, AUTHOR_EMAIL, AUTHOR_URL, CONTENT, USER_AGENT
 from model.normalize import dedup_key
 
 TEXT_COLUMNS = ("content", CONTENT, "CONTENT", "text")
@@ -25,6 +25,7 @@ LABEL_COLUMNS = ("label", "CLASS", "TAG", "is_spam")
 AUTHOR_COLUMNS = ("AUTHOR", AUTHOR, "author")
 EMAIL_COLUMNS = (AUTHOR_EMAIL, "author_email", "email")
 URL_COLUMNS = (AUTHOR_URL, "author_url", "url")
+USER_AGENT_COLUMNS = ("user_agent",)
 
 SPAM_VALUES = frozenset({"1", "spam", "true"})
 HAM_VALUES = frozenset({"0", "ham", "false"})
@@ -41,6 +42,8 @@ class LabelledData:
     author: list[str] = field(default_factory=list)
     email: list[str] = field(default_factory=list)
     url: list[str] = field(default_factory=list)
+    # ``None`` where the row's file has no user agent column (sent nothing, not a blank).
+    user_agent: list[str | None] = field(default_factory=list)
     source: list[str] = field(default_factory=list)
     file_format: str = ""
 
@@ -48,8 +51,9 @@ class LabelledData:
         return len(self.text)
 
     def append(self, text: str, label: int, source: str, author: str = "", email: str = "",
-               url: str = "") -> None:
+               url: str = "", user_agent: str | None = None) -> None:
         """Add one row."""
+        self.user_agent.append(user_agent)
         self.text.append(text)
         self.label.append(label)
         self.author.append(author)
@@ -61,6 +65,7 @@ class LabelledData:
         """Add every row of ``other``."""
         for name in ("text", "label", "author", "email", "url", "source"):
             getattr(self, name).extend(getattr(other, name))
+        self.user_agent.extend(other.agents())
 
     def subset(self, indices: Iterable[int]) -> LabelledData:
         """A new :class:`LabelledData` holding the rows at ``indices``, in that order."""
@@ -69,13 +74,23 @@ class LabelledData:
         for name in ("text", "label", "author", "email", "url", "source"):
             column = getattr(self, name)
             setattr(out, name, [column[i] for i in idx])
+        agents = self.agents()
+        out.user_agent = [agents[i] for i in idx]
         return out
+
+    def agents(self) -> list[str | None]:
+        """The user agent column, ``None`` for rows added without one."""
+        missing = len(self.text) - len(self.user_agent)
+        return self.user_agent + [None] * missing if missing > 0 else self.user_agent
 
     def comments(self) -> Iterator[dict[str, str]]:
         """Each row as the mapping a comment form sends (Akismet field names)."""
-        for text, author, email, url in zip(self.text, self.author, self.email, self.url,
-                                            strict=True):
-            yield {CONTENT: text, AUTHOR: author, AUTHOR_EMAIL: email, AUTHOR_URL: url}
+        for text, author, email, url, agent in zip(self.text, self.author, self.email,
+                                                   self.url, self.agents(), strict=True):
+            comment = {CONTENT: text, AUTHOR: author, AUTHOR_EMAIL: email, AUTHOR_URL: url}
+            if agent is not None:
+                comment[USER_AGENT] = agent
+            yield comment
 
     def counts(self) -> tuple[int, int]:
         """``(spam, ham)`` row counts."""
@@ -166,6 +181,7 @@ def _rows_from_records(records: Iterable[tuple[int, Mapping[str, Any]]], columns
     author_col = pick_column(columns, AUTHOR_COLUMNS)
     email_col = pick_column(columns, EMAIL_COLUMNS)
     url_col = pick_column(columns, URL_COLUMNS)
+    agent_col = pick_column(columns, USER_AGENT_COLUMNS)
 
     def get(record: Mapping[str, Any], column: str | None) -> str:
         value = record.get(column) if column else None
@@ -178,7 +194,8 @@ def _rows_from_records(records: Iterable[tuple[int, Mapping[str, Any]]], columns
         if not text.strip(_STRIP):
             continue  # an empty comment says nothing about either class
         data.append(text, label, path.name, author=get(record, author_col),
-                    email=get(record, email_col), url=get(record, url_col))
+                    email=get(record, email_col), url=get(record, url_col),
+                    user_agent=get(record, agent_col) if agent_col else None)
     return data
 
 

@@ -1,9 +1,14 @@
 """Turning what a comment form sends into the model's input row.
 
 A row is the normalised text (for the word and character n-gram hashers) followed by a
-fixed list of structural signals computed here in plain Python: links, their domains,
-shouting, phone numbers, calls to action. Only fields a real form sends are used
-(text, author name, e-mail, URL); dates and comment ids never are.
+fixed list of structural signals computed here in plain Python: links by where they point,
+shouting, phone numbers, calls to action. Only fields a real form sends are used; dates
+and comment ids never are. The author fields, the user agent and words mixing alphabets
+appear in no training data, so they are fixed evidence (:mod:`model.evidence`) kept beside
+the row rather than columns of it.
+
+Length is capped low: the training data's long texts are mostly e-mail spam, and a
+model allowed to count words would learn that a thoughtful paragraph is spam.
 """
 
 from __future__ import annotations
@@ -15,45 +20,62 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.fields import AUTHOR, AUTHOR_URL, CONTENT
-from model.normalize import SHORTENERS, NormalizedText, normalize_text
+from model.evidence import Evidence, fixed_evidence
+from model.fields import CONTENT
+from model.normalize import NormalizedText, link_domain, normalize_text
+from model.reputation import Reputation, classify_host, is_shortener
 
 TEXT_FIELDS = (CONTENT, "content", "CONTENT", "text")
-AUTHOR_FIELDS = (AUTHOR, "AUTHOR", "author")
-URL_FIELDS = (AUTHOR_URL, "author_url", "url")
+# Characters and words past which a comment is simply "long": no longer counts more.
+LENGTH_CAP = 300
+WORDS_CAP = 50
+# The digit ratio of a short text is taken over at least this many characters, so "+1"
+# or "2024?" is not "full of digits".
+_DIGIT_RATIO_MIN_CHARS = 40
 
 _PHONE = re.compile(r"(?<!\w)\+?\d(?:[\s().-]?\d){8,14}(?!\w)")
 _WORDS = re.compile(r"[a-z0-9$£€']+")
-_CURRENCY = re.compile(r"[$£€]\s?\d|\d\s?(?:[$£€]|usd\b|dollars?\b|euros?\b|pounds?\b)")
+# A currency sign after a letter or another sign is a spreadsheet reference ("$B$2"), a
+# template or a shell variable, not money.
+_CURRENCY = re.compile(
+    r"(?<![\w$£€])[$£€]\s?\d|\d\s?(?:[$£€]|usd\b|dollars?\b|euros?\b|pounds?\b)")
 MONEY_WORDS = frozenset(
     "cash prize won win winner winning earn earning earnings income money paypal bitcoin crypto "
     "free bonus reward discount offer loan casino investment".split()
 )
-# Phrases asking the reader to do something; the regex runs on lower-cased text and only
-# when one of the trigger words is present.
+# Phrases promoting the commenter's own channel, site or account: the mark of comment spam.
+# The regexes run on lower-cased text and only when one of the trigger words is present.
+_OWN_THINGS = re.compile(
+    r"\bmy\s+(?:channel|page|videos?|music|songs?|site|website|blog|profile|account|cover|"
+    r"shop|store)\b"
+)
+_SELF_PROMOTION = re.compile(
+    r"\b(?:check\s+(?:it\s+)?out\s+my|(?:visit|see|watch|hear|listen\s+to)\s+(?:my|our)|"
+    r"subscribe\s+(?:to\s+)?(?:my|me|our|us)|"
+    r"sub(?:s|scribe)?\s*(?:4|for|back)|follow\s+(?:me|us|my)|"
+    r"give\s+(?:me|my|us|our|it|this)\s+(?:\w+\s+)?a\s+(?:chance|try|listen|look))\b"
+)
+# Requests in the imperative ("subscribe", "click here", "order now"). Reports in the past
+# tense ("I subscribed", "I checked out the map") ask nothing of anyone and are not matched.
 _CALL_TO_ACTION = re.compile(
-    r"\b(?:check(?:\s+it)?\s+out|my\s+(?:channel|page|videos?|music|songs?|site|website|blog|"
-    r"profile|account|cover|shop|store)|subscrib\w*|sub(?:s|scribe)?\s*(?:4|for|back)|"
-    r"visit\s+(?:my|our|us|the)|follow\s+(?:me|us)|click\s+(?:here|on|the)|"
+    r"\b(?:check\s+(?:it\s+|this\s+)?out|subscribe|click\s+here|"
     r"(?:please|pls|plz)\s+(?:like|share|sub\w*|check|visit|help|watch|support|follow)|"
-    r"give\s+(?:me|it|us|this)\s+a\s+(?:chance|try|listen|look)|thumbs?\s+up|"
-    r"sign\s+up|call\s+now|text\s+\w+\s+to|reply\s+(?:yes|stop|now)|order\s+now|"
-    r"buy\s+now|limited\s+time|act\s+now|apply\s+now)\b"
+    r"thumbs?\s+up|sign\s+up|call\s+now|text\s+\w+\s+to|reply\s+(?:yes|stop|now)|"
+    r"order\s+now|buy\s+now|limited\s+time|act\s+now|apply\s+now)\b"
 )
 _CTA_TRIGGERS = frozenset(
-    "check my visit follow click please pls plz give thumbs thumb sign call text reply order "
-    "buy limited act apply sub subs".split()
+    "check my visit see watch hear listen follow click please pls plz give thumbs thumb "
+    "sign call text reply order buy limited act apply sub subs".split()
 )
 _LONG_REPEAT = re.compile(r"(\S)\1{3,}")
 _ASCII_UPPER = bytes(range(65, 91))
 _ASCII_LETTERS = bytes(range(65, 91)) + bytes(range(97, 123))
 _ASCII_DIGITS = b"0123456789"
-_DOMAIN_IN_NAME = re.compile(r"https?://|www\.|\.(?:com|net|org|info|biz|ru)\b", re.IGNORECASE)
 
 STRUCTURAL_FEATURES: tuple[str, ...] = (
-    "links",
-    "domains",
-    "has_link",
+    "reputable_links",
+    "neutral_links",
+    "suspicious_links",
     "shortener",
     "email_in_text",
     "phone_number",
@@ -64,9 +86,7 @@ STRUCTURAL_FEATURES: tuple[str, ...] = (
     "length",
     "words",
     "money_terms",
-    "calls_to_action",
-    "author_url_given",
-    "author_name_has_link",
+    "self_promotion",
 )
 
 
@@ -74,8 +94,11 @@ STRUCTURAL_FEATURES: tuple[str, ...] = (
 class PreparedComment:
     """A comment made ready for the model: normalised text plus structural values.
 
-    ``structural`` follows :data:`STRUCTURAL_FEATURES`; ``cta`` and ``money`` keep the matched
-    phrases so reasons can quote them.
+    ``structural`` follows :data:`STRUCTURAL_FEATURES`; ``cta`` (requests), ``promotion``
+    (the commenter's own channel or site) and ``money`` keep the matched phrases so reasons
+    can quote them; ``reputations`` gives each of ``normalized.domains``
+    its :class:`~model.reputation.Reputation`; ``evidence`` is the fixed evidence from the
+    author fields, the user agent and mixed alphabets, strongest first.
     """
 
     normalized: NormalizedText
@@ -83,6 +106,17 @@ class PreparedComment:
     cta: tuple[str, ...]
     money: tuple[str, ...]
     phone: bool
+    promotion: tuple[str, ...] = ()
+    reputations: tuple[Reputation, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+
+    @property
+    def evidence_log_odds(self) -> float:
+        """The fixed evidence's log-odds, summed."""
+        total = 0.0
+        for item in self.evidence:
+            total += item.log_odds
+        return total
 
     @property
     def text(self) -> str:
@@ -107,46 +141,53 @@ def prepare_comment(comment: Mapping[str, object]) -> PreparedComment:
     """Normalise a comment and compute its structural signals."""
     normalized = normalize_text(comment_text(comment))
     plain = normalized.plain
-    author = _field(comment, AUTHOR_FIELDS)
-    author_url = _field(comment, URL_FIELDS)
 
     lower = plain.lower()
     raw_bytes = plain.encode("ascii", "ignore")
     letters = len(raw_bytes) - len(raw_bytes.translate(None, _ASCII_LETTERS))
     uppers = len(raw_bytes) - len(raw_bytes.translate(None, _ASCII_UPPER))
-    digits = len(raw_bytes) - len(raw_bytes.translate(None, _ASCII_DIGITS))
-    chars = max(len(plain), 1)
+    # Digits inside links ("arxiv.org/abs/1706.03762") are part of an address, not of a
+    # phone number or a lottery ticket: they are counted on the text with links replaced.
+    prose = normalized.text if normalized.links or normalized.emails else plain
+    prose_bytes = prose.encode("ascii", "ignore")
+    digits = len(prose_bytes) - len(prose_bytes.translate(None, _ASCII_DIGITS))
+    chars = max(len(prose), _DIGIT_RATIO_MIN_CHARS)
     tokens = _WORDS.findall(lower)
     cta: tuple[str, ...] = ()
+    promotion: tuple[str, ...] = ()
     if "subscri" in lower or not _CTA_TRIGGERS.isdisjoint(tokens):
         cta = tuple(m.group(0) for m in _CALL_TO_ACTION.finditer(lower))
+        promotion = tuple(m.group(0) for m in _SELF_PROMOTION.finditer(lower))
+    if "my" in tokens:
+        promotion += tuple(m.group(0) for m in _OWN_THINGS.finditer(lower))
     money: tuple[str, ...] = ()
     if not MONEY_WORDS.isdisjoint(tokens):
         money = tuple(t for t in tokens if t in MONEY_WORDS)
     if digits:
         money += tuple(m.group(0) for m in _CURRENCY.finditer(lower))
-    phone = digits >= 9 and bool(_PHONE.search(plain))
+    phone = digits >= 9 and bool(_PHONE.search(prose))
     words = len(plain.split())
+    reputations = tuple(classify_host(d) for d in normalized.domains)
+    by_link = [classify_host(d) for d in map(link_domain, normalized.links)]
     structural = (
-        math.log1p(len(normalized.links)),
-        math.log1p(len(normalized.domains)),
-        1.0 if normalized.links else 0.0,
-        1.0 if any(d in SHORTENERS for d in normalized.domains) else 0.0,
+        math.log1p(by_link.count(Reputation.REPUTABLE)),
+        math.log1p(by_link.count(Reputation.NEUTRAL)),
+        math.log1p(by_link.count(Reputation.SUSPICIOUS)),
+        1.0 if any(is_shortener(d) for d in normalized.domains) else 0.0,
         1.0 if normalized.emails else 0.0,
         1.0 if phone else 0.0,
         digits / chars,
         uppers / letters if letters >= 8 else 0.0,
         math.log1p(min(plain.count("!"), 20)),
         1.0 if _LONG_REPEAT.search(normalized.plain) else 0.0,
-        math.log1p(min(len(plain), 2000)),
-        math.log1p(min(words, 400)),
+        math.log1p(min(len(plain), LENGTH_CAP)),
+        math.log1p(min(words, WORDS_CAP)),
         math.log1p(len(money)),
-        math.log1p(len(cta)),
-        1.0 if author_url.strip() else 0.0,
-        1.0 if _DOMAIN_IN_NAME.search(author) else 0.0,
+        math.log1p(len(promotion)),
     )
     return PreparedComment(normalized=normalized, structural=structural, cta=cta, money=money,
-                           phone=phone)
+                           phone=phone, promotion=promotion, reputations=reputations,
+                           evidence=fixed_evidence(comment, normalized))
 
 
 def to_matrix(prepared: Sequence[PreparedComment]) -> np.ndarray:

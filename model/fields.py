@@ -11,6 +11,7 @@ AUTHOR = "comment_author"
 AUTHOR_EMAIL = "comment_author_email"
 AUTHOR_URL = "comment_author_url"
 USER_IP = "user_ip"
+USER_AGENT = "user_agent"
 COMMENT_TYPE = "comment_type"
 PERMALINK = "permalink"
 BLOG_LANG = "blog_lang"
@@ -18,7 +19,7 @@ BLOG_LANG = "blog_lang"
 # Every field a comment check accepts.
 COMMENT_FIELDS = frozenset(
     {
-        CONTENT, AUTHOR, AUTHOR_EMAIL, AUTHOR_URL, USER_IP, "user_agent", "referrer",
+        CONTENT, AUTHOR, AUTHOR_EMAIL, AUTHOR_URL, USER_IP, USER_AGENT, "referrer",
         PERMALINK, COMMENT_TYPE, "comment_date_gmt", "comment_post_modified_gmt", BLOG_LANG,
         "blog_charset", "user_role", "is_test", "recheck_reason", "honeypot_field_name",
         "comment_context", "blog",

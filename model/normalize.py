@@ -19,8 +19,17 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
-# Characters that render as nothing and are used to split words past filters.
-_INVISIBLE = re.compile("[\ufeff\u200b\u200c\u200d\u2060\u180e\u00ad\u200e\u200f\u202a-\u202e]")
+import regex
+
+from model.confusables import unconfuse
+from model.reputation import Reputation, classify_host
+
+# Characters that render as nothing and are used to split words past filters: every format
+# character (general category Cf: zero-width spaces and joiners, soft hyphen, invisible
+# operators such as U+2062, bidi controls, tag characters, the byte-order mark) and every
+# other default-ignorable code point (variation selectors, Hangul fillers, …), chosen by
+# Unicode property so that no hand-kept list can miss one.
+_INVISIBLE = regex.compile(r"[\p{Cf}\p{Default_Ignorable_Code_Point}]")
 # Lone surrogates (a JSON body may hold "\ud800") cannot be encoded, so hashing them would
 # fail later.
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -36,7 +45,7 @@ _ANY_TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
 # Top-level domains that mark a bare domain written without a scheme. Ones that are also
 # common words ("it", "me", "to", "in") are left out: "the song.It" is a typo, not a link.
 _TLDS = (
-    "com|net|org|info|biz|ly|io|uk|ru|fr|nl|pl|tk|tv|xyz|online|site|club|top|store|shop|"
+    "com|net|org|gov|edu|info|biz|ly|io|uk|ru|fr|nl|pl|tk|tv|xyz|online|site|club|top|store|shop|"
     "gl|ws|cc|au|br|cn|jp|eu|mobi|gd"
 )
 # Spelled-out dots ("site . com", "site dot com") are only rejoined before these.
@@ -91,20 +100,18 @@ _NFKC_FIRST_CHUNK = 512
 # characters around the cut can normalise differently from the whole text.
 _NFKC_MARGIN = 64
 
-SHORTENERS = frozenset(
-    "bit.ly goo.gl tinyurl.com ow.ly t.co adf.ly is.gd buff.ly cutt.ly rebrand.ly tiny.cc "
-    "shorturl.at rb.gy bitly.com youtu.be".split()
-)
-
-
 @dataclass(frozen=True)
 class NormalizedText:
     """A comment's text made ready for the model.
 
     ``text`` is the cleaned text with each link replaced by ``weblink`` and its domain's
-    labels; ``plain`` is the cleaned text with links left as written; ``links`` and
-    ``domains`` list what was found, in order of appearance; ``emails`` the e-mail
-    addresses written in the text (replaced by ``emailaddress`` in ``text``).
+    labels, or by ``sourcelink`` alone when it points at a reputable host (see
+    :mod:`model.reputation`); ``plain`` is the cleaned text with links left as written;
+    ``links`` and ``domains`` list what was found, in order of appearance; ``emails`` the
+    e-mail addresses written in the text (replaced by ``emailaddress`` in ``text``).
+    ``mixed_words`` counts words that mixed Latin letters with another alphabet before
+    look-alike letters were mapped back to Latin, and ``mixed_scripts`` names those
+    alphabets.
     """
 
     text: str
@@ -112,6 +119,8 @@ class NormalizedText:
     links: tuple[str, ...]
     domains: tuple[str, ...]
     emails: tuple[str, ...] = ()
+    mixed_words: int = 0
+    mixed_scripts: tuple[str, ...] = ()
 
 
 def strip_invisible(raw: str) -> str:
@@ -229,25 +238,46 @@ def link_domain(link: str) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
-def clean_text(raw: str) -> tuple[str, list[str]]:
-    """Invisible characters out, markup to text, NFKC, obfuscation undone, spaces tidied.
+@dataclass(frozen=True)
+class CleanText:
+    """What :func:`clean` makes of a raw comment (see there)."""
 
-    Returns the text, at most :data:`MAX_CHARS` characters of it, and the link targets
-    found in ``<a href>`` markup (within the first :data:`MAX_RAW_CHARS` of ``raw``).
+    text: str
+    hrefs: list[str]
+    mixed_words: int = 0
+    mixed_scripts: tuple[str, ...] = ()
+
+
+def clean(raw: str) -> CleanText:
+    """Invisible characters out, markup to text, NFKC, look-alikes mapped, obfuscation undone.
+
+    Keeps at most :data:`MAX_CHARS` characters of text, and the link targets found in
+    ``<a href>`` markup (within the first :data:`MAX_RAW_CHARS` of ``raw``), and counts
+    the words that mixed alphabets before look-alike letters were mapped to Latin.
     """
     text = strip_invisible(raw[:MAX_RAW_CHARS])
     hrefs: list[str] = []
     if "<" in text or "&" in text:
         text, hrefs = markup_to_text(text)
+    mixed = 0
+    scripts: tuple[str, ...] = ()
     if text.isascii():
         text = text[:MAX_CHARS]
     else:
         text = strip_invisible(nfkc_prefix(text, MAX_CHARS))
         text = _SURROGATE.sub("\ufffd", text)
+        unconfused = unconfuse(text)
+        text, mixed, scripts = unconfused.text, unconfused.mixed_words, unconfused.scripts
     text = _SPACES.sub(" ", deobfuscate(text))
     if "\n" in text:
         text = _NEWLINES.sub("\n", text)
-    return text.strip(), hrefs
+    return CleanText(text.strip(), hrefs, mixed, scripts)
+
+
+def clean_text(raw: str) -> tuple[str, list[str]]:
+    """The cleaned text of :func:`clean` and the ``<a href>`` targets found in markup."""
+    cleaned = clean(raw)
+    return cleaned.text, cleaned.hrefs
 
 
 def _next_domain(text: str, pos: int) -> tuple[int, int] | None:
@@ -330,7 +360,8 @@ def normalize_text(raw: str) -> NormalizedText:
 
     Neither ``text`` nor ``plain`` is longer than :data:`MAX_CHARS`.
     """
-    plain, hrefs = clean_text(raw)
+    cleaned = clean(raw)
+    plain, hrefs = cleaned.text, cleaned.hrefs
     links: list[str] = []
     seen = set()
 
@@ -340,6 +371,14 @@ def normalize_text(raw: str) -> NormalizedText:
         if link.lower() not in seen:
             seen.add(link.lower())
             links.append(link)
+        # A cited source's domain says nothing a moderator needs the model to learn as a
+        # word; other domains keep their labels, whose words ("cheap", "pills") are evidence.
+        if classify_host(domain) is Reputation.REPUTABLE:
+            return " sourcelink "
+        if domain.replace(".", "").isdigit() or ":" in domain:
+            # An address's numbers are no words, and read as a phone number they would
+            # count twice.
+            return " weblink ipaddress "
         return " weblink " + " ".join(domain.split(".")) + " "
 
     email_spans = _email_spans(plain) if "@" in plain else []
@@ -358,7 +397,8 @@ def normalize_text(raw: str) -> NormalizedText:
     # Links and addresses are replaced by longer words; the model reads no more than the cap.
     text = text[:MAX_CHARS]
     return NormalizedText(
-        text=text, plain=plain, links=tuple(links), domains=tuple(domains), emails=emails
+        text=text, plain=plain, links=tuple(links), domains=tuple(domains), emails=emails,
+        mixed_words=cleaned.mixed_words, mixed_scripts=cleaned.mixed_scripts,
     )
 
 

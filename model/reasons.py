@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from model.features import STRUCTURAL_FEATURES, PreparedComment
+from model.reputation import Reputation
 
 # A verdict tells at most this many reasons.
 MAX_REASONS = 5
@@ -20,9 +21,9 @@ _PLAIN_WORDS = frozenset(
 # Words quoted in the "contains …" reason.
 _MAX_TERMS = 3
 
-_LINKS, _DOMAINS, _HAS_LINK, _CALLS_TO_ACTION, _MONEY_TERMS = (
+_NEUTRAL, _SUSPICIOUS, _SELF_PROMOTION, _MONEY_TERMS = (
     STRUCTURAL_FEATURES.index(name)
-    for name in ("links", "domains", "has_link", "calls_to_action", "money_terms"))
+    for name in ("neutral_links", "suspicious_links", "self_promotion", "money_terms"))
 # (structural feature, threshold, whether reaching it suffices, sentence), in reason order.
 _SIGNAL_SENTENCES: tuple[tuple[int, float, bool, str], ...] = tuple(
     (STRUCTURAL_FEATURES.index(name), above, inclusive, sentence)
@@ -34,9 +35,6 @@ _SIGNAL_SENTENCES: tuple[tuple[int, float, bool, str], ...] = tuple(
         ("capitals_ratio", 0.6, False, "is written mostly in capital letters"),
         ("exclamations", math.log1p(3), True, "uses many exclamation marks"),
         ("repeated_chars", 0.0, False, "repeats characters"),
-        ("length", math.log1p(500), False, "is long for a comment"),
-        ("author_url_given", 0.0, False, "the author gave a website"),
-        ("author_name_has_link", 0.0, False, "the author name contains a link"),
     ))
 
 
@@ -49,7 +47,8 @@ def top_terms(tokens: list[str], weights: list[float]) -> tuple[float, str] | No
     total = 0.0
     for i in sorted(strong, key=lambda k: -weights[k]):
         token = tokens[i]
-        if "weblink" in token or "emailaddress" in token or token in _PLAIN_WORDS:
+        if ("weblink" in token or "sourcelink" in token or "emailaddress" in token
+                or token in _PLAIN_WORDS):
             continue  # links and addresses have their own reasons
         if any(token in c or c in token for c in chosen):
             continue
@@ -74,20 +73,26 @@ def reasons_for(prepared: PreparedComment, tokens: list[str], word_weights: list
     value = prepared.structural
     weight = struct_terms
     n = prepared.normalized
-    link_weight = weight[_LINKS] + weight[_DOMAINS] + weight[_HAS_LINK]
-    if n.domains and link_weight > _MIN_REASON_LOG_ODDS:
-        shown = ", ".join(n.domains[:3]) + (", …" if len(n.domains) > 3 else "")
-        plural = "domain" if len(n.domains) == 1 else "domains"
-        found.append((link_weight, f"links to {len(n.domains)} {plural} ({shown})"))
+    # Links are told by where they point; a cited source is never a reason.
+    for index, reputation, what in ((_SUSPICIOUS, Reputation.SUSPICIOUS, "suspicious "),
+                                    (_NEUTRAL, Reputation.NEUTRAL, "")):
+        domains = [d for d, r in zip(n.domains, prepared.reputations, strict=False)
+                   if r is reputation]
+        if domains and weight[index] > _MIN_REASON_LOG_ODDS:
+            shown = ", ".join(domains[:3]) + (", …" if len(domains) > 3 else "")
+            plural = "domain" if len(domains) == 1 else "domains"
+            found.append((weight[index], f"links to {len(domains)} {what}{plural} ({shown})"))
     # A signal is told only when it is present in this comment and pushes towards spam.
     for index, above, inclusive, sentence in _SIGNAL_SENTENCES:
         x = value[index]
         if ((x >= above) if inclusive else (x > above)) and (
                 weight[index] > _MIN_REASON_LOG_ODDS):
             found.append((weight[index], sentence))
-    if prepared.cta and weight[_CALLS_TO_ACTION] > _MIN_REASON_LOG_ODDS:
-        phrases = ", ".join(f"'{p}'" for p in dict.fromkeys(prepared.cta))
-        found.append((weight[_CALLS_TO_ACTION], f"asks readers to act: {phrases}"))
+    # Self-promotion is told with the requests that came with it ("check out", "subscribe").
+    if prepared.promotion and weight[_SELF_PROMOTION] > _MIN_REASON_LOG_ODDS:
+        told = dict.fromkeys(prepared.promotion + prepared.cta)
+        phrases = ", ".join(f"'{p}'" for p in told)
+        found.append((weight[_SELF_PROMOTION], f"asks readers to act: {phrases}"))
     if prepared.money and weight[_MONEY_TERMS] > _MIN_REASON_LOG_ODDS:
         phrases = ", ".join(f"'{p}'" for p in list(dict.fromkeys(prepared.money))[:3])
         found.append((weight[_MONEY_TERMS], f"talks about money or offers: {phrases}"))

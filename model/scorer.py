@@ -6,6 +6,10 @@ it hashes tokens the way :class:`~sklearn.feature_extraction.text.HashingVectori
 (MurmurHash3, binary, L2-normalised), adds the scaled structural signals, takes the dot
 product with the linear model's weights and applies the fitted sigmoid. Tests check it
 against ``pipeline.predict_proba`` to 1e-9.
+
+The model's probability also carries the fixed evidence of :mod:`model.evidence` (author
+fields, user agent, words mixing alphabets), added to the calibrated log-odds in both
+paths; a filled honeypot and a fast form are added on top when the service knows them.
 """
 
 from __future__ import annotations
@@ -192,9 +196,13 @@ class Scorer:
         return decision, why
 
     def model_probability(self, comment: Mapping[str, object]) -> float:
-        """The calibrated model probability alone (no honeypot or timing signals)."""
-        decision = self._decision(prepare_comment(comment), reasons=False)[0]
-        return _sigmoid(-(self._a * decision + self._b))
+        """The model's probability: calibrated score plus the fixed evidence of the comment's
+        fields (no honeypot or timing signals, which only the service knows)."""
+        prepared = prepare_comment(comment)
+        decision = self._decision(prepared, reasons=False)[0]
+        log_odds = -(self._a * decision + self._b)
+        log_odds += prepared.evidence_log_odds
+        return _sigmoid(log_odds)
 
     def score(self, comment: Mapping[str, object], *, reasons: bool = True,
               prepared: PreparedComment | None = None) -> Score:
@@ -208,7 +216,7 @@ class Scorer:
         if prepared is None:
             prepared = prepare_comment(comment)
         decision, why = self._decision(prepared, reasons)
-        return self._verdict(comment, decision, why)
+        return self._verdict(comment, prepared, decision, why)
 
     def score_many(self, comments: Iterable[Mapping[str, object]], *, reasons: bool = True,
                    processes: int | None = None) -> list[Score]:
@@ -227,8 +235,9 @@ class Scorer:
         """
         found = self._decisions(prepared, tokens=reasons)
         if not reasons:
-            return [self._verdict(comment, value, [])
-                    for comment, value in zip(comments, found.values, strict=True)]
+            return [self._verdict(comment, item, value, [])
+                    for comment, item, value in zip(comments, prepared, found.values,
+                                                    strict=True)]
         bounds = found.word_bounds
         # Each word's weight over its comment's norm, as the decision divides them.
         weights = (found.word_weights / np.repeat(found.word_norms, np.diff(bounds))).tolist()
@@ -238,12 +247,13 @@ class Scorer:
             first = dict(zip(reversed(found.columns[i]), reversed(found.grams[i]), strict=True))
             why = reasons_for(item, [first[c] for c in found.orders[i]],
                               weights[bounds[i]:bounds[i + 1]], struct_terms[i])
-            scores.append(self._verdict(comment, found.values[i], why))
+            scores.append(self._verdict(comment, item, found.values[i], why))
         return scores
 
-    def _verdict(self, comment: Mapping[str, object], decision: float,
-                 reasons: list[str]) -> Score:
+    def _verdict(self, comment: Mapping[str, object], prepared: PreparedComment,
+                 decision: float, reasons: list[str]) -> Score:
         log_odds = -(self._a * decision + self._b)
+        log_odds += prepared.evidence_log_odds
         extra: list[str] = []
         honeypot = comment.get(HONEYPOT_FIELD)
         if honeypot not in (None, "", False):
@@ -253,6 +263,7 @@ class Scorer:
         if seconds is not None and 0 <= seconds < FAST_FILL_SECONDS:
             log_odds += FAST_FILL_LOG_ODDS
             extra.append(fast_fill_reason(seconds))
+        extra += [e.reason for e in prepared.evidence if e.log_odds > 0 and e.reason]
         probability = _sigmoid(log_odds)
         spam = probability >= self.hold
         action = self.thresholds.action(probability)
@@ -261,9 +272,18 @@ class Scorer:
                      version=self.version, action=action)
 
     def pipeline_probabilities(self, comments: Iterable[Mapping[str, object]]) -> list[float]:
-        """Model probabilities from the saved scikit-learn pipeline (the slow reference)."""
-        matrix = to_matrix([prepare_comment(c) for c in comments])
-        return self.artifact.pipeline.predict_proba(matrix)[:, 1].tolist()
+        """Model probabilities from the saved scikit-learn pipeline (the slow reference),
+        with the same fixed evidence added to its log-odds."""
+        prepared = [prepare_comment(c) for c in comments]
+        learned = self.artifact.pipeline.predict_proba(to_matrix(prepared))[:, 1].tolist()
+        out = []
+        for p, item in zip(learned, prepared, strict=True):
+            extra = item.evidence_log_odds
+            if extra:
+                p = min(max(p, 1e-300), 1 - 1e-16)
+                p = _sigmoid(math.log(p / (1.0 - p)) + extra)
+            out.append(p)
+        return out
 
 
 def _as_float(value: object) -> float | None:

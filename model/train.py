@@ -27,6 +27,7 @@ from sklearn.base import clone
 from sklearn.model_selection import PredefinedSplit, StratifiedKFold
 from sklearn.pipeline import Pipeline
 
+from model.augment import cited_matrix
 from model.benchmark import (
     RULE,
     Benchmark,
@@ -241,7 +242,10 @@ def fit(prepared: PreparedSet, params: PipelineParams | None = None,
     template = build_pipeline(params, cv=PredefinedSplit(folds))
     features = template.named_steps["features"]
     classifier = template.named_steps["classifier"]
-    matrix = features.fit_transform(prepared.matrix)
+    # The rows the model is fitted on cite a source now and then; the rows it is judged on
+    # (out-of-fold here, the held-out file in cross-validation) stay as written.
+    fitted_on = features.fit_transform(cited_matrix(prepared.matrix, rows.data, params.seed))
+    matrix = features.transform(prepared.matrix)
 
     decision = np.zeros(len(y))
     for fold in np.unique(folds):
@@ -249,12 +253,12 @@ def fit(prepared: PreparedSet, params: PipelineParams | None = None,
         if len(np.unique(y[train])) < 2:
             raise DataError("a cross-validation fold has only one class; add more rows of both")
         linear = clone(classifier.estimator)
-        linear.fit(matrix[train], y[train], sample_weight=w[train])
+        linear.fit(fitted_on[train], y[train], sample_weight=w[train])
         decision[test] = linear.decision_function(matrix[test])
     if progress:
         progress("cross-validate")
 
-    classifier.fit(matrix, y, sample_weight=w)
+    classifier.fit(fitted_on, y, sample_weight=w)
     # The saved model should not carry training-row indices; the number of folds says enough.
     classifier.set_params(cv=int(len(np.unique(folds))))
     calibrator = classifier.calibrated_classifiers_[0].calibrators[0]

@@ -62,6 +62,12 @@ class Site:
             "settings": self.settings,
         }
 
+    @property
+    def hosts(self) -> tuple[str, ...]:
+        """The host names of the site's origins (its own domain, as links name it)."""
+        return tuple(dict.fromkeys(
+            host for host in (urlsplit(o).hostname for o in self.origins) if host))
+
     @classmethod
     def from_record(cls, sitekey: str, record: dict[str, Any]) -> Site:
         """Rebuild a site from its stored form."""

@@ -6,8 +6,8 @@ captcha was solved, Akismet's test conventions, and links to domains no accepted
 of the site ever used. Each signal says so in ``reasons``, in words a moderator reads.
 
 ``discard`` drops a comment unseen, so it asks for more than a high score (docs/model.md,
-"Actions"): at least two independent signals, not every link to a reference site, and a
-site that has not turned discarding off. Anything else that high is held, saying why.
+"Actions"): at least two independent signals, not every link to a reputable or known
+site, and a site that has not turned discarding off. Anything else that high is held, saying why.
 """
 
 from __future__ import annotations
@@ -19,26 +19,38 @@ from typing import Any, Protocol
 from model.features import PreparedComment
 from model.fields import FILL_SECONDS_FIELD, HONEYPOT_FIELD
 from model.normalize import normalize_text
+from model.reputation import Reputation, classify_host, registrable_domain
 from model.thresholds import Thresholds
 
-# The model's reason for linking at all; it and the unseen-domain reason are one signal.
-_LINK_REASON_PREFIX = "links to "
+# The model's reasons about the links themselves (where they point, a shortener hiding
+# that); they and the unseen-domain reason are one signal.
+_LINK_REASON_PREFIXES = ("links to ", "uses a link shortener")
 # Fewer independent signals than this hold a comment instead of discarding it.
 DISCARD_MIN_SIGNALS = 2
 
-# A stand-in for a real domain reputation: reference sites whose links alone never make a
-# comment worth dropping unseen. To be replaced by the shared reputation model.
-REFERENCE_SUFFIXES = ("wikipedia.org", "doi.org", "arxiv.org", ".gov", ".edu")
-
-
 def is_reference_domain(domain: str) -> bool:
-    """Whether ``domain`` is (under) one of :data:`REFERENCE_SUFFIXES`."""
-    domain = domain.strip(".").lower()
-    return any(
-        domain.endswith(suffix) if suffix.startswith(".")
-        else domain == suffix or domain.endswith("." + suffix)
-        for suffix in REFERENCE_SUFFIXES
-    )
+    """Whether ``domain`` is a reference, institutional or established news host
+    (:func:`model.reputation.classify_host`)."""
+    return classify_host(domain) is Reputation.REPUTABLE
+
+
+def reputable_for_site(own_hosts: Iterable[str], accepted: Iterable[str]
+                       ) -> Callable[[str], bool]:
+    """The link domains that never justify a discard alone for one site: reputable hosts,
+    the site's own (``own_hosts``, from its origins) and those its accepted comments used.
+
+    Hosts are compared by registrable domain, so ``blog.example.com`` covers
+    ``www.example.com``.
+    """
+    trusted = {registrable_domain(h) or h.lower() for h in own_hosts}
+    trusted |= {registrable_domain(h) or h.lower() for h in accepted}
+    trusted.discard("")
+
+    def reputable(domain: str) -> bool:
+        return is_reference_domain(domain) or (registrable_domain(domain)
+                                               or domain.lower()) in trusted
+
+    return reputable
 
 
 def links_all_reputable(domains: Iterable[str],
@@ -194,7 +206,7 @@ def independent_signals(model_reasons: Iterable[str], signals: FormSignals,
     """
     found: dict[str, None] = {}
     for reason in model_reasons:
-        found["links" if reason.startswith(_LINK_REASON_PREFIX) else reason] = None
+        found["links" if reason.startswith(_LINK_REASON_PREFIXES) else reason] = None
     if unseen_links:
         found["links"] = None
     if signals.captcha == "failed":
@@ -209,7 +221,7 @@ def _why_not_discard(model_reasons: Iterable[str], signals: FormSignals, unseen_
     if never_discard:
         return _NEVER_DISCARD
     if links_all_reputable(domains, reputable):
-        return "held, not discarded: every link points to a reference site"
+        return "held, not discarded: every link points to a reputable or known site"
     found = independent_signals(model_reasons, signals, unseen_links)
     if len(found) < DISCARD_MIN_SIGNALS:
         if not found:

@@ -19,6 +19,7 @@ from service.spam.decision import (
     Thresholds,
     decide,
     link_domains,
+    reputable_for_site,
 )
 from service.store.redis_store import Store
 
@@ -88,7 +89,8 @@ class Moderator:
         known = self.store.known_domains(site.sitekey, list(domains))
         decision = decide(comment, model, thresholds_for(site, model), signals, domains, known,
                           prepared=prepared,
-                          never_discard=bool(site.settings.get("never_discard", False)))
+                          never_discard=bool(site.settings.get("never_discard", False)),
+                          reputable=reputable_for_site(site.hosts, known))
         self.store.add_usage(site.sitekey, time.strftime("%Y-%m", time.gmtime()))
         if decision.action == "accept" and not _is_test(fields):
             self.store.add_known_domains(site.sitekey, decision.link_domains)

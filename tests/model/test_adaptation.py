@@ -14,6 +14,7 @@ import pytest
 
 from model.adaptation import (
     DENSE_SIZE,
+    FORMAT,
     MAX_FEATURE_NORM,
     Features,
     Params,
@@ -63,8 +64,8 @@ def test_it_learns_a_site_s_spam_and_keeps_its_ham() -> None:
         layer = layer.learn(x(seo(topic)), spam=True)
         layer = layer.learn(x(ham(topic, verb)), spam=False)
     for topic in unseen:
-        # From 0.12 to the bound (-2 + 4 log-odds).
-        assert probability(layer.log_odds(x(seo(topic, city="Pune")))) > 0.85
+        # From 0.12 to near the bound (-2 + 4 log-odds: 0.88).
+        assert probability(layer.log_odds(x(seo(topic, city="Pune")))) > 0.8
         assert probability(layer.log_odds(x(ham(topic)))) < 0.1
     assert layer.updates == 80
 
@@ -169,15 +170,18 @@ def test_stored_form_is_plain_fixed_size_numbers() -> None:
 
 @pytest.mark.parametrize("stored", [
     "", "not json", "[]", '{"format": 2}', pickle.dumps({"a": 1}).hex(),
-    json.dumps({"format": 1, "updates": 1, "buckets": 512, "weights": "AAAA"}),
-    json.dumps({"format": 1, "updates": 1, "buckets": 256,
+    json.dumps({"format": FORMAT, "updates": 1, "buckets": 512, "weights": "AAAA"}),
+    json.dumps({"format": FORMAT, "updates": 1, "buckets": 256,
                 "weights": base64.b64encode(bytes(4 * (DENSE_SIZE + 256))).decode()}),
-    json.dumps({"format": 1, "updates": -1, "buckets": 512,
+    json.dumps({"format": FORMAT, "updates": -1, "buckets": 512,
                 "weights": base64.b64encode(bytes(4 * PARAMS.size)).decode()}),
-    json.dumps({"format": 1, "updates": 1, "buckets": 512,
+    json.dumps({"format": FORMAT, "updates": 1, "buckets": 512,
                 "weights": base64.b64encode(np.full(PARAMS.size, np.nan, "<f4").tobytes())
                 .decode()}),
-    json.dumps({"format": 1, "updates": 1, "buckets": 512, "weights": "not base64!"}),
+    json.dumps({"format": FORMAT, "updates": 1, "buckets": 512, "weights": "not base64!"}),
+    # A layer of the earlier format, whose dense signals meant something else.
+    json.dumps({"format": FORMAT - 1, "updates": 1, "buckets": 512,
+                "weights": base64.b64encode(bytes(4 * PARAMS.size)).decode()}),
 ])
 def test_anything_else_is_refused(stored: str) -> None:
     with pytest.raises(ValueError, match="not a stored site layer"):
@@ -186,7 +190,7 @@ def test_anything_else_is_refused(stored: str) -> None:
 
 def test_stored_weights_beyond_the_bound_are_clipped() -> None:
     big = np.full(PARAMS.size, 1e6, "<f4").tobytes()
-    stored = json.dumps({"format": 1, "updates": 3, "buckets": 512,
+    stored = json.dumps({"format": FORMAT, "updates": 3, "buckets": 512,
                          "weights": base64.b64encode(big).decode()})
     layer = SiteLayer.from_json(stored, PARAMS)
     assert layer.weights.max() == PARAMS.max_weight

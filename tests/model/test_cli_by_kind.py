@@ -31,10 +31,10 @@ def test_by_kind_prints_the_table(run, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     lines = [line.split() for line in result.output.splitlines()]
     assert result.output.startswith("model default: held at probability >= ")
-    assert ["cited_link", "1", "0", "0", "1", "100.0%"] in lines
+    assert ["cited_link", "1", "1", "0", "0", "0.0%"] in lines
     assert ["link_free", "1", "0", "1", "0", "100.0%"] in lines
-    assert ["all", "spam", "4", "1", "1", "2", "75.0%"] in lines
-    assert ["author-fields", "1", "1", "0", "0", "0.0%"] in lines
+    assert ["all", "spam", "4", "0", "1", "3", "100.0%"] in lines
+    assert ["author-fields", "1", "0", "0", "1", "100.0%"] in lines
 
 
 def test_by_kind_json_parses(run, tmp_path: Path) -> None:
@@ -45,8 +45,8 @@ def test_by_kind_json_parses(run, tmp_path: Path) -> None:
     assert report["model"] == "default" and report["n"] == 9
     assert [k["kind"] for k in report["legitimate"]] == ["short_reply", "cited_link",
                                                          "personal_story"]
-    assert report["totals"]["spam"] == {"kind": "all spam", "n": 4, "accepted": 1, "held": 1,
-                                        "discarded": 2, "caught": 3, "rate": 0.75}
+    assert report["totals"]["spam"] == {"kind": "all spam", "n": 4, "accepted": 0, "held": 1,
+                                        "discarded": 3, "caught": 4, "rate": 1.0}
 
 
 def test_blog_news_shorthand(run) -> None:

@@ -20,11 +20,17 @@ def _reasons(text: str, **weights: float) -> list[str]:
 
 
 def test_links_name_their_domains_and_count_them() -> None:
-    one = _reasons("see http://bit.ly/x", links=0.5)
-    assert one == ["links to 1 domain (bit.ly)"]
+    one = _reasons("see http://bit.ly/x", suspicious_links=0.5)
+    assert one == ["links to 1 suspicious domain (bit.ly)"]
     many = _reasons("a http://a.com b http://b.com c http://c.com d http://d.com",
-                    links=0.2, domains=0.2)
+                    neutral_links=0.4)
     assert many == ["links to 4 domains (a.com, b.com, c.com, …)"]
+
+
+def test_a_cited_source_is_never_a_reason() -> None:
+    text = "figures at https://www.ons.gov.uk/x and https://en.wikipedia.org/wiki/Y"
+    assert _reasons(text, reputable_links=2.0, neutral_links=2.0,
+                    suspicious_links=2.0) == []
 
 
 def test_a_signal_is_told_only_when_present_and_pushing_towards_spam() -> None:
@@ -35,6 +41,13 @@ def test_a_signal_is_told_only_when_present_and_pushing_towards_spam() -> None:
     assert _reasons("a quiet comment in lower case", capitals_ratio=1.0) == []  # absent
 
 
+def test_digits_are_counted_outside_links_and_over_at_least_forty_characters() -> None:
+    assert _reasons("+1", digit_ratio=5.0) == []
+    assert _reasons("open access: arxiv.org/abs/1706.03762", digit_ratio=5.0,
+                    phone_number=5.0) == []
+    assert _reasons("call 0800 123 456 789 0", phone_number=1.0) == ["contains a phone number"]
+
+
 def test_exclamations_count_from_three_inclusive() -> None:
     assert _reasons("wow!!!", exclamations=1.0) == ["uses many exclamation marks"]
     assert _reasons("wow!!", exclamations=1.0) == []
@@ -42,16 +55,18 @@ def test_exclamations_count_from_three_inclusive() -> None:
 
 def test_reasons_come_heaviest_first() -> None:
     text = "CALL NOW 555 123 4567 89 AT HTTP://BIT.LY/X!!!!"
-    light_links = _reasons(text, links=0.3, phone_number=2.0, exclamations=1.0)
+    light_links = _reasons(text, suspicious_links=0.3, phone_number=2.0, exclamations=1.0)
     assert light_links[:3] == ["contains a phone number", "uses many exclamation marks",
-                               "links to 1 domain (bit.ly)"]
-    heavy_links = _reasons(text, links=3.0, phone_number=2.0, exclamations=1.0)
-    assert heavy_links[0] == "links to 1 domain (bit.ly)"
+                               "links to 1 suspicious domain (bit.ly)"]
+    heavy_links = _reasons(text, suspicious_links=3.0, phone_number=2.0, exclamations=1.0)
+    assert heavy_links[0] == "links to 1 suspicious domain (bit.ly)"
 
 
 def test_calls_to_action_and_money_quote_the_comment() -> None:
-    cta = _reasons("please subscribe to my channel, my channel rocks", calls_to_action=1.0)
-    assert cta == ["asks readers to act: 'please subscribe', 'my channel'"]
+    cta = _reasons("please subscribe to my channel, my channel rocks", self_promotion=1.0)
+    assert cta == ["asks readers to act: 'subscribe to my', 'my channel', 'please subscribe'"]
+    # A request with nothing of the author's to promote is no reason on its own.
+    assert _reasons("please subscribe to the paper", self_promotion=1.0) == []
     assert _reasons("free cash prize bonus for the winner, free cash", money_terms=1.0) == [
         "talks about money or offers: 'free', 'cash', 'prize'"]
 

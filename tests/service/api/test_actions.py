@@ -16,9 +16,10 @@ from tests.support.processes import clean_env, run_cli
 BLATANT = {"comment_content": "Check out my channel http://bit.ly/xyz123 and subscribe!!! "
                               "Free money and gift cards at www.free-prizes-now.com",
            "comment_author": "Best Deals", "user_ip": "203.0.113.7"}
-# Scored for discard on its one link alone.
+# Scored for discard on its links alone (two shortened links, harmless words).
 ONE_LINK = {"comment_content": "Thanks, this finally made sense for database indexing. Did "
-                               "you pin the version? The docs: https://docs.python.org/3/",
+                               "you pin the version? Notes: https://bit.ly/idx "
+                               "https://tinyurl.com/idx2",
             "comment_author": "Ada", "user_ip": "198.51.100.3"}
 
 

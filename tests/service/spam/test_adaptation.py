@@ -23,19 +23,20 @@ TOPICS = ("home composting", "sourdough starters", "winter cycling", "Python pac
 
 
 def seo(topic: str) -> dict[str, str]:
-    """A search-engine comment, which the shared model (trained on YouTube) accepts."""
+    """Search-engine praise under a plain name and no website, which the shared model
+    (trained on YouTube) accepts: only the site's moderators know it for spam."""
     return {"comment_content": f"Very informative post. The information you shared about "
                                f"{topic} is very useful for everyone. Keep sharing such "
                                "quality content.",
-            "comment_author": "Best SEO Services in Delhi",
-            "comment_author_url": "https://www.seo-services-delhi.example/",
+            "comment_author": "Priya Sharma",
             "user_ip": "203.0.113.9"}
 
 
 def docs_link(topic: str) -> dict[str, str]:
-    """Ordinary discussion with a link, which the shared model scores for discard."""
+    """Ordinary discussion with shortened links, which the shared model scores for discard
+    and a site whose readers share such links teaches it to accept."""
     return {"comment_content": f"Thanks, this finally made sense for {topic}. Did you pin "
-                               "the version? The docs: https://docs.python.org/3/",
+                               "the version? Notes: https://bit.ly/idx https://tinyurl.com/idx2",
             "comment_author": "Ada", "user_ip": "198.51.100.3"}
 
 

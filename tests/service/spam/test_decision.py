@@ -19,6 +19,7 @@ from service.spam.decision import (
     is_reference_domain,
     link_domains,
     links_all_reputable,
+    reputable_for_site,
 )
 
 HARMLESS = {"comment_content": "I enjoyed the part about hedgerows and the birds in them."}
@@ -127,9 +128,10 @@ def test_a_prepared_comment_decides_as_the_raw_one(model: Scorer, comment: dict[
 
 
 # -- actions: when a comment may be dropped unseen (docs/model.md, "Actions") -----------
+# Harmless words with two shortened links: scored for discard on its links alone.
 ONE_LINK = {"comment_content": "Thanks, this finally made sense for database indexing. "
-                               "Did you pin the version? The docs: "
-                               "https://docs.python.org/3/"}
+                               "Did you pin the version? Notes: https://bit.ly/idx "
+                               "https://tinyurl.com/idx2"}
 MANY_SIGNALS = {"comment_content": "Check out my channel http://bit.ly/x subscribe please!!! "
                                    "free money"}
 LOW = Thresholds(hold=1e-6, discard=2e-6)
@@ -174,7 +176,7 @@ def test_links_only_to_reference_sites_are_never_discarded(model: Scorer, conten
     decision = _decide(comment, model, LOW, FormSignals(honeypot="x", captcha="failed",
                                                         captcha_error="wrong-answer"))
     assert decision.action == "hold"
-    assert "held, not discarded: every link points to a reference site" in decision.reasons
+    assert "held, not discarded: every link points to a reputable or known site" in decision.reasons
     # One unreputable link among them, and the rule no longer protects it.
     mixed = _decide({"comment_content": content + " http://pills.example/buy"}, model, LOW,
                     FormSignals(honeypot="x", captcha="failed", captcha_error="wrong-answer"))
@@ -188,6 +190,17 @@ def test_the_reputation_hook_takes_any_predicate(model: Scorer) -> None:
     assert not links_all_reputable([])
     assert not is_reference_domain("notwikipedia.org")
     assert not is_reference_domain("wikipedia.org.spam.example")
+    assert is_reference_domain("www.ons.gov.uk") and is_reference_domain("www.ox.ac.uk")
+    assert is_reference_domain("www150.statcan.gc.ca")
+
+
+def test_a_site_s_own_domain_and_its_accepted_domains_are_trusted_for_discarding() -> None:
+    reputable = reputable_for_site(["blog.example.com"], ["maps.example.org"])
+    assert reputable("example.com") and reputable("www.example.com")
+    assert reputable("maps.example.org") and reputable("en.wikipedia.org")
+    assert not reputable("example.net") and not reputable("pills.example")
+    # Nothing trusted, nothing but the reputable hosts.
+    assert not reputable_for_site([], [])("example.com")
 
 
 def test_a_never_discard_site_holds_what_it_would_discard(model: Scorer) -> None:

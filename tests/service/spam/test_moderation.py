@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import requests
 
@@ -55,3 +57,29 @@ def test_a_site_with_its_own_layer_still_normalises_once(
     reply = http.post("/v1/comment-check", json=COMMENT, headers=auth)
     assert reply.status_code == 200, reply.text
     assert seen == [COMMENT["comment_content"]]
+
+
+@pytest.mark.parametrize("link", [
+    "https://blog.example.com/2026/05/win",  # the site's own domain (its origin)
+    "https://www.example.com/win",           # the same registrable domain
+])
+def test_a_link_to_the_site_s_own_domain_is_never_the_ground_to_discard(
+    http: requests.Session, site: tuple[Site, str], link: str
+) -> None:
+    auth = {"Authorization": f"Bearer {site[1]}"}
+    blatant = {"comment_content": "FREE MONEY!!! Check out my channel and subscribe!!! "
+                                  "Win cash prizes now {link}",
+               "comment_author": "Cash Prizes", "honeypot_field_name": "hp", "hp": "x"}
+
+    def check(target: str) -> dict[str, Any]:
+        comment = {**blatant, "comment_content": blatant["comment_content"].format(link=target)}
+        reply = http.post("/v1/comment-check", json=comment, headers=auth)
+        assert reply.status_code == 200, reply.text
+        body: dict[str, Any] = reply.json()
+        return body
+
+    elsewhere = check("https://cash-prizes.example.net/win")
+    assert elsewhere["action"] == "discard"
+    own = check(link)
+    assert own["action"] == "hold"
+    assert "held, not discarded: every link points to a reputable or known site" in own["reasons"]
