@@ -20,6 +20,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from service import create_app
 from service.web.state import AppState
+from tests.support.chromium import VISITOR_USER_AGENT
 from tests.support.redis_server import RedisServer, free_port
 from tests.wordpress.site import ADMIN, PACKAGES, MariaDB, WordPress, missing_tools
 
@@ -191,7 +192,8 @@ def configure(site: Site) -> None:
 @pytest.fixture
 def visitor(browser: Browser) -> Iterator[Page]:
     """A fresh anonymous visitor's page."""
-    context = browser.new_context(viewport={"width": 1100, "height": 1400})
+    context = browser.new_context(viewport={"width": 1100, "height": 1400},
+                                  user_agent=VISITOR_USER_AGENT)
     context.set_default_timeout(15_000)
     yield context.new_page()
     context.close()

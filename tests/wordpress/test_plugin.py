@@ -19,6 +19,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from service.spam import feedback
 from tests.browser.helpers import solve, widget
+from tests.support.chromium import VISITOR_USER_AGENT
 from tests.wordpress.conftest import Site, log_in, screenshot
 from tests.wordpress.site import ADMIN
 
@@ -32,7 +33,9 @@ PHP_MESSAGE = re.compile(r"(?:Warning|Notice|Deprecated|Fatal error)(?:</b>)?:.*
 PERSON_SECONDS = 3.5
 FRIENDLY = "Thanks for writing this up. I tried the second step and it worked at once."
 SPAM = "Check out my channel http://bit.ly/x"
-WITH_LINK = "Interesting, see also https://unknown-site.example.org/page for a different view"
+WITH_LINK = (
+    "Interesting, there is a longer write-up at https://unknown-site.example.org/page with a "
+    "different view")
 
 
 def unique(text: str) -> str:
@@ -208,7 +211,7 @@ def test_known_spam_goes_to_the_spam_folder_with_its_reasons(
     stored = site.wordpress.comment(text)
     assert stored["approved"] == "spam"
     assert meta(stored)["hedgerow_action"] == "discard"
-    assert "links to 1 domain (bit.ly)" in meta(stored)["hedgerow_reasons"]
+    assert "links to 1 suspicious domain (bit.ly)" in meta(stored)["hedgerow_reasons"]
     clean_logs(site)
 
 
@@ -328,7 +331,7 @@ def test_the_login_form_asks_the_question_when_chosen(site: Site, browser: Brows
     settings.click("#submit")
     expect(settings.locator("#setting-error-settings_updated")).to_be_visible()
     assert site.wordpress.option("hedgerow_settings")["secret"] == site.hedgerow.secret
-    context = browser.new_context()
+    context = browser.new_context(user_agent=VISITOR_USER_AGENT)
     context.set_default_timeout(15_000)
     try:
         page = context.new_page()
