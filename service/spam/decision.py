@@ -25,6 +25,8 @@ from model.thresholds import Thresholds
 # The model's reasons about the links themselves (where they point, a shortener hiding
 # that); they and the unseen-domain reason are one signal.
 _LINK_REASON_PREFIXES = ("links to ", "uses a link shortener")
+# The model's reason quoting the words that weigh most (model/reasons.py).
+_WORDS_REASON_PREFIX = "contains '"
 # Fewer independent signals than this hold a comment instead of discarding it.
 DISCARD_MIN_SIGNALS = 2
 
@@ -200,12 +202,15 @@ def independent_signals(model_reasons: Iterable[str], signals: FormSignals,
                         unseen_links: bool) -> list[str]:
     """The independent signals behind a decision, one name each.
 
-    Every reason the model tells is one feature (all its words are one reason); its
-    reason about links and links to domains unseen on the site are one signal, ``links``;
-    a failed captcha is one more.
+    Every reason the model tells is one feature, except its words ("contains 'see'"): the
+    score is mostly made of them already, so they are no second opinion. Its reasons about
+    links and links to domains unseen on the site are one signal, ``links``; a failed
+    captcha is one more.
     """
     found: dict[str, None] = {}
     for reason in model_reasons:
+        if reason.startswith(_WORDS_REASON_PREFIX):
+            continue
         found["links" if reason.startswith(_LINK_REASON_PREFIXES) else reason] = None
     if unseen_links:
         found["links"] = None

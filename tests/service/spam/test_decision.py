@@ -231,3 +231,16 @@ def test_every_hold_carries_a_reason(model: Scorer, hold: float) -> None:
     bare = _decide(HARMLESS, model, Thresholds(0.001, 0.999))
     assert bare.action == "hold"
     assert bare.reasons == [f"spam score {bare.score:.2f} reaches the hold threshold 0.00"]
+
+
+def test_the_model_s_words_are_no_second_signal(model: Scorer) -> None:
+    # A reader pointing to another view: an unseen link, and "see" weighing as a spam word.
+    comment = {"comment_content": "Interesting, see also https://unknown-site.example.org/page "
+                                  "for a different view"}
+    scored = model.score(comment)
+    assert any(r.startswith("contains '") for r in scored.reasons)
+    assert independent_signals(scored.reasons, FormSignals(), True) == ["links"]
+    decision = _decide(comment, model)
+    assert decision.score >= THRESHOLDS.discard
+    assert decision.action == "hold"
+    assert "held, not discarded: one signal only (links)" in decision.reasons
