@@ -14,7 +14,11 @@ answers to challenges (with a one-bit proof of work, so that its check runs) and
 tokens as a solve would sign them. Every request in the pool succeeds once; a reply that
 is not ``"success":true`` is counted, and so is running out of the pool.
 
-Run: ``.venv/bin/python bench/load_bench.py [--rounds 3] [--seconds 5] [--write]``.
+With ``--profile DIR``, each endpoint then gets one more run while ``py-spy`` samples one
+of the service's workers, writing a flame graph per endpoint into DIR.
+
+Run: ``.venv/bin/python bench/load_bench.py [--rounds 3] [--seconds 5] [--write]
+[--profile docs/profiles]``.
 """
 
 from __future__ import annotations
@@ -167,6 +171,28 @@ class Minter:
         return bodies
 
 
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(x) for x in path.read_text().split()]
+
+
+def profile(targets: list[Target], server_pid: int, args: argparse.Namespace, tmp: Path
+            ) -> None:
+    """One more run per target while py-spy samples one worker: a flame graph each."""
+    args.profile.mkdir(parents=True, exist_ok=True)
+    worker = _children(server_pid)[0]
+    for target in targets:
+        slug = target.name.split(" ", 1)[1].strip("/").replace("/", "-").replace(".", "")
+        out = args.profile / f"{slug}.svg"
+        spy = subprocess.Popen(
+            [args.py_spy, "record", "--pid", str(worker), "--duration", str(args.seconds),
+             "--rate", "250", "--nonblocking", "--output", str(out), "--format", "flamegraph"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        run_wrk(target, args.seconds, args.pool, tmp)
+        spy.wait(timeout=60)
+        print(f"profile: {out}", file=sys.stderr)
+
+
 def _median(values: list[float]) -> float:
     return float(statistics.median(values))
 
@@ -197,6 +223,9 @@ def main() -> None:
                         help="single-use requests minted per round and endpoint")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--write", action="store_true")
+    parser.add_argument("--profile", type=Path, default=None,
+                        help="directory for py-spy flame graphs of one worker per endpoint")
+    parser.add_argument("--py-spy", default=shutil.which("py-spy") or "py-spy")
     args = parser.parse_args()
     if shutil.which("wrk") is None or shutil.which("redis-server") is None:
         sys.exit("needs wrk and redis-server: apt-get install wrk redis-server")
@@ -273,6 +302,8 @@ def main() -> None:
                           f"p50 {result['p50_us'] / 1000:.1f} ms, "
                           f"p99 {result['p99_us'] / 1000:.1f} ms, ok {result['ok']}"
                           f"/{result['requests']}", file=sys.stderr)
+            if args.profile is not None:
+                profile(targets[2:], service.pid, args, tmp)
         finally:
             for process in reversed(processes):
                 terminate(process, timeout=30)
