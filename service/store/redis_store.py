@@ -108,6 +108,7 @@ class Store:
         self._feedback_add = self.client.register_script(_script("feedback_add.lua"))
         self._spend_response = self.client.register_script(_script("spend_response.lua"))
         self._spend_challenge = self.client.register_script(_script("spend_challenge.lua"))
+        self._note_request = self.client.register_script(_script("note_request.lua"))
         # A cluster refuses a script whose keys are on different slots.
         self._cluster = isinstance(client, RedisCluster)
 
@@ -152,15 +153,13 @@ class Store:
         """
         now = time.time() if now is None else now
         bucket, into = divmod(now, solves_window)
-        pipe = self.client.pipeline(transaction=False)
-        requests_key = self._client_key(client, "requests")
-        # SET NX then INCR starts a fixed window (EXPIRE NX would need Redis 7).
-        pipe.set(requests_key, 0, ex=window, nx=True)
-        pipe.incr(requests_key)
-        pipe.get(self._client_key(client, "failures"))
-        pipe.get(self._client_key(client, "solves", str(int(bucket))))
-        pipe.get(self._client_key(client, "solves", str(int(bucket) - 1)))
-        _, count, failures, current, previous = pipe.execute()
+        # One script rather than a pipeline of five: one reply for the client to parse.
+        count, failures, current, previous = self._note_request(
+            keys=[self._client_key(client, "requests"), self._client_key(client, "failures"),
+                  self._client_key(client, "solves", str(int(bucket))),
+                  self._client_key(client, "solves", str(int(bucket) - 1))],
+            args=[window],
+        )
         # A sliding window from two fixed ones: the previous window counts for the part
         # of it that still lies within the last ``solves_window`` seconds.
         solves = int(current or 0) + int(previous or 0) * (1 - into / solves_window)
