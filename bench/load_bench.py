@@ -14,6 +14,10 @@ answers to challenges (with a one-bit proof of work, so that its check runs) and
 tokens as a solve would sign them. Every request in the pool succeeds once; a reply that
 is not ``"success":true`` is counted, and so is running out of the pool.
 
+With ``--compare DIR``, a second ``hedgerow serve`` runs the code of another checkout (say
+the previous release, ``git archive``d into DIR) on the same Redis, and its endpoints are
+measured in the same rounds, marked "(DIR's name)": a before-and-after from one run.
+
 With ``--profile DIR``, each endpoint then gets one more run while ``py-spy`` samples one
 of the service's workers, writing a flame graph per endpoint into DIR.
 
@@ -91,10 +95,11 @@ def _wait_ok(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
     raise RuntimeError(f"{url} did not answer: {log.read_text()}")
 
 
-def _start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def _start(args: list[str], env: dict[str, str], log: Path, cwd: Path | None = None
+           ) -> subprocess.Popen[bytes]:
     with log.open("w") as out:
         return subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+                                start_new_session=True, cwd=cwd)
 
 
 @dataclass(frozen=True)
@@ -182,7 +187,7 @@ def profile(targets: list[Target], server_pid: int, args: argparse.Namespace, tm
     args.profile.mkdir(parents=True, exist_ok=True)
     worker = _children(server_pid)[0]
     for target in targets:
-        slug = target.name.split(" ", 1)[1].strip("/").replace("/", "-").replace(".", "")
+        slug = target.name.split(" ")[1].strip("/").replace("/", "-").replace(".", "")
         out = args.profile / f"{slug}.svg"
         spy = subprocess.Popen(
             [args.py_spy, "record", "--pid", str(worker), "--duration", str(args.seconds),
@@ -225,6 +230,10 @@ def main() -> None:
     parser.add_argument("--write", action="store_true")
     parser.add_argument("--profile", type=Path, default=None,
                         help="directory for py-spy flame graphs of one worker per endpoint")
+    parser.add_argument("--compare", type=Path, default=None,
+                        help="another checkout whose service is measured in the same rounds")
+    parser.add_argument("--compare-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="environment of the --compare server only (repeatable)")
     parser.add_argument("--py-spy", default=shutil.which("py-spy") or "py-spy")
     args = parser.parse_args()
     if shutil.which("wrk") is None or shutil.which("redis-server") is None:
@@ -271,25 +280,39 @@ def main() -> None:
             _wait_ok(base + "/readyz", service, tmp / "serve.log")
             _wait_ok(f"http://127.0.0.1:{bare_port}/", bare, tmp / "bare.log")
 
+            bases = {"": base}
+            if args.compare is not None:
+                other_port = _free_port()
+                other_env = {**env, **dict(v.split("=", 1) for v in args.compare_env)}
+                other = _start([sys.executable, "-m", "service", "serve", "--port",
+                                str(other_port), "--workers", str(args.workers)],
+                               other_env, tmp / "other.log", cwd=args.compare.resolve())
+                processes.append(other)
+                bases[f" ({args.compare.resolve().name})"] = f"http://127.0.0.1:{other_port}"
+                _wait_ok(bases[f" ({args.compare.resolve().name})"] + "/readyz", other,
+                         tmp / "other.log")
             minter = Minter(store, sites, key, site.sitekey, secret)
             comment_json = json.dumps(COMMENT)
             akismet = urllib.parse.urlencode({**COMMENT, "api_key": secret, "blog": ORIGIN})
-            targets = [
-                Target("bare Flask GET / (baseline)", f"http://127.0.0.1:{bare_port}/"),
-                Target("GET /healthz", base + "/healthz"),
-                Target("GET /v1/challenge", f"{base}/v1/challenge?sitekey={site.sitekey}",
-                       success='"token"'),
-                Target("POST /v1/solve", base + "/v1/solve", "POST", "application/json",
-                       success='"success":true', bodies=minter.solves),
-                Target("POST /v1/siteverify", base + "/v1/siteverify", "POST",
-                       "application/x-www-form-urlencoded", success='"success":true',
-                       bodies=minter.verifies),
-                Target("POST /v1/comment-check", base + "/v1/comment-check", "POST",
-                       "application/json", f"Bearer {secret}", '"action"',
-                       bodies=lambda n: [comment_json]),
-                Target("POST /1.1/comment-check", base + "/1.1/comment-check", "POST",
-                       "application/x-www-form-urlencoded", bodies=lambda n: [akismet]),
-            ]
+            targets = [Target("bare Flask GET / (baseline)", f"http://127.0.0.1:{bare_port}/")]
+            for mark, url in bases.items():
+                targets += [
+                    Target("GET /healthz" + mark, url + "/healthz"),
+                    Target("GET /v1/challenge" + mark,
+                           f"{url}/v1/challenge?sitekey={site.sitekey}", success='"token"'),
+                    Target("POST /v1/solve" + mark, url + "/v1/solve", "POST",
+                           "application/json", success='"success":true',
+                           bodies=minter.solves),
+                    Target("POST /v1/siteverify" + mark, url + "/v1/siteverify", "POST",
+                           "application/x-www-form-urlencoded", success='"success":true',
+                           bodies=minter.verifies),
+                    Target("POST /v1/comment-check" + mark, url + "/v1/comment-check", "POST",
+                           "application/json", f"Bearer {secret}", '"action"',
+                           bodies=lambda n: [comment_json]),
+                    Target("POST /1.1/comment-check" + mark, url + "/1.1/comment-check",
+                           "POST", "application/x-www-form-urlencoded",
+                           bodies=lambda n: [akismet]),
+                ]
             print("warming up", file=sys.stderr)
             for target in targets:
                 run_wrk(target, 1, args.pool // 4, tmp)
@@ -303,7 +326,7 @@ def main() -> None:
                           f"p99 {result['p99_us'] / 1000:.1f} ms, ok {result['ok']}"
                           f"/{result['requests']}", file=sys.stderr)
             if args.profile is not None:
-                profile(targets[2:], service.pid, args, tmp)
+                profile(targets[2:7], service.pid, args, tmp)
         finally:
             for process in reversed(processes):
                 terminate(process, timeout=30)
