@@ -1,9 +1,9 @@
 """The captcha flow: issue a challenge, solve it, verify the response.
 
 Each step returns a result with a reason code rather than raising, and checks in a
-fixed order: form, signature, age, site, single use, answer. A token is spent before
-its answer is looked at, so a wrong answer burns the challenge and two racing
-requests cannot both pass.
+fixed order: form, signature, age, site, single use, answer. A token is spent whatever
+its answer, so a wrong answer burns the challenge and two racing requests cannot both
+pass.
 
 The time a form took to fill in counts from when the widget first showed a challenge,
 not from the latest one: each challenge token carries, signed, the issue time of the
@@ -214,14 +214,13 @@ class Captcha:
         nonce = payload.get("n")
         if not isinstance(nonce, str):
             return SolveResult(False, ["invalid-input-token"], site=site, mode=mode)
-        # Spend the challenge before looking at the answer: a wrong guess burns it.
-        if not self.store.consume_once("challenge", nonce, self.challenge_ttl + 60).first_use:
+        code = self._check_work_and_answer(nonce, payload, raw_answer, pow_counter)
+        # The challenge is spent whatever the answer (a wrong guess burns it), and its
+        # outcome counted only the first time, in one round trip.
+        if not self.store.spend_challenge(nonce, self.challenge_ttl + 60, client or "unknown",
+                                          not code, solves_window=self.solves_window):
             return SolveResult(False, ["timeout-or-duplicate"], site=site, first_shown=first,
                                mode=mode)
-        code = self._check_work_and_answer(nonce, payload, raw_answer, pow_counter)
-        self.store.note_solve(
-            client or "unknown", not code, solves_window=self.solves_window
-        )
         if code:
             return SolveResult(False, [code], site=site, first_shown=first, mode=mode)
         signed: dict[str, Any] = {
@@ -298,8 +297,12 @@ class Captcha:
             and not self.clients.same_client(remoteip, payload.get("i"))
         ):
             return VerifyResult(False, ["invalid-input-remoteip"])
-        spent = self.store.consume_once(
-            "response", nonce, self.response_ttl + 60, idempotency_key
+        # One round trip: spend the token; the first siteverify marks it verified, and a
+        # comment check after it takes that mark.
+        spent = self.store.spend_response(
+            site.sitekey, nonce, self.response_ttl + 60, idempotency_key,
+            verified_ttl=0 if comment_check else VERIFIED_GRACE_SECONDS,
+            take_verified=comment_check,
         )
         # A retry that carries the idempotency key of the first verification sees the
         # same success; any other second use is a duplicate.
@@ -308,14 +311,9 @@ class Captcha:
             and bool(idempotency_key)
             and _same(spent.idempotency_key, idempotency_key)
         )
-        verified_before = (
-            comment_check and not spent.first_use
-            and self.store.take_verified(site.sitekey, nonce)
-        )
+        verified_before = comment_check and not spent.first_use and spent.verified_taken
         if not (spent.first_use or retry or verified_before):
             return VerifyResult(False, ["timeout-or-duplicate"])
-        if spent.first_use and not comment_check:
-            self.store.mark_verified(site.sitekey, nonce, VERIFIED_GRACE_SECONDS)
         challenge_ts = float(payload.get("c") or checked.issued_at or 0)
         first = payload.get("f")
         return VerifyResult(

@@ -193,9 +193,11 @@ class SiteRegistry:
     """Create, find, rotate and remove sites.
 
     Lookups by sitekey are cached in the process for ``cache_seconds``: every challenge
-    needs its site, and sites change rarely. A removed site's secret stops working at
-    once (secrets are always looked up in Redis); its widget may get challenges for up
-    to ``cache_seconds`` more.
+    needs its site, and sites change rarely. A removed site's widget may get challenges
+    for up to ``cache_seconds`` more. A secret's site is read afresh on every lookup, so
+    a removed site's secret, a rotated-out one, and a change of settings take effect at
+    once; only which sitekey a secret hash is indexed under is cached (a secret never
+    moves to another site), which saves one Redis round trip per authenticated request.
     """
 
     def __init__(self, store: Store, cache_seconds: float = 2.0,
@@ -209,6 +211,8 @@ class SiteRegistry:
         self._cache: dict[str, tuple[float, Site | None, int]] = {}
         self._cached_bytes = 0
         self._cache_lock = threading.Lock()  # a worker's threads share the cache
+        # secret hash -> (expiry, sitekey or None); the site record is always read afresh.
+        self._secrets: dict[str, tuple[float, str | None]] = {}
 
     def add(self, name: str, origins: list[str], *, unique_name: bool = False
             ) -> tuple[Site, str]:
@@ -274,6 +278,25 @@ class SiteRegistry:
     def _forget(self, sitekey: str) -> None:
         with self._cache_lock:
             self._drop(sitekey)
+            for digest in [d for d, (_, key) in self._secrets.items() if key == sitekey]:
+                del self._secrets[digest]
+
+    def _sitekey_for_secret(self, digest: str) -> str | None:
+        """The sitekey a secret hash is indexed under, cached for ``cache_seconds`` (misses
+        too, so that a flood of wrong secrets costs Redis nothing more)."""
+        now = time.monotonic()
+        cached = self._secrets.get(digest)
+        if cached and cached[0] > now:
+            return cached[1]
+        sitekey = self.store.sitekey_for_secret(digest)
+        if self.cache_seconds > 0:
+            with self._cache_lock:
+                if len(self._secrets) >= self.cache_entries:
+                    self._secrets = {d: e for d, e in self._secrets.items() if e[0] > now}
+                if len(self._secrets) >= self.cache_entries:
+                    self._secrets = {}  # still full of live entries (a flood): start again
+                self._secrets[digest] = (now + self.cache_seconds, sitekey)
+        return sitekey
 
     def _drop(self, sitekey: str) -> None:
         cached = self._cache.pop(sitekey, None)
@@ -286,18 +309,27 @@ class SiteRegistry:
             return None
         assert isinstance(secret, str)
         digest = hash_secret(secret)
-        sitekey = self.store.sitekey_for_secret(digest)
-        record = self.store.get_site(sitekey) if sitekey else None
-        site = Site.from_record(sitekey, record) if sitekey and record else None
-        if site is None:
+        sitekey = self._sitekey_for_secret(digest)
+        if not sitekey:
             return None
-        known = (site.secret_hash, *site.previous_secret_hashes)
+        record = self.store.get_site(sitekey)  # always fresh: settings, rotation, removal
+        if record is None:
+            self._forget(sitekey)
+            return None
+        site = Site.from_record(sitekey, record)
         # The index already matched; compare again in constant time so a stale index
         # entry can never let a secret through.
-        matched = False
-        for candidate in known:
-            matched |= hmac.compare_digest(candidate, digest)
-        return site if matched else None
+        current = hmac.compare_digest(site.secret_hash, digest)
+        previous = False
+        for candidate in site.previous_secret_hashes:
+            previous |= hmac.compare_digest(candidate, digest)
+        if current:
+            return site
+        # A rotated-out secret works only while its index entry lasts (the grace period),
+        # which the cached index cannot tell: ask Redis.
+        if previous and self.store.sitekey_for_secret(digest) == sitekey:
+            return site
+        return None
 
     def all(self) -> list[Site]:
         """Every site, by name."""

@@ -70,15 +70,25 @@ class SiteAdaptation:
 
     def _read(self, sitekey: str) -> tuple[int, SiteLayer]:
         rev, state = self.store.adaptation_state(sitekey)
+        return rev, self.layer_from(sitekey, state)
+
+    def layer_from(self, sitekey: str, state: str | None) -> SiteLayer:
+        """The layer a stored state (:meth:`Store.adaptation_state`) holds; all zeros
+        for none, or for one this version cannot read."""
         if state is None:
-            return rev, SiteLayer.zeros(self.params)
+            return SiteLayer.zeros(self.params)
         try:
-            return rev, SiteLayer.from_json(state, self.params)
+            return SiteLayer.from_json(state, self.params)
         except ValueError as error:
             # Written by another version or damaged: start the site again from the shared
             # model rather than fail its checks.
             log.warning("ignoring the adaptation layer of site %s: %s", sitekey, error)
-            return rev, SiteLayer.zeros(self.params)
+            return SiteLayer.zeros(self.params)
+
+    def apply_stored(self, sitekey: str, model: SpamModel, state: str | None) -> SpamModel:
+        """As :meth:`apply`, with the site's state already read from the store."""
+        layer = self.layer_from(sitekey, state)
+        return model if layer.empty else AdaptedModel(model, layer)
 
     def layer(self, sitekey: str) -> SiteLayer:
         """The site's current layer (all zeros for a new or reset site)."""

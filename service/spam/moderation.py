@@ -81,17 +81,21 @@ class Moderator:
         """Score a comment for ``site``; a captcha ``response`` is verified and spent here."""
         # Signals first: the time to fill the form in is measured when the request arrives.
         signals = self._signals(site, fields, response)
-        model = self._adapted(site, self.current_model())
         comment = {k: v for k, v in fields.items() if k in COMMENT_FIELDS}
         # Normalised once: the link domains and the model's features come from it.
         prepared = prepare_comment(comment)
         domains = prepared.normalized.domains
-        known = self.store.known_domains(site.sitekey, list(domains))
+        # One round trip for what the check reads (and its usage count).
+        stored = self.store.comment_state(site.sitekey, list(domains),
+                                          time.strftime("%Y-%m", time.gmtime()))
+        model = self.current_model()
+        if self.adaptation is not None:
+            model = self.adaptation.apply_stored(site.sitekey, model, stored.adaptation_state)
+        known = stored.known_domains
         decision = decide(comment, model, thresholds_for(site, model), signals, domains, known,
                           prepared=prepared,
                           never_discard=bool(site.settings.get("never_discard", False)),
                           reputable=reputable_for_site(site.hosts, known))
-        self.store.add_usage(site.sitekey, time.strftime("%Y-%m", time.gmtime()))
         if decision.action == "accept" and not _is_test(fields):
             self.store.add_known_domains(site.sitekey, decision.link_domains)
         return decision
@@ -121,11 +125,6 @@ class Moderator:
         return recorded
 
     # -- the site's own layer over the shared model (spam/adaptation.py) ----------------
-    def _adapted(self, site: Site, model: SpamModel) -> SpamModel:
-        if self.adaptation is None:
-            return model
-        return self.adaptation.apply(site.sitekey, model)
-
     def _learn(self, site: Site, fields: Mapping[str, str], label: str) -> None:
         if self.adaptation is not None:
             self.adaptation.learn(site.sitekey, fields, label == "spam", self.current_model())

@@ -64,6 +64,24 @@ class ConsumeResult:
 
 
 @dataclass(frozen=True)
+class ResponseSpent:
+    """Outcome of spending a response token (:meth:`Store.spend_response`)."""
+
+    first_use: bool
+    idempotency_key: str = ""
+    verified_taken: bool = False
+
+
+@dataclass(frozen=True)
+class CommentState:
+    """What a comment check reads of its site, in one round trip."""
+
+    known_domains: set[str]
+    adaptation_rev: int
+    adaptation_state: str | None
+
+
+@dataclass(frozen=True)
 class ClientActivity:
     """What a client's identity did recently, for the proof-of-work difficulty."""
 
@@ -88,6 +106,11 @@ class Store:
         self.prefix = prefix
         self._consume = self.client.register_script(_script("consume_once.lua"))
         self._feedback_add = self.client.register_script(_script("feedback_add.lua"))
+        self._spend_response = self.client.register_script(_script("spend_response.lua"))
+        self._spend_challenge = self.client.register_script(_script("spend_challenge.lua"))
+        self._note_request = self.client.register_script(_script("note_request.lua"))
+        # A cluster refuses a script whose keys are on different slots.
+        self._cluster = isinstance(client, RedisCluster)
 
     # -- keys ------------------------------------------------------------------------
     def _key(self, *parts: str) -> str:
@@ -130,15 +153,13 @@ class Store:
         """
         now = time.time() if now is None else now
         bucket, into = divmod(now, solves_window)
-        pipe = self.client.pipeline(transaction=False)
-        requests_key = self._client_key(client, "requests")
-        # SET NX then INCR starts a fixed window (EXPIRE NX would need Redis 7).
-        pipe.set(requests_key, 0, ex=window, nx=True)
-        pipe.incr(requests_key)
-        pipe.get(self._client_key(client, "failures"))
-        pipe.get(self._client_key(client, "solves", str(int(bucket))))
-        pipe.get(self._client_key(client, "solves", str(int(bucket) - 1)))
-        _, count, failures, current, previous = pipe.execute()
+        # One script rather than a pipeline of five: one reply for the client to parse.
+        count, failures, current, previous = self._note_request(
+            keys=[self._client_key(client, "requests"), self._client_key(client, "failures"),
+                  self._client_key(client, "solves", str(int(bucket))),
+                  self._client_key(client, "solves", str(int(bucket) - 1))],
+            args=[window],
+        )
         # A sliding window from two fixed ones: the previous window counts for the part
         # of it that still lies within the last ``solves_window`` seconds.
         solves = int(current or 0) + int(previous or 0) * (1 - into / solves_window)
@@ -157,19 +178,53 @@ class Store:
         Failures are remembered ``failure_window`` seconds after the latest one;
         successes count for ``solves_window`` seconds.
         """
+        key, ttl, field = self._solve_counter(client, succeeded, failure_window, solves_window,
+                                              now)
         pipe = self.client.pipeline(transaction=False)
+        pipe.incr(key)
+        pipe.expire(key, ttl)
+        pipe.hincrby(self._key("{metrics}", "counters"), field, 1)
+        pipe.execute()
+
+    def _solve_counter(self, client: str, succeeded: bool, failure_window: int,
+                       solves_window: int, now: float | None) -> tuple[str, int, str]:
+        """The client's counter a solve adds to, its TTL and the service-wide field."""
         if succeeded:
             now = time.time() if now is None else now
             key = self._client_key(client, "solves", str(int(now // solves_window)))
-            pipe.incr(key)
-            pipe.expire(key, 2 * solves_window)
-        else:
-            key = self._client_key(client, "failures")
-            pipe.incr(key)
-            pipe.expire(key, failure_window)
-        pipe.hincrby(self._key("{metrics}", "counters"),
-                     "solve_succeeded" if succeeded else "solve_failed", 1)
-        pipe.execute()
+            return key, 2 * solves_window, "solve_succeeded"
+        return self._client_key(client, "failures"), failure_window, "solve_failed"
+
+    def spend_challenge(
+        self,
+        nonce: str,
+        ttl_seconds: float,
+        client: str,
+        succeeded: bool,
+        failure_window: int = 600,
+        solves_window: int = 3600,
+        now: float | None = None,
+    ) -> bool:
+        """Mark a challenge spent and, the first time only, count its solve (as
+        :meth:`note_solve`); True when this was the first use.
+
+        One round trip on a single Redis; on a cluster, whose slots a script cannot
+        span, the mark and then the count.
+        """
+        ttl_ms = max(1000, int(ttl_seconds * 1000))
+        if self._cluster:
+            if not self.consume_once("challenge", nonce, ttl_seconds).first_use:
+                return False
+            self.note_solve(client, succeeded, failure_window, solves_window, now)
+            return True
+        key, ttl, field = self._solve_counter(client, succeeded, failure_window, solves_window,
+                                              now)
+        first = self._spend_challenge(
+            keys=[self._key("used", "challenge", nonce), key,
+                  self._key("{metrics}", "counters")],
+            args=[ttl_ms, ttl, field],
+        )
+        return bool(int(first))
 
     # -- sites -----------------------------------------------------------------------
     def save_site(self, sitekey: str, record: dict[str, Any], secret_hash: str) -> None:
@@ -279,6 +334,25 @@ class Store:
             return set()
         found = self.client.smismember(self._key(f"{{site:{sitekey}}}", "domains"), list(domains))
         return {d for d, hit in zip(domains, found, strict=True) if hit}
+
+    def comment_state(self, sitekey: str, domains: Sequence[str], month: str) -> CommentState:
+        """For a comment check, in one round trip: which of ``domains`` the site's accepted
+        comments had (:meth:`known_domains`), its adaptation layer
+        (:meth:`adaptation_state`), and one more check counted in ``month``
+        (:meth:`add_usage`)."""
+        values = list(domains)
+        pipe = self.client.pipeline(transaction=False)
+        if values:
+            pipe.smismember(self._key(f"{{site:{sitekey}}}", "domains"), values)
+        pipe.hmget(self._adaptation_key(sitekey), ["rev", "state"])
+        usage = self._key("{usage}", month)
+        pipe.hincrby(usage, sitekey, 1)
+        pipe.expire(usage, 62 * 86400)
+        replies = pipe.execute()
+        found = replies.pop(0) if values else []
+        rev, state = replies[0]
+        return CommentState({d for d, hit in zip(values, found, strict=True) if hit},
+                            int(rev or 0), str(state) if state else None)
 
     # -- usage ------------------------------------------------------------------------
     def add_usage(self, sitekey: str, month: str) -> None:
@@ -478,7 +552,34 @@ class Store:
 
     # -- responses a site's backend verified, passing one comment check after ---------
     def _verified_key(self, sitekey: str, nonce: str) -> str:
-        return self._key(f"{{site:{sitekey}}}", "verified", nonce)
+        # Hash-tagged with the whole name of the response's spent mark, so that both are
+        # on one slot of a cluster and one script can spend the token and mark it.
+        return f"{{{self._key('used', 'response', nonce)}}}:verified:{sitekey}"
+
+    def spend_response(
+        self,
+        sitekey: str,
+        nonce: str,
+        ttl_seconds: float,
+        idempotency_key: str = "",
+        *,
+        verified_ttl: float = 0,
+        take_verified: bool = False,
+    ) -> ResponseSpent:
+        """Spend a response token, in one round trip.
+
+        As :meth:`consume_once`; also, on first use, :meth:`mark_verified` for
+        ``verified_ttl`` seconds (0: not), and when the token was spent before and
+        ``take_verified`` is set, :meth:`take_verified`.
+        """
+        first, stored, taken = self._spend_response(
+            keys=[self._key("used", "response", nonce), self._verified_key(sitekey, nonce)],
+            args=[idempotency_key, max(1000, int(ttl_seconds * 1000)),
+                  max(1000, int(verified_ttl * 1000)) if verified_ttl > 0 else 0,
+                  "1" if take_verified else "0"],
+        )
+        return ResponseSpent(bool(int(first)), "" if stored in ("", "-") else str(stored),
+                             bool(int(taken)))
 
     def mark_verified(self, sitekey: str, nonce: str, ttl_seconds: float) -> None:
         """Record that siteverify passed the response ``nonce`` of ``sitekey``."""

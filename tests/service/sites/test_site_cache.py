@@ -52,3 +52,30 @@ def test_changes_to_a_site_leave_the_counts_right(state: AppState) -> None:
     assert registry.get(site.sitekey) == updated and registry.cached_bytes > counted
     registry.remove(updated)
     assert registry.cached_bytes == 0 and registry.get(site.sitekey) is None
+
+
+def test_a_secret_s_site_is_read_afresh_while_its_index_is_cached(state: AppState) -> None:
+    worker = SiteRegistry(state.store, cache_seconds=60)  # another process's registry
+    admin = SiteRegistry(state.store)
+    site, secret = admin.add("Blog", [ORIGIN])
+    assert worker.by_secret(secret) == site
+    changed = admin.update_settings(site, {"never_discard": True})
+    assert worker.by_secret(secret) == changed  # settings: at once
+    rotated, new_secret = admin.rotate_secret(changed, grace_seconds=60)
+    assert worker.by_secret(secret) == rotated  # in its grace period
+    assert worker.by_secret(new_secret) == rotated
+    again, newest = admin.rotate_secret(rotated)  # no grace: both earlier ones stop
+    assert worker.by_secret(secret) is None and worker.by_secret(new_secret) is None
+    assert worker.by_secret(newest) == again
+    assert admin.remove(again)
+    assert worker.by_secret(newest) is None  # removal: at once
+
+
+def test_a_grace_period_ends_for_a_cached_secret_too(state: AppState) -> None:
+    worker = SiteRegistry(state.store, cache_seconds=60)
+    site, secret = worker.add("Blog", [ORIGIN])
+    assert worker.by_secret(secret) == site
+    rotated, _ = SiteRegistry(state.store).rotate_secret(site, grace_seconds=60)
+    assert worker.by_secret(secret) == rotated
+    state.store.client.delete(state.store._sites_key("secret", site.secret_hash))  # grace ends
+    assert worker.by_secret(secret) is None

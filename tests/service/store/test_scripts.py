@@ -51,3 +51,43 @@ def test_feedback_older_than_the_retention_is_trimmed_by_redis_s_clock(
     store.add_feedback({"label": "ham"}, retention_seconds=0)  # 0: keep everything
     assert store.feedback_count() == 2
     client.close()
+
+
+def test_a_challenge_is_spent_and_its_solve_counted_once(store: Store) -> None:
+    now = 7200.0 + 10
+    assert store.spend_challenge("c1", 60, "someone", True, solves_window=3600, now=now)
+    assert not store.spend_challenge("c1", 60, "someone", True, solves_window=3600, now=now)
+    assert not store.spend_challenge("c1", 60, "someone", False)  # a replay counts nothing
+    assert store.spend_challenge("c2", 60, "someone", False)
+    assert not store.consume_once("challenge", "c2", 60).first_use  # the same spent mark
+    activity = store.note_request("someone", now=now)
+    assert (activity.failures, activity.solves) == (1, 1)
+    assert store.counters() == {"solve_succeeded": 1, "solve_failed": 1}
+
+
+def test_a_response_is_spent_once_and_its_verified_mark_taken_once(store: Store) -> None:
+    first = store.spend_response("hk_a", "r1", 60, "idem", verified_ttl=300)
+    assert (first.first_use, first.verified_taken) == (True, False)
+    retry = store.spend_response("hk_a", "r1", 60, "other", verified_ttl=300)
+    assert (retry.first_use, retry.idempotency_key, retry.verified_taken) == (False, "idem", False)
+    assert not store.spend_response("hk_b", "r1", 60, take_verified=True).verified_taken
+    taken = store.spend_response("hk_a", "r1", 60, take_verified=True)
+    assert (taken.first_use, taken.verified_taken) == (False, True)
+    assert not store.spend_response("hk_a", "r1", 60, take_verified=True).verified_taken
+    # A comment check that spends a fresh response marks nothing to take later.
+    assert store.spend_response("hk_a", "r2", 60, take_verified=True).first_use
+    assert not store.take_verified("hk_a", "r2")
+    store.mark_verified("hk_a", "r3", 60)  # the single-step calls use the same mark
+    assert store.spend_response("hk_a", "r3", 60).first_use
+    assert store.spend_response("hk_a", "r3", 60, take_verified=True).verified_taken
+
+
+def test_a_comment_check_reads_its_site_in_one_go(store: Store) -> None:
+    store.add_known_domains("hk_a", ["example.org"])
+    store.replace_adaptation_state("hk_a", None, "layer")
+    state = store.comment_state("hk_a", ["example.org", "spam.example"], "2026-11")
+    assert (state.known_domains, state.adaptation_rev, state.adaptation_state) == (
+        {"example.org"}, 1, "layer")
+    empty = store.comment_state("hk_b", [], "2026-11")
+    assert (empty.known_domains, empty.adaptation_rev, empty.adaptation_state) == (set(), 0, None)
+    assert (store.usage("hk_a", "2026-11"), store.usage("hk_b", "2026-11")) == (1, 1)

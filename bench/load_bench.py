@@ -1,0 +1,349 @@
+"""Requests per second and latency of the hot endpoints under load, against bare Flask.
+
+Starts a Redis server (Debian's ``redis-server`` on a loopback port), ``hedgerow serve``
+as in production (2 workers × 4 threads, rate limits off so that the measured work is
+the endpoint's own) and a bare Flask app with one JSON route on the same gunicorn setup
+(``bench/bare_flask.py``), then drives each with ``wrk`` (Debian package ``wrk``) in
+interleaved rounds: in every round the bare app first, then each endpoint. Each
+endpoint's requests/s, p50 and p99 are reported as the median over the rounds, and as
+ratios to the bare app's in the same round (the median of those ratios).
+
+``POST /v1/solve`` and ``POST /v1/siteverify`` spend single-use tokens, so each round
+gets a fresh pool, minted in this process with the server's key before the round: correct
+answers to challenges (with a one-bit proof of work, so that its check runs) and response
+tokens as a solve would sign them. Every request in the pool succeeds once; a reply that
+is not ``"success":true`` is counted, and so is running out of the pool.
+
+With ``--compare DIR``, a second ``hedgerow serve`` runs the code of another checkout (say
+the previous release, ``git archive``d into DIR) on the same Redis, and its endpoints are
+measured in the same rounds, marked "(DIR's name)": a before-and-after from one run.
+
+With ``--profile DIR``, each endpoint then gets one more run while ``py-spy`` samples one
+of the service's workers, writing a flame graph per endpoint into DIR.
+
+Run: ``.venv/bin/python bench/load_bench.py [--rounds 3] [--seconds 5] [--write]
+[--profile docs/profiles]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # the checkout's packages, and tests/ for the solvers
+
+from service.captcha.flow import Captcha  # noqa: E402
+from service.captcha.proof_of_work import Policy  # noqa: E402
+from service.signing import Purpose, TokenSigner, new_nonce  # noqa: E402
+from service.sites.registry import SiteRegistry  # noqa: E402
+from service.store.embedded import terminate  # noqa: E402
+from service.store.redis_store import Store, connect  # noqa: E402
+from tests.support.solvers import solve_pow, solve_prompt  # noqa: E402
+
+RESULTS = REPO / "docs" / "benchmarks.md"
+MARKER = "<!-- load-bench -->"
+POOL_SCRIPT = Path(__file__).resolve().parent / "wrk" / "pool.lua"
+ORIGIN = "https://bench.example"
+PREFIX = "loadbench"
+WRK_THREADS = 2
+WRK_CONNECTIONS = 32
+COMMENT = {
+    "comment_content": "Thanks for the write-up, the part about pruning hawthorn in late "
+                       "winter was new to me. We did the same in our lane last year, see "
+                       "https://example.org/hedges for photos.",
+    "comment_author": "Ann Example",
+    "comment_author_email": "ann@example.org",
+    "user_ip": "192.0.2.7",
+    "user_agent": "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0",
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_ok(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args!r} exited: {log.read_text()}")
+        try:
+            if requests.get(url, timeout=5).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer: {log.read_text()}")
+
+
+def _start(args: list[str], env: dict[str, str], log: Path, cwd: Path | None = None
+           ) -> subprocess.Popen[bytes]:
+    with log.open("w") as out:
+        return subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True, cwd=cwd)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One thing wrk drives: a URL, a method and where its bodies come from."""
+
+    name: str
+    url: str
+    method: str = "GET"
+    content_type: str = "-"
+    authorization: str = "-"
+    success: str = ""
+    bodies: Callable[[int], list[str]] | None = None  # a fresh pool of this many
+
+
+def run_wrk(target: Target, seconds: float, pool: int, tmp: Path) -> dict[str, Any]:
+    """One wrk run; its summary from ``bench/wrk/pool.lua``."""
+    body_file = "-"
+    if target.bodies is not None:
+        path = tmp / f"{target.name.replace('/', '_').replace(' ', '_')}.bodies"
+        path.write_text("\n".join(target.bodies(pool)) + "\n", encoding="utf-8")
+        body_file = str(path)
+    command = [
+        "wrk", f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", f"-d{max(1, round(seconds))}s",
+        "--timeout", "10s",
+        "-s", str(POOL_SCRIPT), target.url, "--", body_file, target.method,
+        target.content_type, target.authorization, target.success, str(WRK_THREADS),
+    ]
+    run = subprocess.run(command, capture_output=True, text=True)
+    if run.returncode != 0:
+        raise RuntimeError(f"wrk failed: {run.stdout}{run.stderr}")
+    out = run.stdout
+    line = next(x for x in reversed(out.splitlines()) if x.startswith("{"))
+    result: dict[str, Any] = json.loads(line)
+    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    return result
+
+
+class Minter:
+    """Fresh single-use requests, signed with the server's key."""
+
+    def __init__(self, store: Store, sites: SiteRegistry, key: str, sitekey: str,
+                 secret: str) -> None:
+        self.signer = TokenSigner([key])
+        self.captcha = Captcha(store, sites, self.signer, 120, 300,
+                               Policy(min_bits=1, max_bits=1, volume_bits=1))
+        self.sitekey = sitekey
+        self.secret = secret
+
+    def solves(self, n: int) -> list[str]:
+        """Bodies for ``POST /v1/solve``: a challenge each, correctly answered."""
+        site = self.captcha.sites.get(self.sitekey)
+        assert site is not None
+        bodies = []
+        for _ in range(n):
+            issued = self.captcha.issue(site, "bench-minter")
+            bodies.append(json.dumps({
+                "token": issued.token, "answer": solve_prompt(issued.prompt),
+                "pow": solve_pow(issued.pow_salt, issued.pow_difficulty),
+            }))
+        return bodies
+
+    def verifies(self, n: int) -> list[str]:
+        """Bodies for ``POST /v1/siteverify``: a response token each, as a solve signs it."""
+        now = round(time.time(), 3)
+        bodies = []
+        for _ in range(n):
+            response = self.signer.sign(Purpose.RESPONSE, {
+                "n": new_nonce(), "k": self.sitekey, "c": now, "f": now,
+                "h": "bench.example", "i": "bench-client",
+            })
+            bodies.append(urllib.parse.urlencode(
+                {"secret": self.secret, "response": response}))
+        return bodies
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(x) for x in path.read_text().split()]
+
+
+def profile(targets: list[Target], server_pid: int, args: argparse.Namespace, tmp: Path
+            ) -> None:
+    """One more run per target while py-spy samples one worker: a flame graph each."""
+    args.profile.mkdir(parents=True, exist_ok=True)
+    worker = _children(server_pid)[0]
+    for target in targets:
+        slug = target.name.split(" ")[1].strip("/").replace("/", "-").replace(".", "")
+        out = args.profile / f"{slug}.svg"
+        spy = subprocess.Popen(
+            [args.py_spy, "record", "--pid", str(worker), "--duration", str(args.seconds),
+             "--rate", "250", "--nonblocking", "--output", str(out), "--format", "flamegraph"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        run_wrk(target, args.seconds, args.pool, tmp)
+        spy.wait(timeout=60)
+        print(f"profile: {out}", file=sys.stderr)
+
+
+def _median(values: list[float]) -> float:
+    return float(statistics.median(values))
+
+
+def table(results: dict[str, list[dict[str, Any]]], bare: str) -> str:
+    """The Markdown table of medians and median ratios to the bare app."""
+    rows = ["| endpoint | req/s | × bare | p50 ms | × bare | p99 ms | × bare | succeeded |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    base = results[bare]
+    for name, runs in results.items():
+        ratio = {k: _median([r[k] / b[k] for r, b in zip(runs, base, strict=True)])
+                 for k in ("rps", "p50_us", "p99_us")}
+        ok = sum(r["ok"] for r in runs) / max(1, sum(r["requests"] for r in runs))
+        rows.append(
+            f"| {name} | {_median([r['rps'] for r in runs]):,.0f} | {ratio['rps']:.2f} "
+            f"| {_median([r['p50_us'] for r in runs]) / 1000:.1f} | {ratio['p50_us']:.2f} "
+            f"| {_median([r['p99_us'] for r in runs]) / 1000:.1f} | {ratio['p99_us']:.2f} "
+            f"| {ok:.1%} |")
+    return "\n".join(rows)
+
+
+def main() -> None:
+    """Run the benchmark; print the table (and write it into docs with ``--write``)."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--pool", type=int, default=15000,
+                        help="single-use requests minted per round and endpoint")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--write", action="store_true")
+    parser.add_argument("--profile", type=Path, default=None,
+                        help="directory for py-spy flame graphs of one worker per endpoint")
+    parser.add_argument("--compare", type=Path, default=None,
+                        help="another checkout whose service is measured in the same rounds")
+    parser.add_argument("--compare-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="environment of the --compare server only (repeatable)")
+    parser.add_argument("--py-spy", default=shutil.which("py-spy") or "py-spy")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None or shutil.which("redis-server") is None:
+        sys.exit("needs wrk and redis-server: apt-get install wrk redis-server")
+
+    processes: list[subprocess.Popen[bytes]] = []
+    with tempfile.TemporaryDirectory(prefix="hedgerow-load-") as tmp_name:
+        tmp = Path(tmp_name)
+        try:
+            redis_port = _free_port()
+            processes.append(_start(
+                ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1",
+                 "--save", "", "--appendonly", "no", "--dir", str(tmp)],
+                dict(os.environ), tmp / "redis.log"))
+            redis_url = f"redis://127.0.0.1:{redis_port}/0"
+            store = Store(connect(redis_url), prefix=PREFIX)
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    store.ping()
+                    break
+                except Exception:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.1)
+            sites = SiteRegistry(store)
+            site, secret = sites.add("Load bench", [ORIGIN])
+            key = secrets.token_urlsafe(32)
+
+            env = {k: v for k, v in os.environ.items() if not k.startswith("HEDGEROW_")}
+            env.update(HEDGEROW_SECRET_KEY=key, HEDGEROW_REDIS_URL=redis_url,
+                       HEDGEROW_DATA_DIR=str(tmp / "data"), HEDGEROW_KEY_PREFIX=PREFIX,
+                       HEDGEROW_RATELIMIT_ENABLED="false")
+            service_port, bare_port = _free_port(), _free_port()
+            service = _start([sys.executable, "-m", "service", "serve", "--port",
+                              str(service_port), "--workers", str(args.workers)],
+                             env, tmp / "serve.log")
+            processes.append(service)
+            bare = _start([sys.executable, str(Path(__file__).with_name("bare_flask.py")),
+                           "--port", str(bare_port), "--workers", str(args.workers)],
+                          env, tmp / "bare.log")
+            processes.append(bare)
+            base = f"http://127.0.0.1:{service_port}"
+            _wait_ok(base + "/readyz", service, tmp / "serve.log")
+            _wait_ok(f"http://127.0.0.1:{bare_port}/", bare, tmp / "bare.log")
+
+            bases = {"": base}
+            if args.compare is not None:
+                other_port = _free_port()
+                other_env = {**env, **dict(v.split("=", 1) for v in args.compare_env)}
+                other = _start([sys.executable, "-m", "service", "serve", "--port",
+                                str(other_port), "--workers", str(args.workers)],
+                               other_env, tmp / "other.log", cwd=args.compare.resolve())
+                processes.append(other)
+                bases[f" ({args.compare.resolve().name})"] = f"http://127.0.0.1:{other_port}"
+                _wait_ok(bases[f" ({args.compare.resolve().name})"] + "/readyz", other,
+                         tmp / "other.log")
+            minter = Minter(store, sites, key, site.sitekey, secret)
+            comment_json = json.dumps(COMMENT)
+            akismet = urllib.parse.urlencode({**COMMENT, "api_key": secret, "blog": ORIGIN})
+            targets = [Target("bare Flask GET / (baseline)", f"http://127.0.0.1:{bare_port}/")]
+            for mark, url in bases.items():
+                targets += [
+                    Target("GET /healthz" + mark, url + "/healthz"),
+                    Target("GET /v1/challenge" + mark,
+                           f"{url}/v1/challenge?sitekey={site.sitekey}", success='"token"'),
+                    Target("POST /v1/solve" + mark, url + "/v1/solve", "POST",
+                           "application/json", success='"success":true',
+                           bodies=minter.solves),
+                    Target("POST /v1/siteverify" + mark, url + "/v1/siteverify", "POST",
+                           "application/x-www-form-urlencoded", success='"success":true',
+                           bodies=minter.verifies),
+                    Target("POST /v1/comment-check" + mark, url + "/v1/comment-check", "POST",
+                           "application/json", f"Bearer {secret}", '"action"',
+                           bodies=lambda n: [comment_json]),
+                    Target("POST /1.1/comment-check" + mark, url + "/1.1/comment-check",
+                           "POST", "application/x-www-form-urlencoded",
+                           bodies=lambda n: [akismet]),
+                ]
+            print("warming up", file=sys.stderr)
+            for target in targets:
+                run_wrk(target, 1, args.pool // 4, tmp)
+            results: dict[str, list[dict[str, Any]]] = {t.name: [] for t in targets}
+            for round_no in range(args.rounds):
+                for target in targets:
+                    result = run_wrk(target, args.seconds, args.pool, tmp)
+                    results[target.name].append(result)
+                    print(f"round {round_no + 1} {target.name}: {result['rps']:.0f} req/s, "
+                          f"p50 {result['p50_us'] / 1000:.1f} ms, "
+                          f"p99 {result['p99_us'] / 1000:.1f} ms, ok {result['ok']}"
+                          f"/{result['requests']}", file=sys.stderr)
+            if args.profile is not None:
+                profile(targets[2:7], service.pid, args, tmp)
+        finally:
+            for process in reversed(processes):
+                terminate(process, timeout=30)
+
+    text = table(results, targets[0].name)
+    note = (f"wrk {WRK_THREADS} threads × {WRK_CONNECTIONS} connections, "
+            f"{args.seconds:g} s a run, median of {args.rounds} interleaved rounds; "
+            f"{args.workers} workers × 4 threads; rate limits off.")
+    print(text)
+    print(note)
+    if args.write:
+        doc = RESULTS.read_text(encoding="utf-8")
+        head, _, rest = doc.partition(MARKER)
+        _, _, tail = rest.partition(MARKER)
+        RESULTS.write_text(f"{head}{MARKER}\n{text}\n\n{note}\n{MARKER}{tail}",
+                           encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
