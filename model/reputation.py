@@ -76,6 +76,10 @@ INSTITUTIONAL_LABELS = frozenset("gov edu mil int ac gouv gob govt go gc".split(
 INSTITUTIONAL_TLDS = frozenset("gov edu mil int".split())
 
 
+# A DNS name is at most 253 characters; longer "hosts" come only from hostile text.
+MAX_HOST_CHARS = 253
+
+
 @lru_cache(maxsize=1)
 def public_suffixes() -> PublicSuffixList:
     """The Public Suffix List's ICANN section, read once from the installed package."""
@@ -100,12 +104,20 @@ def registrable_domain(host: str) -> str:
     return public_suffixes().privatesuffix(host.lower().strip(".")) or ""
 
 
-@lru_cache(maxsize=65536)
 def classify_host(host: str) -> Reputation:
     """The reputation of a link's host (lower-case, without scheme, port or ``www.``)."""
     host = host.lower().strip(".")
     if not host:
         return Reputation.NEUTRAL
+    if len(host) > MAX_HOST_CHARS:
+        # Longer than any DNS name: judged, but not kept in the cache, whose size this bounds.
+        return _classify.__wrapped__(host)
+    return _classify(host)
+
+
+@lru_cache(maxsize=65536)
+def _classify(host: str) -> Reputation:
+    # Cached hosts are at most MAX_HOST_CHARS long: the cache stays under 17 MB.
     if _is_ip(host):
         return Reputation.SUSPICIOUS
     if not host.isascii() or any(label.startswith("xn--") for label in host.split(".")):

@@ -25,11 +25,13 @@ import numpy as np
 
 from model import batch
 from model.artifact import Artifact, load_artifact
+from model.confusables import skeleton_table
 from model.errors import ArtifactError
 from model.features import STRUCTURAL_FEATURES, PreparedComment, prepare_comment, to_matrix
 from model.fields import FILL_SECONDS_FIELD, HONEYPOT_FIELD
 from model.hashing import CharHasher, WordHasher, distinct
 from model.reasons import HONEYPOT_REASON, MAX_REASONS, fast_fill_reason, reasons_for
+from model.reputation import public_suffixes
 from model.thresholds import Thresholds
 from model.verdict import Score
 
@@ -77,6 +79,9 @@ class Scorer:
         self.thresholds = Thresholds(hold=float(saved["hold"]), discard=float(saved["discard"]))
         self.hold = self.thresholds.hold
         self.discard = self.thresholds.discard
+        # The look-alike and public-suffix tables load here, not in the first request (0.3 s).
+        skeleton_table()
+        public_suffixes()
         try:
             self._unpack(artifact)
         except (AttributeError, KeyError, IndexError, TypeError, ValueError) as exc:

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import idna
 
+from model.reputation import MAX_HOST_CHARS
 from service.store.redis_store import Store
 
 SITEKEY_PREFIX = "hk_"
@@ -120,12 +121,19 @@ def is_secret(value: object) -> bool:
     return isinstance(value, str) and bool(_SECRET_RE.match(value))
 
 
+# The longest a browser's Origin can be: a scheme, a 253-character host and a port.
+MAX_ORIGIN_CHARS = 270
+
+
 def normalize_origin(raw: str) -> str:
     """``scheme://host[:port]`` in lower case, default ports dropped; else :class:`SiteError`.
 
     An internationalised host is kept in its ASCII (punycode) form, the form browsers
     send in ``Origin``: ``https://bücher.example`` is ``https://xn--bcher-kva.example``.
     """
+    if len(raw.strip()) > MAX_ORIGIN_CHARS:
+        raise SiteError(f"{raw.strip()[:40]!r}… is not an origin: longer than "
+                        f"{MAX_ORIGIN_CHARS} characters")
     try:
         parts = urlsplit(raw.strip())
         port = parts.port
@@ -142,6 +150,8 @@ def normalize_origin(raw: str) -> str:
         host = _ascii_host(host, raw)
     elif not _HOST_RE.match(host):
         raise SiteError(f"{raw!r} is not an origin: its host is not a valid domain name")
+    if len(host) > MAX_HOST_CHARS:
+        raise SiteError(f"{raw!r} is not an origin: its host is longer than a domain name can be")
     default = 443 if parts.scheme == "https" else 80
     return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
 

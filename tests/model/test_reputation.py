@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from model.normalize import normalize_text
-from model.reputation import Reputation, classify_host, is_shortener, registrable_domain
+from model.reputation import (
+    MAX_HOST_CHARS,
+    Reputation,
+    _classify,
+    classify_host,
+    is_shortener,
+    registrable_domain,
+)
 
 
 @pytest.mark.parametrize("host", [
@@ -51,3 +58,14 @@ def test_reputable_links_keep_no_domain_words_for_the_model() -> None:
     assert cited.domains == ("en.wikipedia.org",)
     other = normalize_text("cheap at http://cheap-pills.ru/buy")
     assert other.text == "cheap at weblink cheap-pills ru"
+
+
+def test_hosts_longer_than_any_dns_name_are_judged_but_not_cached() -> None:
+    before = _classify.cache_info().currsize
+    for i in range(50):
+        host = f"h{i}." + "a." * 30_000 + "com"
+        assert len(host) > MAX_HOST_CHARS
+        assert classify_host(host) is _classify.__wrapped__(host)
+    assert _classify.cache_info().currsize == before
+    classify_host("en.wikipedia.org")
+    assert _classify.cache_info().currsize <= before + 1

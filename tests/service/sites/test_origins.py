@@ -38,10 +38,14 @@ def test_origins_are_normalised(raw: str, origin: str) -> None:
     ("https://", "not an origin"),
     ("https://exa mple.com", "not a valid domain name"),
     ("https://\u2603\u0300.example", "not a valid domain name"),
+    ("https://" + "a." * 126 + "com", "longer than a domain name can be"),
+    ("https://" + "a." * 30_000 + "com", "longer than 270 characters"),
+    ("https://" + "\ufdfa" * 20_000, "longer than 270 characters"),
 ])
 def test_what_is_not_an_origin_is_refused_with_a_reason(raw: str, words: str) -> None:
-    with pytest.raises(SiteError, match=words):
+    with pytest.raises(SiteError, match=words) as refused:
         normalize_origin(raw)
+    assert len(str(refused.value)) < 400  # the message quotes no more than a glimpse
 
 
 def test_a_unicode_origin_matches_what_the_browser_sends(state: AppState) -> None:
