@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import argparse
 import secrets
-import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -23,20 +20,13 @@ sys.path.insert(0, str(REPO))  # the checkout's packages, and tests/ for the sol
 
 from flask.testing import FlaskClient  # noqa: E402
 
+from bench.timing import median_us  # noqa: E402
 from service import create_app  # noqa: E402
 from service.store.embedded import EmbeddedRedis  # noqa: E402
 from tests.support.solvers import solve_pow, solve_prompt  # noqa: E402
 
 RESULTS = REPO / "docs" / "benchmarks.md"
 
-
-def _median_us(fn: Callable[[], Any], n: int) -> float:
-    samples = []
-    for _ in range(n):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples) * 1e6
 
 
 class _NullModel:
@@ -86,19 +76,19 @@ def run(n: int, extra: dict[str, Any] | None = None) -> dict[str, float]:
         def comment_check() -> None:
             client.post("/v1/comment-check", json=COMMENT, headers=auth)
 
-        with_model = _median_us(comment_check, n)
+        with_model = median_us(comment_check, n)
         real_models = state.models
         state.models = SimpleNamespace(current=lambda: _NullModel())
-        without_model = _median_us(comment_check, n)
+        without_model = median_us(comment_check, n)
         state.models = real_models
         results = {
-            "baseline GET /healthz": _median_us(lambda: client.get("/healthz"), n),
+            "baseline GET /healthz": median_us(lambda: client.get("/healthz"), n),
             "POST /v1/comment-check": with_model,
             "POST /v1/comment-check, null model (baseline)": without_model,
-            "GET /v1/challenge": _median_us(lambda: client.get(path), n),
-            "POST /v1/solve": _median_us(
+            "GET /v1/challenge": median_us(lambda: client.get(path), n),
+            "POST /v1/solve": median_us(
                 lambda: client.post("/v1/solve", json=next(solve_iter)), n),
-            "POST /v1/siteverify": _median_us(
+            "POST /v1/siteverify": median_us(
                 lambda: client.post("/v1/siteverify",
                                     data={"secret": secret, "response": next(resp_iter)}), n),
         }

@@ -44,8 +44,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import requests
-
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # the checkout's packages, and tests/ for the solvers
 
@@ -55,6 +53,7 @@ from service.signing import Purpose, TokenSigner, new_nonce  # noqa: E402
 from service.sites.registry import SiteRegistry  # noqa: E402
 from service.store.embedded import terminate  # noqa: E402
 from service.store.redis_store import Store, connect  # noqa: E402
+from tests.support.processes import wait_until_ok  # noqa: E402
 from tests.support.solvers import solve_pow, solve_prompt  # noqa: E402
 
 RESULTS = REPO / "docs" / "benchmarks.md"
@@ -82,17 +81,7 @@ def _free_port() -> int:
 
 
 def _wait_ok(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args!r} exited: {log.read_text()}")
-        try:
-            if requests.get(url, timeout=5).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer: {log.read_text()}")
+    wait_until_ok(process, url, log.read_text, timeout=90)
 
 
 def _start(args: list[str], env: dict[str, str], log: Path, cwd: Path | None = None

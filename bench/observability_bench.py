@@ -18,7 +18,6 @@ import secrets
 import statistics
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,20 +25,13 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # the checkout's packages, and tests/ for the solvers
 
+from bench.timing import median_us  # noqa: E402
 from service import create_app  # noqa: E402
 from service.store.embedded import EmbeddedRedis  # noqa: E402
 from tests.support.solvers import solve_prompt  # noqa: E402
 
 ORIGIN = "https://bench.example"
 
-
-def _median_us(fn: Callable[[], Any], n: int) -> float:
-    samples = []
-    for _ in range(n):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples) * 1e6
 
 
 def build(access_log: bool, redis_url: str, data_dir: str) -> dict[str, Callable[[], Any]]:
@@ -75,7 +67,7 @@ def measure(n: int, redis_url: str, data_dir: str, rounds: int = 10) -> dict[str
     for _ in range(rounds):
         for logged, actions in apps.items():
             for name, action in actions.items():
-                samples[name][logged].append(_median_us(action, max(1, share[name] // rounds)))
+                samples[name][logged].append(median_us(action, max(1, share[name] // rounds)))
     return {name: [statistics.median(by[False]), statistics.median(by[True])]
             for name, by in samples.items()}
 

@@ -339,17 +339,18 @@ def render_lovo(report: dict[str, Any]) -> list[str]:
 
 def render_blog_news(report: dict[str, Any]) -> list[str]:
     """Markdown for the report by kind on the blog and news evaluation set."""
+    totals = report.get("totals", {})
+    rows = sum(int(t.get("n", 0)) for t in totals.values())
     lines = [
         "### Blog and news comments, by kind",
         "",
-        "310 comments written for the project (`model/evalsets/blog_news.jsonl`), never "
+        f"{rows} comments written for the project (`model/evalsets/blog_news.jsonl`), never "
         "trained on. A legitimate comment is flagged when held or discarded; spam is "
         f"detected the same way. Produced by `{report.get('command', '')}`.",
         "",
         "| legitimate kind | n | accepted | held | discarded | flagged |",
         "|---|---|---|---|---|---|",
     ]
-    totals = report.get("totals", {})
 
     def row(entry: dict[str, Any], name: str, bold: bool = False) -> str:
         rate = f"{entry['rate']:.1%}"

@@ -113,10 +113,7 @@ class PreparedComment:
     @property
     def evidence_log_odds(self) -> float:
         """The fixed evidence's log-odds, summed."""
-        total = 0.0
-        for item in self.evidence:
-            total += item.log_odds
-        return total
+        return sum((item.log_odds for item in self.evidence), 0.0)
 
     @property
     def text(self) -> str:

@@ -20,6 +20,11 @@ _PLAIN_WORDS = frozenset(
 )
 # Words quoted in the "contains …" reason.
 _MAX_TERMS = 3
+# How the sentences about links and about the weightiest words begin: the service counts
+# all link sentences as one signal and the words as none (service/spam/decision.py).
+SHORTENER_REASON = "uses a link shortener, which hides where the link goes"
+LINK_REASON_PREFIXES = ("links to ", SHORTENER_REASON)
+WORDS_REASON_PREFIX = "contains '"
 
 _NEUTRAL, _SUSPICIOUS, _SELF_PROMOTION, _MONEY_TERMS = (
     STRUCTURAL_FEATURES.index(name)
@@ -28,7 +33,7 @@ _NEUTRAL, _SUSPICIOUS, _SELF_PROMOTION, _MONEY_TERMS = (
 _SIGNAL_SENTENCES: tuple[tuple[int, float, bool, str], ...] = tuple(
     (STRUCTURAL_FEATURES.index(name), above, inclusive, sentence)
     for name, above, inclusive, sentence in (
-        ("shortener", 0.0, False, "uses a link shortener, which hides where the link goes"),
+        ("shortener", 0.0, False, SHORTENER_REASON),
         ("email_in_text", 0.0, False, "gives an e-mail address"),
         ("phone_number", 0.0, False, "contains a phone number"),
         ("digit_ratio", 0.15, False, "is full of digits"),
@@ -81,7 +86,8 @@ def reasons_for(prepared: PreparedComment, tokens: list[str], word_weights: list
         if domains and weight[index] > _MIN_REASON_LOG_ODDS:
             shown = ", ".join(domains[:3]) + (", …" if len(domains) > 3 else "")
             plural = "domain" if len(domains) == 1 else "domains"
-            found.append((weight[index], f"links to {len(domains)} {what}{plural} ({shown})"))
+            found.append((weight[index], f"{LINK_REASON_PREFIXES[0]}{len(domains)} {what}{plural} "
+                          f"({shown})"))
     # A signal is told only when it is present in this comment and pushes towards spam.
     for index, above, inclusive, sentence in _SIGNAL_SENTENCES:
         x = value[index]

@@ -19,16 +19,13 @@ from typing import Any, Protocol
 from model.features import PreparedComment
 from model.fields import FILL_SECONDS_FIELD, HONEYPOT_FIELD
 from model.normalize import normalize_text
+from model.reasons import LINK_REASON_PREFIXES, WORDS_REASON_PREFIX
 from model.reputation import Reputation, classify_host, registrable_domain
 from model.thresholds import Thresholds
 
-# The model's reasons about the links themselves (where they point, a shortener hiding
-# that); they and the unseen-domain reason are one signal.
-_LINK_REASON_PREFIXES = ("links to ", "uses a link shortener")
-# The model's reason quoting the words that weigh most (model/reasons.py).
-_WORDS_REASON_PREFIX = "contains '"
 # Fewer independent signals than this hold a comment instead of discarding it.
 DISCARD_MIN_SIGNALS = 2
+
 
 def is_reference_domain(domain: str) -> bool:
     """Whether ``domain`` is a reference, institutional or established news host
@@ -209,9 +206,9 @@ def independent_signals(model_reasons: Iterable[str], signals: FormSignals,
     """
     found: dict[str, None] = {}
     for reason in model_reasons:
-        if reason.startswith(_WORDS_REASON_PREFIX):
+        if reason.startswith(WORDS_REASON_PREFIX):
             continue
-        found["links" if reason.startswith(_LINK_REASON_PREFIXES) else reason] = None
+        found["links" if reason.startswith(LINK_REASON_PREFIXES) else reason] = None
     if unseen_links:
         found["links"] = None
     if signals.captcha == "failed":

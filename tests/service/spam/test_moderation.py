@@ -18,9 +18,9 @@ COMMENT = {"comment_content": "Cheap <b>watches</b> at http://watches.example an
                               "w w w . spam . com, subscr1be!", "comment_author": "Seller"}
 
 
-def test_a_comment_check_normalises_the_text_once(
-    http: requests.Session, site: tuple[Site, str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def normalised(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The texts normalised from now on, in order."""
     seen: list[str] = []
 
     def counted(raw: str) -> NormalizedText:
@@ -30,10 +30,16 @@ def test_a_comment_check_normalises_the_text_once(
     # Both places a comment check could normalise the text from count their calls.
     monkeypatch.setattr(features, "normalize_text", counted)
     monkeypatch.setattr(decision, "normalize_text", counted)
+    return seen
+
+
+def test_a_comment_check_normalises_the_text_once(
+    http: requests.Session, site: tuple[Site, str], normalised: list[str]
+) -> None:
     reply = http.post("/v1/comment-check", json=COMMENT,
                       headers={"Authorization": f"Bearer {site[1]}"})
     assert reply.status_code == 200, reply.text
-    assert seen == [COMMENT["comment_content"]]
+    assert normalised == [COMMENT["comment_content"]]
     body = reply.json()
     assert "2 links to domains never seen in accepted comments" in body["reasons"]
     expected = Scorer.load(default_artifact_dir()).score(COMMENT).probability
@@ -41,22 +47,15 @@ def test_a_comment_check_normalises_the_text_once(
 
 
 def test_a_site_with_its_own_layer_still_normalises_once(
-    http: requests.Session, site: tuple[Site, str], monkeypatch: pytest.MonkeyPatch
+    http: requests.Session, site: tuple[Site, str], normalised: list[str]
 ) -> None:
     auth = {"Authorization": f"Bearer {site[1]}"}
     reply = http.post("/v1/feedback", json={**COMMENT, "label": "spam"}, headers=auth)
     assert reply.status_code == 201, reply.text  # the site now has a layer of its own
-    seen: list[str] = []
-
-    def counted(raw: str) -> NormalizedText:
-        seen.append(raw)
-        return normalize_text(raw)
-
-    monkeypatch.setattr(features, "normalize_text", counted)
-    monkeypatch.setattr(decision, "normalize_text", counted)
+    normalised.clear()
     reply = http.post("/v1/comment-check", json=COMMENT, headers=auth)
     assert reply.status_code == 200, reply.text
-    assert seen == [COMMENT["comment_content"]]
+    assert normalised == [COMMENT["comment_content"]]
 
 
 @pytest.mark.parametrize("link", [

@@ -1,0 +1,1 @@
+"""Benchmarks: each script runs by itself (`.venv/bin/python bench/NAME.py`)."""
