@@ -224,6 +224,9 @@ def main() -> None:
     parser.add_argument("--compare-env", action="append", default=[], metavar="NAME=VALUE",
                         help="environment of the --compare server only (repeatable)")
     parser.add_argument("--py-spy", default=shutil.which("py-spy") or "py-spy")
+    parser.add_argument("--only", action="append", default=[], metavar="TEXT",
+                        help="measure only the endpoints whose name contains TEXT "
+                             "(repeatable; the bare app is always measured)")
     args = parser.parse_args()
     if shutil.which("wrk") is None or shutil.which("redis-server") is None:
         sys.exit("needs wrk and redis-server: apt-get install wrk redis-server")
@@ -302,6 +305,9 @@ def main() -> None:
                            "POST", "application/x-www-form-urlencoded",
                            bodies=lambda n: [akismet]),
                 ]
+            if args.only:
+                targets = targets[:1] + [t for t in targets[1:]
+                                         if any(text in t.name for text in args.only)]
             print("warming up", file=sys.stderr)
             for target in targets:
                 run_wrk(target, 1, args.pool // 4, tmp)
@@ -315,7 +321,8 @@ def main() -> None:
                           f"p99 {result['p99_us'] / 1000:.1f} ms, ok {result['ok']}"
                           f"/{result['requests']}", file=sys.stderr)
             if args.profile is not None:
-                profile(targets[2:7], service.pid, args, tmp)
+                profile([t for t in targets[1:] if not t.name.endswith(")")], service.pid,
+                        args, tmp)
         finally:
             for process in reversed(processes):
                 terminate(process, timeout=30)

@@ -16,6 +16,8 @@ from enum import StrEnum
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous.encoding import base64_encode
+from itsdangerous.url_safe import URLSafeSerializerMixin
 
 MAX_TOKEN_LENGTH = 2048
 
@@ -59,6 +61,19 @@ def new_nonce() -> str:
     return secrets.token_urlsafe(16)
 
 
+class _Serializer(URLSafeTimedSerializer):
+    """itsdangerous's URL-safe timed serializer, without trying zlib on every payload.
+
+    Payloads here are a few short fields of random nonces and MACs, which never compress,
+    so the attempt was pure cost on every token signed. Tokens stay in the same format
+    (compressed ones are still read), so tokens made before keep verifying.
+    """
+
+    def dump_payload(self, obj: Any) -> bytes:
+        """The payload's compact JSON, base64-encoded."""
+        return base64_encode(super(URLSafeSerializerMixin, self).dump_payload(obj))
+
+
 class TokenSigner:
     """Signs and verifies tokens with a list of keys, newest first."""
 
@@ -68,7 +83,7 @@ class TokenSigner:
         # itsdangerous signs with the last key of its list and verifies with all of them.
         ordered = list(reversed(keys))
         self._serializers = {
-            purpose: URLSafeTimedSerializer(ordered, salt=purpose.value) for purpose in Purpose
+            purpose: _Serializer(ordered, salt=purpose.value) for purpose in Purpose
         }
         self._mac_keys = [
             hmac.new(k.encode(), b"hedgerow.answer-mac.v1", hashlib.sha256).digest() for k in keys

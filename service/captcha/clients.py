@@ -19,6 +19,9 @@ DEFAULT_IPV6_PREFIX = 64
 # A peer that is not an IP (a Unix socket, a test client) is counted under its text, cut
 # short so that a hostile value cannot make a long key.
 _MAX_OTHER = 64
+# Identities remembered per worker: computing one parses the address and runs an HMAC,
+# on every challenge and solve. Past this many the memory starts again empty.
+_MAX_REMEMBERED = 8192
 
 
 def network(address: str, ipv4_prefix: int = DEFAULT_IPV4_PREFIX,
@@ -65,6 +68,7 @@ class ClientIdentifier:
         self.signer = signer
         self.ipv4_prefix = ipv4_prefix
         self.ipv6_prefix = ipv6_prefix
+        self._remembered: dict[str, str] = {}
 
     def network(self, address: str) -> str:
         """The network ``address`` is counted under, with this identifier's prefixes."""
@@ -72,7 +76,14 @@ class ClientIdentifier:
 
     def identity(self, address: str) -> str:
         """The identity of ``address``: the same for every address of one network."""
-        return self.signer.pseudonym("client:" + self.network(address))
+        found = self._remembered.get(address)
+        if found is None:
+            found = self.signer.pseudonym("client:" + self.network(address))
+            if len(address) <= _MAX_OTHER:
+                if len(self._remembered) >= _MAX_REMEMBERED:
+                    self._remembered = {}
+                self._remembered[address] = found
+        return found
 
     def same_client(self, address: str, identity: object) -> bool:
         """True when ``address`` belongs to the network behind ``identity``.

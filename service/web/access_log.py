@@ -9,7 +9,6 @@ address: the client appears as the keyed pseudonym of its network that rate limi
 from __future__ import annotations
 
 import json
-import logging
 import os
 import re
 import sys
@@ -19,7 +18,6 @@ import uuid
 from flask import Flask, Response, g, request
 
 HEADER = "X-Request-Id"
-LOGGER = "hedgerow.access"
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:+=/-]{8,128}$")
 
 
@@ -30,30 +28,36 @@ def request_id_from(sent: str | None) -> str:
     return uuid.uuid4().hex
 
 
-class _CurrentStderr(logging.Handler):
-    """Writes to whatever ``sys.stderr`` is at the time (it may be replaced)."""
+def write_line(line: str) -> None:
+    """Write one line to whatever ``sys.stderr`` is now (it may be replaced).
 
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            sys.stderr.write(self.format(record) + "\n")
-            sys.stderr.flush()
-        except Exception:  # A closed or broken stream must not fail the request.
-            self.handleError(record)
+    One ``write`` per line, without the logging machinery: stderr is line-buffered, so the
+    line leaves whole, and this runs for every request.
+    """
+    try:
+        sys.stderr.write(line + "\n")
+    except (OSError, ValueError):  # A closed or broken stream must not fail the request.
+        pass
 
 
-def access_logger() -> logging.Logger:
-    """The access logger, given its stderr handler the first time it is asked for."""
-    logger = logging.getLogger(LOGGER)
-    if not logger.handlers:
-        logger.addHandler(_CurrentStderr())
-        logger.setLevel(logging.INFO)
-        logger.propagate = False
-    return logger
+class _Clock:
+    """The access line's UTC timestamp, formatted once a second rather than per request."""
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._text = ""
+
+    def now(self) -> str:
+        second = int(time.time())
+        if second != self._second:
+            self._text = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second))
+            self._second = second
+        return self._text
 
 
 def init_app(app: Flask, *, enabled: bool) -> None:
     """Give every request of ``app`` an id, echo it, and log one line per request."""
-    logger = access_logger() if enabled else None
+    clock = _Clock()
 
     @app.before_request
     def _assign_id() -> None:
@@ -63,10 +67,10 @@ def init_app(app: Flask, *, enabled: bool) -> None:
     def _echo_and_log(response: Response) -> Response:
         request_id = g.get("request_id") or request_id_from(None)
         response.headers[HEADER] = request_id
-        if logger is not None:
+        if enabled:
             started = g.get("hedgerow_started")
             line = {
-                "ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "ts": clock.now(),
                 "request_id": request_id,
                 "method": request.method,
                 "path": request.path[:200],
@@ -78,5 +82,5 @@ def init_app(app: Flask, *, enabled: bool) -> None:
                 "site": g.get("hedgerow_sitekey"),
                 "pid": os.getpid(),
             }
-            logger.info(json.dumps(line, separators=(",", ":")))
+            write_line(json.dumps(line, separators=(",", ":")))
         return response

@@ -36,6 +36,9 @@ _COMMENT_CHECK = "/v1/comment-check"
 _AKISMET_CHECK = "/1.1/comment-check"
 # Outcomes parsed out of a body are label values: keep them short and few.
 _MAX_OUTCOME = 40
+# Labelled children looked up per request are kept; label sets are few (routes, statuses,
+# codes, sites), and past this many the lookup is simply not remembered.
+_MAX_CACHED_CHILDREN = 4096
 
 
 def use_multiprocess_dir(path: str) -> None:
@@ -87,6 +90,18 @@ class Metrics:
         self.model = Gauge("hedgerow_model_loaded", "1 for the model version each worker "
                            "scores with.", ["version"], multiprocess_mode="liveall", registry=r)
         self._model_version = ""
+        self._children: dict[tuple[Any, ...], Any] = {}
+
+    def _child(self, metric: Any, *labels: str) -> Any:
+        """``metric.labels(*labels)``, remembered: the library validates and locks on
+        every call, and this runs several times per request."""
+        key = (id(metric), *labels)
+        child = self._children.get(key)
+        if child is None:
+            child = metric.labels(*labels)
+            if len(self._children) < _MAX_CACHED_CHILDREN:
+                self._children[key] = child
+        return child
 
     def note_model(self, version: str) -> None:
         """Record the model version this process scores with (cheap when unchanged)."""
@@ -101,32 +116,32 @@ class Metrics:
         """Count one answered request and what its body says happened."""
         endpoint = request.url_rule.rule if request.url_rule is not None else "unmatched"
         status = response.status_code
-        self.requests.labels(endpoint, request.method, str(status)).inc()
-        self.latency.labels(endpoint).observe(seconds)
+        self._child(self.requests, endpoint, request.method, str(status)).inc()
+        self._child(self.latency, endpoint).observe(seconds)
         if g.get("hedgerow_redis_error"):
-            self.redis_errors.labels(endpoint).inc()
+            self._child(self.redis_errors, endpoint).inc()
         if endpoint == _CHALLENGE and status == 200:
             self.challenges.inc()
         elif endpoint == _SOLVE:
             body = _json(response)
             if body is not None:
                 solved = body.get("success") is True
-                self.answers.labels("solved" if solved else _first_code(body)).inc()
+                self._child(self.answers, "solved" if solved else _first_code(body)).inc()
         elif (request.endpoint or "").startswith("siteverify."):
             body = _json(response)
             if body is not None:
                 ok = body.get("success") is True
-                self.siteverify.labels("success" if ok else _first_code(body)).inc()
+                self._child(self.siteverify, "success" if ok else _first_code(body)).inc()
         elif endpoint == _COMMENT_CHECK and status == 200:
             body = _json(response)
             if body is not None and isinstance(body.get("action"), str):
-                self.decisions.labels(body["action"][:_MAX_OUTCOME], _site()).inc()
+                self._child(self.decisions, body["action"][:_MAX_OUTCOME], _site()).inc()
         elif endpoint == _AKISMET_CHECK and status == 200:
             text = response.get_data(as_text=True)
             if text in ("true", "false"):
                 discard = response.headers.get("X-akismet-pro-tip") == "discard"
                 action = "accept" if text == "false" else "discard" if discard else "hold"
-                self.decisions.labels(action, _site()).inc()
+                self._child(self.decisions, action, _site()).inc()
 
     def exposition(self) -> bytes:
         """Every metric in Prometheus's text format: all workers' under gunicorn."""

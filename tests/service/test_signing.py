@@ -7,6 +7,7 @@ import json
 import secrets
 
 import time_machine
+from itsdangerous import URLSafeTimedSerializer
 
 from service.signing import Purpose, TokenSigner, Verdict
 
@@ -70,3 +71,16 @@ def test_rotation_newest_signs_all_verify_dropped_key_fails() -> None:
     after = TokenSigner([NEW])
     assert after.verify(Purpose.CHALLENGE, token, 60).verdict is Verdict.BAD_SIGNATURE
     assert not after.check_answer("x", 33, mac)
+
+
+def test_payloads_are_not_compressed_and_compressed_tokens_still_verify() -> None:
+    signer = TokenSigner([NEW])
+    repetitive = {"n": "a" * 600}  # compresses well: the library would zlib it
+    token = signer.sign(Purpose.CHALLENGE, repetitive)
+    assert not token.startswith(".") and _payload_of(token) == repetitive
+    # A token as the library makes it by default (zlib-compressed, marked by a leading
+    # dot) is still read: tokens signed before keep working.
+    made_before = URLSafeTimedSerializer([NEW], salt=Purpose.CHALLENGE.value).dumps(repetitive)
+    assert made_before.startswith(".")
+    result = signer.verify(Purpose.CHALLENGE, made_before, 60)
+    assert result.ok and result.payload == repetitive

@@ -98,3 +98,17 @@ def test_prefix_settings_are_validated() -> None:
     for name, raw in (("IPV4_PREFIX", "33"), ("IPV6_PREFIX", "0"), ("IPV6_PREFIX", "x")):
         with pytest.raises(config.ConfigError, match=name):
             config.load({f"HEDGEROW_{name}": raw}, require_secret=False)
+
+
+def test_remembered_identities_are_the_computed_ones_and_bounded() -> None:
+    signer = _signer()
+    clients, fresh = ClientIdentifier(signer), ClientIdentifier(signer)
+    addresses = [f"198.51.{i // 256}.{i % 256}" for i in range(9_000)]
+    first = [clients.identity(a) for a in addresses]
+    again = [clients.identity(a) for a in addresses]
+    assert first == again == [fresh.identity(a) for a in addresses]
+    assert len(set(first)) == len(addresses)
+    assert len(clients._remembered) <= 8192
+    # Text that is not an address is not remembered at any length.
+    clients.identity("x" * 10_000)
+    assert "x" * 10_000 not in clients._remembered

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 import requests
+from flask import Flask
 
 from service.web.access_log import request_id_from
 
@@ -27,3 +29,16 @@ def test_an_insane_id_is_replaced(http: requests.Session, sent: str) -> None:
 
 def test_generated_ids_differ() -> None:
     assert len({request_id_from(None) for _ in range(100)}) == 100
+
+
+def test_the_access_line_goes_to_the_current_stderr_in_one_piece(
+    app: Flask, capsys: pytest.CaptureFixture[str]
+) -> None:
+    client = app.test_client()
+    for n in range(3):
+        client.get("/healthz", headers={"X-Request-Id": f"access-line-{n:04d}"})
+    lines = [json.loads(x) for x in capsys.readouterr().err.splitlines() if x.startswith("{")]
+    assert [x["request_id"] for x in lines] == [f"access-line-{n:04d}" for n in range(3)]
+    for line in lines:
+        assert line["path"] == "/healthz" and line["status"] == 200
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", line["ts"])
