@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import time
 import uuid
+from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from model.fields import MAX_COMMENT_CHARS
-from service.sites.registry import Site, SiteError, normalize_origin
+from service.sites.registry import SecretClaim, Site, SiteError, normalize_origin
 from service.web.auth import bearer_secret, note_site
 from service.web.errors import ApiError, from_http_exception, from_unexpected
 from service.web.headers import header_value
@@ -81,6 +82,12 @@ def _fields() -> dict[str, str]:
 
 
 def _site(fields: dict[str, str], *, need_blog: bool = True) -> Site:
+    claim = _claim(fields)
+    return _authorize(fields, claim, state().store.get_site(claim.sitekey), need_blog)
+
+
+def _claim(fields: dict[str, str]) -> SecretClaim:
+    """The site the API key claims, before its record confirms it (:func:`_authorize`)."""
     key = fields.get("api_key") or fields.get("key") or ""
     if not key:
         if request.method == "POST" and ("api_key" in request.args or "key" in request.args):
@@ -88,10 +95,18 @@ def _site(fields: dict[str, str], *, need_blog: bool = True) -> Site:
                                "access logs would keep it.")
         raise AkismetError('Empty "api_key" value')
     rate_limit("comment_check", secret_identity(key))
-    site = state().sites.by_secret(key)
+    claim = state().sites.claim(key)
+    if claim is None:
+        raise _unknown_key()
+    return claim
+
+
+def _authorize(fields: dict[str, str], claim: SecretClaim, record: dict[str, Any] | None,
+               need_blog: bool) -> Site:
+    """The site, once its record confirms the key and ``blog`` is one of its origins."""
+    site = state().sites.confirm(claim, record)
     if site is None:
-        raise AkismetError("We were unable to find your API key. Check it with "
-                           "`hedgerow sites list` and your site's settings.")
+        raise _unknown_key()
     note_site(site)
     blog = fields.get("blog", "").strip()
     if not blog:
@@ -106,6 +121,11 @@ def _site(fields: dict[str, str], *, need_blog: bool = True) -> Site:
         raise AkismetError(f"The blog {origin} is not registered for this API key; add it "
                            "with `hedgerow sites set SITE --add-origin ORIGIN`.")
     return site
+
+
+def _unknown_key() -> AkismetError:
+    return AkismetError("We were unable to find your API key. Check it with "
+                        "`hedgerow sites list` and your site's settings.")
 
 
 def _origin_of(url: str) -> str:
@@ -130,10 +150,15 @@ def verify_key() -> Response:
 def comment_check() -> Response:
     """``true`` for spam (with ``X-akismet-pro-tip: discard`` when blatant), else ``false``."""
     fields = _fields()
-    site = _site(fields)
-    if not fields.get("user_ip", "").strip():
-        raise AkismetError('Empty "user_ip" value')
-    decision = state().moderator.check(site, fields)
+    claim = _claim(fields)
+
+    def authorize(record: dict[str, Any] | None) -> Site:
+        site = _authorize(fields, claim, record, need_blog=True)
+        if not fields.get("user_ip", "").strip():
+            raise AkismetError('Empty "user_ip" value')
+        return site
+
+    decision = state().moderator.check_for(claim.sitekey, authorize, fields)
     headers = {"X-akismet-guid": str(uuid.uuid4())}
     if decision.action == "discard":
         headers["X-akismet-pro-tip"] = "discard"

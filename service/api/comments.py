@@ -6,7 +6,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from model.fields import MAX_COMMENT_CHARS
 from service.spam import moderation
-from service.web.auth import bearer_secret, site_for_secret
+from service.web.auth import bearer_secret, claim_for_secret, confirm_claim, site_for_secret
 from service.web.errors import BadRequest
 from service.web.quotas import refuse_over_quota
 from service.web.request_data import read_fields
@@ -32,9 +32,11 @@ def _comment_fields(extra: frozenset[str]) -> dict[str, str]:
 @bp.post("/v1/comment-check")
 def comment_check() -> Response:
     """Score a comment for the site whose secret authorises the call."""
-    site = site_for_secret(bearer_secret(), "comment_check")
+    claim = claim_for_secret(bearer_secret(), "comment_check")
     fields = _comment_fields(frozenset({"response"}))
-    decision = state().moderator.check(site, fields, fields.get("response") or None)
+    decision = state().moderator.check_for(
+        claim.sitekey, lambda record: confirm_claim(claim, record), fields,
+        fields.get("response") or None)
     return jsonify(decision.to_json())
 
 

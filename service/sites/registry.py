@@ -36,6 +36,15 @@ SITE_CACHE_BYTES = 8 * 1024 * 1024
 _SITE_ENTRY_OVERHEAD = 400
 
 
+@dataclass(frozen=True)
+class SecretClaim:
+    """A secret and the site its hash is indexed under: what a request claims, before the
+    site's record (read later, often with other data) confirms it."""
+
+    sitekey: str
+    digest: str
+
+
 class SiteError(ValueError):
     """A site operation was given bad input; the message says what to change."""
 
@@ -315,14 +324,25 @@ class SiteRegistry:
 
     def by_secret(self, secret: object) -> Site | None:
         """The site this secret belongs to, or None."""
+        claim = self.claim(secret)
+        if claim is None:
+            return None
+        return self.confirm(claim, self.store.get_site(claim.sitekey))
+
+    def claim(self, secret: object) -> SecretClaim | None:
+        """Which site ``secret`` says it belongs to, by the (cached) index of secret
+        hashes; None when it is no site's. Not yet proof: see :meth:`confirm`."""
         if not is_secret(secret):
             return None
         assert isinstance(secret, str)
         digest = hash_secret(secret)
         sitekey = self._sitekey_for_secret(digest)
-        if not sitekey:
-            return None
-        record = self.store.get_site(sitekey)  # always fresh: settings, rotation, removal
+        return SecretClaim(sitekey, digest) if sitekey else None
+
+    def confirm(self, claim: SecretClaim, record: dict[str, Any] | None) -> Site | None:
+        """The claimed site, when its stored ``record`` (read fresh: settings, rotation,
+        removal apply at once) holds the secret; None otherwise."""
+        sitekey, digest = claim.sitekey, claim.digest
         if record is None:
             self._forget(sitekey)
             return None

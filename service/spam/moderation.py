@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from model.features import prepare_comment
 from model.fields import COMMENT_FIELDS
@@ -61,8 +62,8 @@ class Moderator:
         self.adaptation = adaptation
         self.feedback_quota = feedback_quota or feedback.Quota()
 
-    def _signals(self, site: Site, fields: Mapping[str, str], response: str | None
-                 ) -> FormSignals:
+    def _signals(self, site: Site, fields: Mapping[str, str], response: str | None,
+                 arrived: float) -> FormSignals:
         honeypot_name = fields.get("honeypot_field_name", "")
         honeypot = fields.get(honeypot_name, "").strip() if honeypot_name else ""
         required = bool(site.settings.get("require_captcha", False))
@@ -72,22 +73,28 @@ class Moderator:
         if not verdict.success:
             return FormSignals(honeypot, "failed", ",".join(verdict.error_codes), required)
         # From when the widget first showed a challenge, not from the one answered last.
-        elapsed = time.time() - verdict.first_shown if verdict.first_shown else None
+        elapsed = arrived - verdict.first_shown if verdict.first_shown else None
         return FormSignals(honeypot, "passed", captcha_required=required,
                            seconds_to_submit=elapsed)
 
     def check(self, site: Site, fields: Mapping[str, str], response: str | None = None
               ) -> Decision:
         """Score a comment for ``site``; a captcha ``response`` is verified and spent here."""
-        # Signals first: the time to fill the form in is measured when the request arrives.
-        signals = self._signals(site, fields, response)
+        return self.check_for(site.sitekey, lambda record: site, fields, response)
+
+    def check_for(self, sitekey: str, authorize: Callable[[dict[str, Any] | None], Site],
+                  fields: Mapping[str, str], response: str | None = None) -> Decision:
+        """Score a comment for the site ``sitekey`` names, once ``authorize`` has accepted
+        its stored record (read in the same round trip as the rest of what the check
+        needs) and returned the site, or raised. Nothing is spent or counted before."""
+        arrived = time.time()  # the time to fill the form in ends when the request arrives
         comment = {k: v for k, v in fields.items() if k in COMMENT_FIELDS}
         # Normalised once: the link domains and the model's features come from it.
         prepared = prepare_comment(comment)
         domains = prepared.normalized.domains
-        # One round trip for what the check reads (and its usage count).
-        stored = self.store.comment_state(site.sitekey, list(domains),
-                                          time.strftime("%Y-%m", time.gmtime()))
+        stored = self.store.comment_state(sitekey, list(domains))
+        site = authorize(stored.site_record)
+        signals = self._signals(site, fields, response, arrived)
         model = self.current_model()
         if self.adaptation is not None:
             model = self.adaptation.apply_stored(site.sitekey, model, stored.adaptation_state)
@@ -96,8 +103,9 @@ class Moderator:
                           prepared=prepared,
                           never_discard=bool(site.settings.get("never_discard", False)),
                           reputable=reputable_for_site(site.hosts, known))
-        if decision.action == "accept" and not _is_test(fields):
-            self.store.add_known_domains(site.sitekey, decision.link_domains)
+        accepted = decision.action == "accept" and not _is_test(fields)
+        self.store.record_check(site.sitekey, time.strftime("%Y-%m", time.gmtime(arrived)),
+                                decision.link_domains if accepted else ())
         return decision
 
     def submit(self, site: Site, fields: Mapping[str, str], label: str, source: str

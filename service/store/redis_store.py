@@ -76,6 +76,7 @@ class ResponseSpent:
 class CommentState:
     """What a comment check reads of its site, in one round trip."""
 
+    site_record: dict[str, Any] | None
     known_domains: set[str]
     adaptation_rev: int
     adaptation_state: str | None
@@ -241,8 +242,7 @@ class Store:
 
     def get_site(self, sitekey: str) -> dict[str, Any] | None:
         """The stored record of a site, or None."""
-        raw = self.client.get(self._sites_key("site", sitekey))
-        return json.loads(raw) if raw else None
+        return _site_record(self.client.get(self._sites_key("site", sitekey)))
 
     def sitekey_for_secret(self, secret_hash: str) -> str | None:
         """Which site a secret (given as its hash) belongs to, or None."""
@@ -335,24 +335,36 @@ class Store:
         found = self.client.smismember(self._key(f"{{site:{sitekey}}}", "domains"), list(domains))
         return {d for d, hit in zip(domains, found, strict=True) if hit}
 
-    def comment_state(self, sitekey: str, domains: Sequence[str], month: str) -> CommentState:
-        """For a comment check, in one round trip: which of ``domains`` the site's accepted
-        comments had (:meth:`known_domains`), its adaptation layer
-        (:meth:`adaptation_state`), and one more check counted in ``month``
-        (:meth:`add_usage`)."""
+    def comment_state(self, sitekey: str, domains: Sequence[str]) -> CommentState:
+        """For a comment check, in one round trip: the site's record (:meth:`get_site`),
+        which of ``domains`` its accepted comments had (:meth:`known_domains`) and its
+        adaptation layer (:meth:`adaptation_state`). Nothing is written: the caller
+        authenticates with the record first, then :meth:`record_check`."""
         values = list(domains)
         pipe = self.client.pipeline(transaction=False)
+        pipe.get(self._sites_key("site", sitekey))
         if values:
             pipe.smismember(self._key(f"{{site:{sitekey}}}", "domains"), values)
         pipe.hmget(self._adaptation_key(sitekey), ["rev", "state"])
-        usage = self._key("{usage}", month)
-        pipe.hincrby(usage, sitekey, 1)
-        pipe.expire(usage, 62 * 86400)
         replies = pipe.execute()
+        record = _site_record(replies.pop(0))
         found = replies.pop(0) if values else []
         rev, state = replies[0]
-        return CommentState({d for d, hit in zip(values, found, strict=True) if hit},
+        return CommentState(record, {d for d, hit in zip(values, found, strict=True) if hit},
                             int(rev or 0), str(state) if state else None)
+
+    def record_check(self, sitekey: str, month: str, accepted_domains: Iterable[str] = ()
+                     ) -> None:
+        """In one round trip: one more check counted in ``month`` (:meth:`add_usage`), and
+        the link domains of an accepted comment remembered (:meth:`add_known_domains`)."""
+        values = list(accepted_domains)
+        usage = self._key("{usage}", month)
+        pipe = self.client.pipeline(transaction=False)
+        pipe.hincrby(usage, sitekey, 1)
+        pipe.expire(usage, 62 * 86400)
+        if values:
+            pipe.sadd(self._key(f"{{site:{sitekey}}}", "domains"), *values)
+        pipe.execute()
 
     # -- usage ------------------------------------------------------------------------
     def add_usage(self, sitekey: str, month: str) -> None:
@@ -592,3 +604,8 @@ class Store:
         One ``DEL`` is atomic: of two racing callers, only one sees the key deleted.
         """
         return bool(self.client.delete(self._verified_key(sitekey, nonce)))
+
+
+def _site_record(raw: Any) -> dict[str, Any] | None:
+    """A site record as stored (JSON), or None when there is none."""
+    return json.loads(raw) if raw else None

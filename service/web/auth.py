@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import g, request
 
-from service.sites.registry import Site
+from service.sites.registry import SecretClaim, Site
 from service.web.errors import ApiError
 from service.web.ratelimit import secret_identity
 from service.web.state import rate_limit, state
@@ -25,6 +27,13 @@ def bearer_secret() -> str:
 
 def site_for_secret(secret: str, scope: str) -> Site:
     """The site owning ``secret``, after spending one unit of its ``scope`` budget."""
+    claim = claim_for_secret(secret, scope)
+    return confirm_claim(claim, state().store.get_site(claim.sitekey))
+
+
+def claim_for_secret(secret: str, scope: str) -> SecretClaim:
+    """The site ``secret`` claims to be of, after spending one unit of its ``scope``
+    budget; :func:`confirm_claim` with the site's record makes it proof."""
     if not secret:
         raise Unauthorized(
             "Send the site's secret as 'Authorization: Bearer <secret>'.",
@@ -32,14 +41,26 @@ def site_for_secret(secret: str, scope: str) -> Site:
             headers={"WWW-Authenticate": 'Bearer realm="hedgerow"'},
         )
     rate_limit(scope, secret_identity(secret))
-    site = state().sites.by_secret(secret)
+    claim = state().sites.claim(secret)
+    if claim is None:
+        raise _no_such_site()
+    return claim
+
+
+def confirm_claim(claim: SecretClaim, record: dict[str, Any] | None) -> Site:
+    """The site of ``claim`` if its stored ``record`` confirms the secret; else 401."""
+    site = state().sites.confirm(claim, record)
     if site is None:
-        raise Unauthorized(
-            "That secret belongs to no site; `hedgerow sites list` shows the sites.",
-            headers={"WWW-Authenticate": 'Bearer realm="hedgerow", error="invalid_token"'},
-        )
+        raise _no_such_site()
     note_site(site)
     return site
+
+
+def _no_such_site() -> Unauthorized:
+    return Unauthorized(
+        "That secret belongs to no site; `hedgerow sites list` shows the sites.",
+        headers={"WWW-Authenticate": 'Bearer realm="hedgerow", error="invalid_token"'},
+    )
 
 
 def note_site(site: Site) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import requests
 
-from service.sites.registry import Site
+from service.sites.registry import Site, SiteRegistry
 from service.web.state import AppState
 from tests.support.flow import solved_response
 
@@ -188,3 +190,26 @@ def test_only_the_site_that_verified_a_response_gets_its_comment_check(
     elsewhere = _check(http, other_secret, response=response, **HAM).json()
     assert any(r.startswith("captcha failed") for r in elsewhere["reasons"])
     assert _check(http, site[1], response=response, **HAM).json()["action"] == "accept"
+
+
+def test_a_secret_rotated_out_while_its_index_is_cached_is_refused_and_spends_nothing(
+    http: requests.Session, site: tuple[Site, str], state: AppState
+) -> None:
+    sitekey, old = site[0].sitekey, site[1]
+    month = time.strftime("%Y-%m", time.gmtime())
+    assert _check(http, old, **HAM).status_code == 200  # the app's index now holds `old`
+    other = SiteRegistry(state.store)  # another process rotates, without a grace period
+    _, new = other.rotate_secret(other.get(sitekey))
+    counted = state.store.usage(sitekey, month)
+    response = solved_response(http, sitekey)
+    refused = _check(http, old, response=response, **HAM)
+    assert refused.status_code == 401 and refused.json()["error-codes"] == ["invalid-input-secret"]
+    akismet = http.post("/1.1/comment-check", data={
+        "api_key": old, "blog": "https://blog.example.com", **HAM})
+    assert akismet.text == "invalid"
+    assert state.store.usage(sitekey, month) == counted
+    # The response the refused request carried was not spent: the site's own check passes it.
+    passed = _check(http, new, response=response, **HAM).json()
+    assert passed["action"] == "accept"
+    assert not any("captcha" in r for r in passed["reasons"])
+    assert state.store.usage(sitekey, month) == counted + 1
