@@ -6,7 +6,10 @@ the endpoint's own) and a bare Flask app with one JSON route on the same gunicor
 (``bench/bare_flask.py``), then drives each with ``wrk`` (Debian package ``wrk``) in
 interleaved rounds: in every round the bare app first, then each endpoint. Each
 endpoint's requests/s, p50 and p99 are reported as the median over the rounds, and as
-ratios to the bare app's in the same round (the median of those ratios).
+ratios to the bare app's in the same round (the median of those ratios). So is the CPU
+time the server's workers spent per request (from ``/proc``), which the load of other
+processes on the machine moves less than it moves requests/s. After the rounds, each
+server's workers' RSS and PSS are read from ``/proc/PID/smaps_rollup``.
 
 ``POST /v1/solve`` and ``POST /v1/siteverify`` spend single-use tokens, so each round
 gets a fresh pool, minted in this process with the server's key before the round: correct
@@ -21,13 +24,16 @@ measured in the same rounds, marked "(DIR's name)": a before-and-after from one 
 With ``--profile DIR``, each endpoint then gets one more run while ``py-spy`` samples one
 of the service's workers, writing a flame graph per endpoint into DIR.
 
+``--only TEXT`` measures only the endpoints whose name contains TEXT.
+
 Run: ``.venv/bin/python bench/load_bench.py [--rounds 3] [--seconds 5] [--write]
-[--profile docs/profiles]``.
+[--profile docs/profiles] [--only challenge]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import secrets
@@ -102,6 +108,7 @@ class Target:
     authorization: str = "-"
     success: str = ""
     bodies: Callable[[int], list[str]] | None = None  # a fresh pool of this many
+    server_pid: int | None = None  # whose workers' CPU time the run is charged with
 
 
 def run_wrk(target: Target, seconds: float, pool: int, tmp: Path) -> dict[str, Any]:
@@ -117,14 +124,53 @@ def run_wrk(target: Target, seconds: float, pool: int, tmp: Path) -> dict[str, A
         "-s", str(POOL_SCRIPT), target.url, "--", body_file, target.method,
         target.content_type, target.authorization, target.success, str(WRK_THREADS),
     ]
+    workers = _children(target.server_pid) if target.server_pid else []
+    cpu_before = _cpu_seconds(workers)
     run = subprocess.run(command, capture_output=True, text=True)
+    cpu_after = _cpu_seconds(workers)
     if run.returncode != 0:
         raise RuntimeError(f"wrk failed: {run.stdout}{run.stderr}")
     out = run.stdout
     line = next(x for x in reversed(out.splitlines()) if x.startswith("{"))
     result: dict[str, Any] = json.loads(line)
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    result["cpu_us"] = (cpu_after - cpu_before) * 1e6 / max(1, result["requests"])
     return result
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time the processes have used so far, summed."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def worker_memory(server_pid: int) -> list[tuple[float, float]]:
+    """RSS and PSS in MiB of each worker of a server. PSS charges each shared page to
+    the processes sharing it in equal parts, so it is the fair measure for workers forked
+    from a master that loaded the code and model once."""
+    found = []
+    for pid in _children(server_pid):
+        values = {}
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            name, _, rest = line.partition(":")
+            if name in ("Rss", "Pss"):
+                values[name] = int(rest.split()[0]) / 1024
+        found.append((values["Rss"], values["Pss"]))
+    return found
+
+
+def memory_table(servers: dict[str, int]) -> str:
+    """A Markdown table of each server's worker memory, as measured now."""
+    rows = ["| server | workers | RSS MiB each | PSS MiB each |", "|---|---:|---:|---:|"]
+    for name, pid in servers.items():
+        memory = worker_memory(pid)
+        rows.append(f"| {name} | {len(memory)} "
+                    f"| {' / '.join(f'{rss:.0f}' for rss, _ in memory)} "
+                    f"| {' / '.join(f'{pss:.0f}' for _, pss in memory)} |")
+    return "\n".join(rows)
 
 
 class Minter:
@@ -193,17 +239,19 @@ def _median(values: list[float]) -> float:
 
 def table(results: dict[str, list[dict[str, Any]]], bare: str) -> str:
     """The Markdown table of medians and median ratios to the bare app."""
-    rows = ["| endpoint | req/s | × bare | p50 ms | × bare | p99 ms | × bare | succeeded |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    rows = ["| endpoint | req/s | × bare | p50 ms | × bare | p99 ms | × bare "
+            "| worker CPU µs/req | × bare | succeeded |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     base = results[bare]
     for name, runs in results.items():
         ratio = {k: _median([r[k] / b[k] for r, b in zip(runs, base, strict=True)])
-                 for k in ("rps", "p50_us", "p99_us")}
+                 for k in ("rps", "p50_us", "p99_us", "cpu_us")}
         ok = sum(r["ok"] for r in runs) / max(1, sum(r["requests"] for r in runs))
         rows.append(
             f"| {name} | {_median([r['rps'] for r in runs]):,.0f} | {ratio['rps']:.2f} "
             f"| {_median([r['p50_us'] for r in runs]) / 1000:.1f} | {ratio['p50_us']:.2f} "
             f"| {_median([r['p99_us'] for r in runs]) / 1000:.1f} | {ratio['p99_us']:.2f} "
+            f"| {_median([r['cpu_us'] for r in runs]):,.0f} | {ratio['cpu_us']:.2f} "
             f"| {ok:.1%} |")
     return "\n".join(rows)
 
@@ -272,7 +320,8 @@ def main() -> None:
             _wait_ok(base + "/readyz", service, tmp / "serve.log")
             _wait_ok(f"http://127.0.0.1:{bare_port}/", bare, tmp / "bare.log")
 
-            bases = {"": base}
+            bases = {"": (base, service.pid)}
+            servers = {"hedgerow serve": service.pid, "bare Flask": bare.pid}
             if args.compare is not None:
                 other_port = _free_port()
                 other_env = {**env, **dict(v.split("=", 1) for v in args.compare_env)}
@@ -280,15 +329,17 @@ def main() -> None:
                                 str(other_port), "--workers", str(args.workers)],
                                other_env, tmp / "other.log", cwd=args.compare.resolve())
                 processes.append(other)
-                bases[f" ({args.compare.resolve().name})"] = f"http://127.0.0.1:{other_port}"
-                _wait_ok(bases[f" ({args.compare.resolve().name})"] + "/readyz", other,
-                         tmp / "other.log")
+                other_url = f"http://127.0.0.1:{other_port}"
+                bases[f" ({args.compare.resolve().name})"] = (other_url, other.pid)
+                servers[f"hedgerow serve ({args.compare.resolve().name})"] = other.pid
+                _wait_ok(other_url + "/readyz", other, tmp / "other.log")
             minter = Minter(store, sites, key, site.sitekey, secret)
             comment_json = json.dumps(COMMENT)
             akismet = urllib.parse.urlencode({**COMMENT, "api_key": secret, "blog": ORIGIN})
-            targets = [Target("bare Flask GET / (baseline)", f"http://127.0.0.1:{bare_port}/")]
-            for mark, url in bases.items():
-                targets += [
+            targets = [Target("bare Flask GET / (baseline)", f"http://127.0.0.1:{bare_port}/",
+                              server_pid=bare.pid)]
+            for mark, (url, pid) in bases.items():
+                targets += [dataclasses.replace(t, server_pid=pid) for t in [
                     Target("GET /healthz" + mark, url + "/healthz"),
                     Target("GET /v1/challenge" + mark,
                            f"{url}/v1/challenge?sitekey={site.sitekey}", success='"token"'),
@@ -304,7 +355,7 @@ def main() -> None:
                     Target("POST /1.1/comment-check" + mark, url + "/1.1/comment-check",
                            "POST", "application/x-www-form-urlencoded",
                            bodies=lambda n: [akismet]),
-                ]
+                ]]
             if args.only:
                 targets = targets[:1] + [t for t in targets[1:]
                                          if any(text in t.name for text in args.only)]
@@ -320,6 +371,7 @@ def main() -> None:
                           f"p50 {result['p50_us'] / 1000:.1f} ms, "
                           f"p99 {result['p99_us'] / 1000:.1f} ms, ok {result['ok']}"
                           f"/{result['requests']}", file=sys.stderr)
+            memory = memory_table(servers)
             if args.profile is not None:
                 profile([t for t in targets[1:] if not t.name.endswith(")")], service.pid,
                         args, tmp)
@@ -331,6 +383,7 @@ def main() -> None:
     note = (f"wrk {WRK_THREADS} threads × {WRK_CONNECTIONS} connections, "
             f"{args.seconds:g} s a run, median of {args.rounds} interleaved rounds; "
             f"{args.workers} workers × 4 threads; rate limits off.")
+    text += "\n\nWorker memory after the rounds:\n\n" + memory
     print(text)
     print(note)
     if args.write:

@@ -21,6 +21,7 @@ from service.sites.registry import SecretClaim, Site, SiteError, normalize_origi
 from service.web.auth import bearer_secret, note_site
 from service.web.errors import ApiError, from_http_exception, from_unexpected
 from service.web.headers import header_value
+from service.web.metrics import note_outcome
 from service.web.quotas import refuse_over_quota
 from service.web.ratelimit import secret_identity
 from service.web.request_data import read_fields
@@ -159,6 +160,7 @@ def comment_check() -> Response:
         return site
 
     decision = state().moderator.check_for(claim.sitekey, authorize, fields)
+    note_outcome(decision.action)
     headers = {"X-akismet-guid": str(uuid.uuid4())}
     if decision.action == "discard":
         headers["X-akismet-pro-tip"] = "discard"

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, jsonify, request
 from service.captcha.flow import MODES
 from service.web import cors
 from service.web.errors import BadRequest
+from service.web.metrics import note_outcome
 from service.web.request_data import read_fields
 from service.web.state import client_identity, rate_limit, state
 
@@ -106,6 +107,7 @@ def solve() -> Response:
         status = _SOLVE_STATUS.get(result.error_codes[0], 200)
         body["message"] = _SOLVE_MESSAGES.get(
             result.error_codes[0], "The answer was not accepted; fetch a new challenge.")
+    note_outcome("solved" if result.success else result.error_codes[0])
     response = jsonify(body)
     response.status_code = status
     response.headers["Cache-Control"] = "no-store"

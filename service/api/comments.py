@@ -8,6 +8,7 @@ from model.fields import MAX_COMMENT_CHARS
 from service.spam import moderation
 from service.web.auth import bearer_secret, claim_for_secret, confirm_claim, site_for_secret
 from service.web.errors import BadRequest
+from service.web.metrics import note_outcome
 from service.web.quotas import refuse_over_quota
 from service.web.request_data import read_fields
 from service.web.state import state
@@ -37,6 +38,7 @@ def comment_check() -> Response:
     decision = state().moderator.check_for(
         claim.sitekey, lambda record: confirm_claim(claim, record), fields,
         fields.get("response") or None)
+    note_outcome(decision.action)
     return jsonify(decision.to_json())
 
 

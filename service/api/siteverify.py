@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request
 
 from service.web.errors import ApiError
+from service.web.metrics import note_outcome
 from service.web.ratelimit import secret_identity
 from service.web.request_data import read_fields
 from service.web.state import rate_limit, state
@@ -41,6 +42,7 @@ def message_for(codes: list[str]) -> str:
 def _answer(success: bool, codes: list[str], status: int = 200, message: str = "") -> Response:
     # reCAPTCHA's shape; a refused request also says why, which its clients ignore.
     body: dict[str, object] = {"success": success, "error-codes": codes}
+    note_outcome("success" if success else codes[0])
     if not success:
         body["message"] = message or message_for(codes)
     response = jsonify(body)
@@ -81,4 +83,5 @@ def siteverify() -> Response:
     body = result.to_json()
     if not result.success:
         body["message"] = message_for(result.error_codes)
+    note_outcome("success" if result.success else result.error_codes[0])
     return jsonify(body)

@@ -14,6 +14,7 @@ from flask import Flask, Response, g, has_request_context, jsonify
 from werkzeug.exceptions import HTTPException
 
 from service.web.headers import header_value
+from service.web.metrics import note_outcome
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,7 @@ def error_response(
     """A JSON error response in the standard shape (header values made safe to send)."""
     response = jsonify(error_body(code, message, **extra))
     response.status_code = status
+    note_outcome(code)
     for name, value in (headers or {}).items():
         response.headers[name] = header_value(value)
     return response

@@ -6,17 +6,17 @@ creates), so a request never pays a Redis round trip to be counted. A scrape rea
 all, whichever worker answers it.
 
 What is counted comes from the request and the answer the app already made: the route,
-the status, and for the captcha and comment endpoints the outcome the body reports.
+the status, and for the captcha and comment endpoints the outcome its view noted
+(:func:`note_outcome`) as it wrote the body.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, has_request_context, request
 from prometheus_client import (
     CollectorRegistry,
     Counter,
@@ -34,7 +34,7 @@ _CHALLENGE = "/v1/challenge"
 _SOLVE = "/v1/solve"
 _COMMENT_CHECK = "/v1/comment-check"
 _AKISMET_CHECK = "/1.1/comment-check"
-# Outcomes parsed out of a body are label values: keep them short and few.
+# Outcomes are label values: keep them short and few.
 _MAX_OUTCOME = 40
 # Labelled children looked up per request are kept; label sets are few (routes, statuses,
 # codes, sites), and past this many the lookup is simply not remembered.
@@ -120,28 +120,17 @@ class Metrics:
         self._child(self.latency, endpoint).observe(seconds)
         if g.get("hedgerow_redis_error"):
             self._child(self.redis_errors, endpoint).inc()
+        outcome = g.get("hedgerow_outcome")
         if endpoint == _CHALLENGE and status == 200:
             self.challenges.inc()
+        elif outcome is None:
+            return
         elif endpoint == _SOLVE:
-            body = _json(response)
-            if body is not None:
-                solved = body.get("success") is True
-                self._child(self.answers, "solved" if solved else _first_code(body)).inc()
+            self._child(self.answers, outcome).inc()
         elif (request.endpoint or "").startswith("siteverify."):
-            body = _json(response)
-            if body is not None:
-                ok = body.get("success") is True
-                self._child(self.siteverify, "success" if ok else _first_code(body)).inc()
-        elif endpoint == _COMMENT_CHECK and status == 200:
-            body = _json(response)
-            if body is not None and isinstance(body.get("action"), str):
-                self._child(self.decisions, body["action"][:_MAX_OUTCOME], _site()).inc()
-        elif endpoint == _AKISMET_CHECK and status == 200:
-            text = response.get_data(as_text=True)
-            if text in ("true", "false"):
-                discard = response.headers.get("X-akismet-pro-tip") == "discard"
-                action = "accept" if text == "false" else "discard" if discard else "hold"
-                self._child(self.decisions, action, _site()).inc()
+            self._child(self.siteverify, outcome).inc()
+        elif endpoint in (_COMMENT_CHECK, _AKISMET_CHECK) and status == 200:
+            self._child(self.decisions, outcome, _site()).inc()
 
     def exposition(self) -> bytes:
         """Every metric in Prometheus's text format: all workers' under gunicorn."""
@@ -153,25 +142,16 @@ class Metrics:
         return generate_latest(self.registry)
 
 
-def _json(response: Response) -> dict[str, Any] | None:
-    if response.mimetype != "application/json":
-        return None
-    try:
-        body = json.loads(response.get_data())
-    except ValueError:
-        return None
-    return body if isinstance(body, dict) else None
-
-
-def _first_code(body: dict[str, Any]) -> str:
-    codes = body.get("error-codes")
-    if isinstance(codes, list) and codes and isinstance(codes[0], str):
-        return codes[0][:_MAX_OUTCOME]
-    return "unknown"
-
-
 def _site() -> str:
     return str(g.get("hedgerow_sitekey", ""))
+
+
+def note_outcome(outcome: str) -> None:
+    """Record what the current request's answer says happened ('solved', 'success', an
+    error code, a spam action), for :meth:`Metrics.observe` to count without reading
+    the body back."""
+    if has_request_context():
+        g.hedgerow_outcome = outcome[:_MAX_OUTCOME]
 
 
 def metrics_of(app: Flask) -> Metrics:
