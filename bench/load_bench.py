@@ -147,29 +147,31 @@ def _cpu_seconds(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def worker_memory(server_pid: int) -> list[tuple[float, float]]:
-    """RSS and PSS in MiB of each worker of a server. PSS charges each shared page to
-    the processes sharing it in equal parts, so it is the fair measure for workers forked
-    from a master that loaded the code and model once."""
+def worker_memory(server_pid: int) -> list[dict[str, float]]:
+    """RSS, PSS and USS in MiB of each worker of a server. RSS counts every page a worker
+    maps, shared or not; PSS charges each shared page to the processes sharing it in equal
+    parts, the fair measure for workers forked from a master that loaded the code and
+    model once; USS is the worker's own pages, what one more worker costs."""
     found = []
     for pid in _children(server_pid):
-        values = {}
+        kib: dict[str, int] = {}
         for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
             name, _, rest = line.partition(":")
-            if name in ("Rss", "Pss"):
-                values[name] = int(rest.split()[0]) / 1024
-        found.append((values["Rss"], values["Pss"]))
+            if name in ("Rss", "Pss", "Private_Clean", "Private_Dirty"):
+                kib[name] = int(rest.split()[0])
+        found.append({"RSS": kib["Rss"] / 1024, "PSS": kib["Pss"] / 1024,
+                      "USS": (kib["Private_Clean"] + kib["Private_Dirty"]) / 1024})
     return found
 
 
 def memory_table(servers: dict[str, int]) -> str:
     """A Markdown table of each server's worker memory, as measured now."""
-    rows = ["| server | workers | RSS MiB each | PSS MiB each |", "|---|---:|---:|---:|"]
+    rows = ["| server | workers | RSS MiB each | PSS MiB each | USS MiB each |",
+            "|---|---:|---:|---:|---:|"]
     for name, pid in servers.items():
         memory = worker_memory(pid)
-        rows.append(f"| {name} | {len(memory)} "
-                    f"| {' / '.join(f'{rss:.0f}' for rss, _ in memory)} "
-                    f"| {' / '.join(f'{pss:.0f}' for _, pss in memory)} |")
+        columns = [" / ".join(f"{m[k]:.0f}" for m in memory) for k in ("RSS", "PSS", "USS")]
+        rows.append(f"| {name} | {len(memory)} | {' | '.join(columns)} |")
     return "\n".join(rows)
 
 
