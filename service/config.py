@@ -166,7 +166,8 @@ class Settings(BaseSettings):
                               description="seconds a solved response can be verified")
     SITE_CACHE_SECONDS: int = Field(2, ge=0, le=300,
                                     description="how long a worker reuses a site it looked up "
-                                    "(0: never)")
+                                    "(0: never); settings changes apply within it, a "
+                                    "rotated-out secret or removed site at once")
     MAX_BODY_BYTES: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024,
                                 description="largest request body accepted")
     POW_ENABLED: bool = Field(True, description="attach a proof-of-work puzzle to every "

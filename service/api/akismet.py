@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from model.fields import MAX_COMMENT_CHARS
-from service.sites.registry import SecretClaim, Site, SiteError, normalize_origin
+from service.sites.registry import Site, SiteError, normalize_origin
+from service.spam.moderation import SecretNotCurrent
 from service.web.auth import bearer_secret, note_site
 from service.web.errors import ApiError, from_http_exception, from_unexpected
 from service.web.headers import header_value
@@ -83,12 +83,15 @@ def _fields() -> dict[str, str]:
 
 
 def _site(fields: dict[str, str], *, need_blog: bool = True) -> Site:
-    claim = _claim(fields)
-    return _authorize(fields, claim, state().store.get_site(claim.sitekey), need_blog)
+    key = _key(fields)
+    site = state().sites.by_secret(key)
+    if site is None:
+        raise _unknown_key()
+    return _check_blog(fields, site, need_blog)
 
 
-def _claim(fields: dict[str, str]) -> SecretClaim:
-    """The site the API key claims, before its record confirms it (:func:`_authorize`)."""
+def _key(fields: dict[str, str]) -> str:
+    """The API key, after spending one unit of its budget."""
     key = fields.get("api_key") or fields.get("key") or ""
     if not key:
         if request.method == "POST" and ("api_key" in request.args or "key" in request.args):
@@ -96,18 +99,11 @@ def _claim(fields: dict[str, str]) -> SecretClaim:
                                "access logs would keep it.")
         raise AkismetError('Empty "api_key" value')
     rate_limit("comment_check", secret_identity(key))
-    claim = state().sites.claim(key)
-    if claim is None:
-        raise _unknown_key()
-    return claim
+    return key
 
 
-def _authorize(fields: dict[str, str], claim: SecretClaim, record: dict[str, Any] | None,
-               need_blog: bool) -> Site:
-    """The site, once its record confirms the key and ``blog`` is one of its origins."""
-    site = state().sites.confirm(claim, record)
-    if site is None:
-        raise _unknown_key()
+def _check_blog(fields: dict[str, str], site: Site, need_blog: bool) -> Site:
+    """``site``, once ``blog`` is found to be one of its origins."""
     note_site(site)
     blog = fields.get("blog", "").strip()
     if not blog:
@@ -151,15 +147,16 @@ def verify_key() -> Response:
 def comment_check() -> Response:
     """``true`` for spam (with ``X-akismet-pro-tip: discard`` when blatant), else ``false``."""
     fields = _fields()
-    claim = _claim(fields)
-
-    def authorize(record: dict[str, Any] | None) -> Site:
-        site = _authorize(fields, claim, record, need_blog=True)
-        if not fields.get("user_ip", "").strip():
-            raise AkismetError('Empty "user_ip" value')
-        return site
-
-    decision = state().moderator.check_for(claim.sitekey, authorize, fields)
+    claim = state().sites.claim(_key(fields))
+    if claim is None:
+        raise _unknown_key()
+    _check_blog(fields, claim.site, need_blog=True)
+    if not fields.get("user_ip", "").strip():
+        raise AkismetError('Empty "user_ip" value')
+    try:
+        decision = state().moderator.check(claim.site, fields, secret_hash=claim.digest)
+    except SecretNotCurrent:
+        raise _unknown_key() from None
     note_outcome(decision.action)
     headers = {"X-akismet-guid": str(uuid.uuid4())}
     if decision.action == "discard":

@@ -6,7 +6,8 @@ from flask import Blueprint, Response, jsonify, request
 
 from model.fields import MAX_COMMENT_CHARS
 from service.spam import moderation
-from service.web.auth import bearer_secret, claim_for_secret, confirm_claim, site_for_secret
+from service.spam.moderation import SecretNotCurrent
+from service.web.auth import bearer_secret, claim_for_secret, no_such_site, site_for_secret
 from service.web.errors import BadRequest
 from service.web.metrics import note_outcome
 from service.web.quotas import refuse_over_quota
@@ -35,9 +36,11 @@ def comment_check() -> Response:
     """Score a comment for the site whose secret authorises the call."""
     claim = claim_for_secret(bearer_secret(), "comment_check")
     fields = _comment_fields(frozenset({"response"}))
-    decision = state().moderator.check_for(
-        claim.sitekey, lambda record: confirm_claim(claim, record), fields,
-        fields.get("response") or None)
+    try:
+        decision = state().moderator.check(claim.site, fields, fields.get("response") or None,
+                                           secret_hash=claim.digest)
+    except SecretNotCurrent:
+        raise no_such_site() from None
     note_outcome(decision.action)
     return jsonify(decision.to_json())
 

@@ -74,11 +74,12 @@ def siteverify() -> Response:
         return _answer(False, ["bad-request"], 400,
                        f"idempotency_key is longer than {MAX_IDEMPOTENCY_KEY} characters.")
     app_state = state()
-    site = app_state.sites.by_secret(secret)
-    if site is None:
+    claim = app_state.sites.claim(secret)
+    if claim is None:
         return _answer(False, ["invalid-input-secret"])
     result = app_state.captcha.verify(
-        site, response, idempotency_key, fields.get("remoteip", "").strip()
+        claim.site, response, idempotency_key, fields.get("remoteip", "").strip(),
+        secret_hash=claim.digest,
     )
     body = result.to_json()
     if not result.success:

@@ -268,7 +268,7 @@ class Captcha:
 
     def verify(
         self, site: Site, response: object, idempotency_key: str = "", remoteip: str = "",
-        *, comment_check: bool = False,
+        *, comment_check: bool = False, secret_hash: str = "",
     ) -> VerifyResult:
         """siteverify: is ``response`` a fresh, unused solve for ``site``?
 
@@ -279,6 +279,11 @@ class Captcha:
         When the site requires it (``require_remoteip_match``) and ``remoteip`` is
         given, the response must also have been solved from ``remoteip``'s network;
         otherwise it fails with ``invalid-input-remoteip`` and is not spent.
+
+        With ``secret_hash`` (the caller's secret, which named ``site`` through the
+        worker's caches), the round trip that spends the token first confirms that the
+        secret is still the site's; when it is not, the result is
+        ``invalid-input-secret`` and nothing is spent.
         """
         checked = self.signer.verify(Purpose.RESPONSE, response, self.response_ttl)
         if checked.verdict in (Verdict.MALFORMED, Verdict.BAD_SIGNATURE):
@@ -302,8 +307,10 @@ class Captcha:
         spent = self.store.spend_response(
             site.sitekey, nonce, self.response_ttl + 60, idempotency_key,
             verified_ttl=0 if comment_check else VERIFIED_GRACE_SECONDS,
-            take_verified=comment_check,
+            take_verified=comment_check, secret_hash=secret_hash,
         )
+        if not spent.secret_current:
+            return VerifyResult(False, ["invalid-input-secret"])
         # A retry that carries the idempotency key of the first verification sees the
         # same success; any other second use is a duplicate.
         retry = (

@@ -123,6 +123,7 @@ def sites_set(
     """Change a site's origins, name or settings; prints the site as JSON.
 
     The sitekey and secret stay as they are, so nothing on the site needs changing.
+    Running workers apply the change within HEDGEROW_SITE_CACHE_SECONDS (2 by default).
     """
     given: dict[str, Any] = {
         "hold_threshold": hold, "discard_threshold": discard,

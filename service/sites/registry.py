@@ -38,10 +38,10 @@ _SITE_ENTRY_OVERHEAD = 400
 
 @dataclass(frozen=True)
 class SecretClaim:
-    """A secret and the site its hash is indexed under: what a request claims, before the
-    site's record (read later, often with other data) confirms it."""
+    """The site a secret names through a worker's caches, and the secret's hash, which
+    the request's round trip to Redis passes along to confirm the claim."""
 
-    sitekey: str
+    site: Site
     digest: str
 
 
@@ -113,6 +113,17 @@ class Site:
         except SiteError:
             return False
         return normal in self.origins
+
+
+def _holds(site: Site, digest: str, *, current_only: bool = False) -> bool:
+    """True when ``digest`` is the hash of ``site``'s secret (or of one it rotated out),
+    compared in constant time: the index already matched, and a stale index entry must
+    never let a secret through."""
+    held = hmac.compare_digest(site.secret_hash, digest)
+    if not current_only:
+        for candidate in site.previous_secret_hashes:
+            held |= hmac.compare_digest(candidate, digest)
+    return held
 
 
 def hash_secret(secret: str) -> str:
@@ -324,42 +335,50 @@ class SiteRegistry:
 
     def by_secret(self, secret: object) -> Site | None:
         """The site this secret belongs to, or None."""
-        claim = self.claim(secret)
-        if claim is None:
-            return None
-        return self.confirm(claim, self.store.get_site(claim.sitekey))
-
-    def claim(self, secret: object) -> SecretClaim | None:
-        """Which site ``secret`` says it belongs to, by the (cached) index of secret
-        hashes; None when it is no site's. Not yet proof: see :meth:`confirm`."""
         if not is_secret(secret):
             return None
         assert isinstance(secret, str)
         digest = hash_secret(secret)
         sitekey = self._sitekey_for_secret(digest)
-        return SecretClaim(sitekey, digest) if sitekey else None
-
-    def confirm(self, claim: SecretClaim, record: dict[str, Any] | None) -> Site | None:
-        """The claimed site, when its stored ``record`` (read fresh: settings, rotation,
-        removal apply at once) holds the secret; None otherwise."""
-        sitekey, digest = claim.sitekey, claim.digest
+        if not sitekey:
+            return None
+        record = self.store.get_site(sitekey)  # always fresh: settings, rotation, removal
         if record is None:
             self._forget(sitekey)
             return None
         site = Site.from_record(sitekey, record)
-        # The index already matched; compare again in constant time so a stale index
-        # entry can never let a secret through.
-        current = hmac.compare_digest(site.secret_hash, digest)
-        previous = False
-        for candidate in site.previous_secret_hashes:
-            previous |= hmac.compare_digest(candidate, digest)
-        if current:
+        if _holds(site, digest, current_only=True):
             return site
         # A rotated-out secret works only while its index entry lasts (the grace period),
         # which the cached index cannot tell: ask Redis.
-        if previous and self.store.sitekey_for_secret(digest) == sitekey:
+        if _holds(site, digest) and self.store.sitekey_for_secret(digest) == sitekey:
             return site
         return None
+
+    def claim(self, secret: object) -> SecretClaim | None:
+        """The site ``secret`` names, from this worker's caches without a round trip to
+        Redis when they hold it; None when it names no site.
+
+        For the hot paths, whose one round trip then checks that the secret's index entry
+        still names the site (``secret_hash`` of :meth:`Store.spend_response` and
+        :meth:`Store.comment_state`): that is what makes a rotation or a removal apply at
+        once. Changes of settings apply within the cache's seconds, as for sitekeys.
+        """
+        if not is_secret(secret):
+            return None
+        assert isinstance(secret, str)
+        digest = hash_secret(secret)
+        sitekey = self._sitekey_for_secret(digest)
+        if not sitekey:
+            return None
+        site = self.get(sitekey)
+        if site is None or not _holds(site, digest):
+            # Cached before a rotation a moment ago, perhaps: read it afresh.
+            self._forget(sitekey)
+            site = self.get(sitekey)
+            if site is None or not _holds(site, digest):
+                return None
+        return SecretClaim(site, digest)
 
     def all(self) -> list[Site]:
         """Every site, by name."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from model.features import prepare_comment
 from model.fields import COMMENT_FIELDS
@@ -36,6 +35,11 @@ def thresholds_for(site: Site, model: SpamModel) -> Thresholds:
 
 def _is_test(fields: Mapping[str, str]) -> bool:
     return fields.get("is_test", "").strip().lower() in {"1", "true", "yes"}
+
+
+class SecretNotCurrent(Exception):
+    """The secret that named a site through a worker's caches is no longer the site's (it
+    was rotated out or the site removed a moment ago)."""
 
 
 class Moderator:
@@ -77,23 +81,26 @@ class Moderator:
         return FormSignals(honeypot, "passed", captcha_required=required,
                            seconds_to_submit=elapsed)
 
-    def check(self, site: Site, fields: Mapping[str, str], response: str | None = None
-              ) -> Decision:
-        """Score a comment for ``site``; a captcha ``response`` is verified and spent here."""
-        return self.check_for(site.sitekey, lambda record: site, fields, response)
+    def check(self, site: Site, fields: Mapping[str, str], response: str | None = None,
+              *, secret_hash: str = "") -> Decision:
+        """Score a comment for ``site``; a captcha ``response`` is verified and spent here.
 
-    def check_for(self, sitekey: str, authorize: Callable[[dict[str, Any] | None], Site],
-                  fields: Mapping[str, str], response: str | None = None) -> Decision:
-        """Score a comment for the site ``sitekey`` names, once ``authorize`` has accepted
-        its stored record (read in the same round trip as the rest of what the check
-        needs) and returned the site, or raised. Nothing is spent or counted before."""
+        With ``secret_hash`` (the caller's secret, which named ``site`` through the
+        worker's caches), the read that starts the check also confirms that the secret is
+        still the site's; when it is not, :class:`SecretNotCurrent` is raised before
+        anything is spent or counted.
+        """
         arrived = time.time()  # the time to fill the form in ends when the request arrives
         comment = {k: v for k, v in fields.items() if k in COMMENT_FIELDS}
         # Normalised once: the link domains and the model's features come from it.
         prepared = prepare_comment(comment)
         domains = prepared.normalized.domains
-        stored = self.store.comment_state(sitekey, list(domains))
-        site = authorize(stored.site_record)
+        # One round trip for what the check reads (and its usage count).
+        stored = self.store.comment_state(site.sitekey, list(domains),
+                                          time.strftime("%Y-%m", time.gmtime(arrived)),
+                                          secret_hash)
+        if not stored.secret_current:
+            raise SecretNotCurrent(site.sitekey)
         signals = self._signals(site, fields, response, arrived)
         model = self.current_model()
         if self.adaptation is not None:
@@ -103,9 +110,9 @@ class Moderator:
                           prepared=prepared,
                           never_discard=bool(site.settings.get("never_discard", False)),
                           reputable=reputable_for_site(site.hosts, known))
-        accepted = decision.action == "accept" and not _is_test(fields)
-        self.store.record_check(site.sitekey, time.strftime("%Y-%m", time.gmtime(arrived)),
-                                decision.link_domains if accepted else ())
+        new_domains = [d for d in decision.link_domains if d not in known]
+        if decision.action == "accept" and new_domains and not _is_test(fields):
+            self.store.add_known_domains(site.sitekey, new_domains)
         return decision
 
     def submit(self, site: Site, fields: Mapping[str, str], label: str, source: str

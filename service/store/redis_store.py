@@ -70,16 +70,17 @@ class ResponseSpent:
     first_use: bool
     idempotency_key: str = ""
     verified_taken: bool = False
+    secret_current: bool = True  # False: nothing was spent, the secret is not the site's
 
 
 @dataclass(frozen=True)
 class CommentState:
     """What a comment check reads of its site, in one round trip."""
 
-    site_record: dict[str, Any] | None
     known_domains: set[str]
     adaptation_rev: int
     adaptation_state: str | None
+    secret_current: bool = True
 
 
 @dataclass(frozen=True)
@@ -242,7 +243,8 @@ class Store:
 
     def get_site(self, sitekey: str) -> dict[str, Any] | None:
         """The stored record of a site, or None."""
-        return _site_record(self.client.get(self._sites_key("site", sitekey)))
+        raw = self.client.get(self._sites_key("site", sitekey))
+        return json.loads(raw) if raw else None
 
     def sitekey_for_secret(self, secret_hash: str) -> str | None:
         """Which site a secret (given as its hash) belongs to, or None."""
@@ -335,36 +337,35 @@ class Store:
         found = self.client.smismember(self._key(f"{{site:{sitekey}}}", "domains"), list(domains))
         return {d for d, hit in zip(domains, found, strict=True) if hit}
 
-    def comment_state(self, sitekey: str, domains: Sequence[str]) -> CommentState:
-        """For a comment check, in one round trip: the site's record (:meth:`get_site`),
-        which of ``domains`` its accepted comments had (:meth:`known_domains`) and its
-        adaptation layer (:meth:`adaptation_state`). Nothing is written: the caller
-        authenticates with the record first, then :meth:`record_check`."""
+    def comment_state(self, sitekey: str, domains: Sequence[str], month: str,
+                      secret_hash: str = "") -> CommentState:
+        """For a comment check, in one round trip: which of ``domains`` the site's accepted
+        comments had (:meth:`known_domains`), its adaptation layer
+        (:meth:`adaptation_state`), and one more check counted in ``month``
+        (:meth:`add_usage`).
+
+        With ``secret_hash``, whether that secret's index entry still names ``sitekey``
+        (:meth:`sitekey_for_secret`): when it does not (a secret rotated out or removed a
+        moment ago), the count is taken back and ``secret_current`` is False.
+        """
         values = list(domains)
         pipe = self.client.pipeline(transaction=False)
-        pipe.get(self._sites_key("site", sitekey))
+        if secret_hash:
+            pipe.get(self._sites_key("secret", secret_hash))
         if values:
             pipe.smismember(self._key(f"{{site:{sitekey}}}", "domains"), values)
         pipe.hmget(self._adaptation_key(sitekey), ["rev", "state"])
-        replies = pipe.execute()
-        record = _site_record(replies.pop(0))
-        found = replies.pop(0) if values else []
-        rev, state = replies[0]
-        return CommentState(record, {d for d, hit in zip(values, found, strict=True) if hit},
-                            int(rev or 0), str(state) if state else None)
-
-    def record_check(self, sitekey: str, month: str, accepted_domains: Iterable[str] = ()
-                     ) -> None:
-        """In one round trip: one more check counted in ``month`` (:meth:`add_usage`), and
-        the link domains of an accepted comment remembered (:meth:`add_known_domains`)."""
-        values = list(accepted_domains)
         usage = self._key("{usage}", month)
-        pipe = self.client.pipeline(transaction=False)
         pipe.hincrby(usage, sitekey, 1)
         pipe.expire(usage, 62 * 86400)
-        if values:
-            pipe.sadd(self._key(f"{{site:{sitekey}}}", "domains"), *values)
-        pipe.execute()
+        replies = pipe.execute()
+        current = replies.pop(0) == sitekey if secret_hash else True
+        if not current:
+            self.client.hincrby(usage, sitekey, -1)
+        found = replies.pop(0) if values else []
+        rev, state = replies[0]
+        return CommentState({d for d, hit in zip(values, found, strict=True) if hit},
+                            int(rev or 0), str(state) if state else None, current)
 
     # -- usage ------------------------------------------------------------------------
     def add_usage(self, sitekey: str, month: str) -> None:
@@ -577,19 +578,32 @@ class Store:
         *,
         verified_ttl: float = 0,
         take_verified: bool = False,
+        secret_hash: str = "",
     ) -> ResponseSpent:
         """Spend a response token, in one round trip.
 
         As :meth:`consume_once`; also, on first use, :meth:`mark_verified` for
         ``verified_ttl`` seconds (0: not), and when the token was spent before and
-        ``take_verified`` is set, :meth:`take_verified`.
+        ``take_verified`` is set, :meth:`take_verified`. With ``secret_hash``, the
+        secret's index entry must still name ``sitekey`` (:meth:`sitekey_for_secret`),
+        else nothing is spent and ``secret_current`` is False; on a cluster, whose slots
+        a script cannot span, that is one more round trip first.
         """
+        keys = [self._key("used", "response", nonce), self._verified_key(sitekey, nonce)]
+        if secret_hash:
+            if self._cluster:
+                if self.sitekey_for_secret(secret_hash) != sitekey:
+                    return ResponseSpent(False, secret_current=False)
+            else:
+                keys.append(self._sites_key("secret", secret_hash))
         first, stored, taken = self._spend_response(
-            keys=[self._key("used", "response", nonce), self._verified_key(sitekey, nonce)],
+            keys=keys,
             args=[idempotency_key, max(1000, int(ttl_seconds * 1000)),
                   max(1000, int(verified_ttl * 1000)) if verified_ttl > 0 else 0,
-                  "1" if take_verified else "0"],
+                  "1" if take_verified else "0", sitekey],
         )
+        if int(first) < 0:
+            return ResponseSpent(False, secret_current=False)
         return ResponseSpent(bool(int(first)), "" if stored in ("", "-") else str(stored),
                              bool(int(taken)))
 
@@ -605,7 +619,3 @@ class Store:
         """
         return bool(self.client.delete(self._verified_key(sitekey, nonce)))
 
-
-def _site_record(raw: Any) -> dict[str, Any] | None:
-    """A site record as stored (JSON), or None when there is none."""
-    return json.loads(raw) if raw else None

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import g, request
 
 from service.sites.registry import SecretClaim, Site
@@ -27,13 +25,27 @@ def bearer_secret() -> str:
 
 def site_for_secret(secret: str, scope: str) -> Site:
     """The site owning ``secret``, after spending one unit of its ``scope`` budget."""
-    claim = claim_for_secret(secret, scope)
-    return confirm_claim(claim, state().store.get_site(claim.sitekey))
+    _check_and_count(secret, scope)
+    site = state().sites.by_secret(secret)
+    if site is None:
+        raise no_such_site()
+    note_site(site)
+    return site
 
 
 def claim_for_secret(secret: str, scope: str) -> SecretClaim:
-    """The site ``secret`` claims to be of, after spending one unit of its ``scope``
-    budget; :func:`confirm_claim` with the site's record makes it proof."""
+    """The site ``secret`` names through the worker's caches (:meth:`SiteRegistry.claim`),
+    after spending one unit of its ``scope`` budget; the request's round trip to Redis
+    confirms it."""
+    _check_and_count(secret, scope)
+    claim = state().sites.claim(secret)
+    if claim is None:
+        raise no_such_site()
+    note_site(claim.site)
+    return claim
+
+
+def _check_and_count(secret: str, scope: str) -> None:
     if not secret:
         raise Unauthorized(
             "Send the site's secret as 'Authorization: Bearer <secret>'.",
@@ -41,22 +53,10 @@ def claim_for_secret(secret: str, scope: str) -> SecretClaim:
             headers={"WWW-Authenticate": 'Bearer realm="hedgerow"'},
         )
     rate_limit(scope, secret_identity(secret))
-    claim = state().sites.claim(secret)
-    if claim is None:
-        raise _no_such_site()
-    return claim
 
 
-def confirm_claim(claim: SecretClaim, record: dict[str, Any] | None) -> Site:
-    """The site of ``claim`` if its stored ``record`` confirms the secret; else 401."""
-    site = state().sites.confirm(claim, record)
-    if site is None:
-        raise _no_such_site()
-    note_site(site)
-    return site
-
-
-def _no_such_site() -> Unauthorized:
+def no_such_site() -> Unauthorized:
+    """The refusal of a secret that belongs to no site (or no longer does)."""
     return Unauthorized(
         "That secret belongs to no site; `hedgerow sites list` shows the sites.",
         headers={"WWW-Authenticate": 'Bearer realm="hedgerow", error="invalid_token"'},

@@ -20,6 +20,7 @@ from playwright.sync_api import Browser, Page, expect
 from service.spam import feedback
 from tests.browser.helpers import solve, widget
 from tests.support.chromium import VISITOR_USER_AGENT
+from tests.support.waiting import wait_for
 from tests.wordpress.conftest import Site, log_in, screenshot
 from tests.wordpress.site import ADMIN
 
@@ -112,15 +113,6 @@ def feedback_rows(site: Site) -> list[dict[str, str]]:
     """What Hedgerow stored from moderators' verdicts for this site."""
     return list(feedback.iter_rows(site.hedgerow.state.store, site.hedgerow.sitekey))
 
-
-def wait_for(check: Any, timeout: float = 15) -> Any:
-    """Poll ``check`` until it returns something truthy."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = check()
-        if found or time.monotonic() > deadline:
-            return found
-        time.sleep(0.2)
 
 
 def test_the_settings_page_keeps_the_secret_out_of_the_page(site: Site) -> None:

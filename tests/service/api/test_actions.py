@@ -11,6 +11,7 @@ import requests
 from service.sites.registry import Site
 from tests.conftest import SITE_ORIGIN
 from tests.support.processes import clean_env, run_cli
+from tests.support.waiting import wait_for
 
 # Several independent signals: calls to action, a shortener, money words, unseen links.
 BLATANT = {"comment_content": "Check out my channel http://bit.ly/xyz123 and subscribe!!! "
@@ -59,6 +60,8 @@ def test_a_never_discard_site_holds_instead(
     result = run_cli("sites", "set", site[0].sitekey, "--never-discard", env=env)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["settings"]["never_discard"] is True
+    # Settings reach the workers within HEDGEROW_SITE_CACHE_SECONDS (2 here).
+    assert wait_for(lambda: _check(http, site[1], BLATANT)["action"] == "hold", timeout=4)
     held = _check(http, site[1], BLATANT)
     assert held["action"] == "hold" and held["spam"] is True
     assert "held, not discarded: this site never discards" in held["reasons"]
@@ -66,4 +69,4 @@ def test_a_never_discard_site_holds_instead(
 
     result = run_cli("sites", "set", site[0].sitekey, "--allow-discard", env=env)
     assert result.returncode == 0, result.stderr
-    assert _check(http, site[1], BLATANT)["action"] == "discard"
+    assert wait_for(lambda: _check(http, site[1], BLATANT)["action"] == "discard", timeout=4)

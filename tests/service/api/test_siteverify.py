@@ -11,7 +11,7 @@ import requests
 import time_machine
 
 from service.api.siteverify import MESSAGES, message_for
-from service.sites.registry import Site
+from service.sites.registry import Site, SiteRegistry
 from service.web.state import AppState
 from tests.support.flow import get_challenge, solution, solved_response
 from tests.support.live_server import LiveServer
@@ -140,3 +140,23 @@ def test_concurrent_solves_of_one_challenge_pass_once(
     body = solution(get_challenge(http, site[0].sitekey))
     results = _race(live.url + "/v1/solve", lambda s, url: s.post(url, json=body))
     assert results.count(True) == 1
+
+
+@pytest.mark.parametrize("change", ["rotate", "remove"])
+def test_a_secret_rotated_out_or_removed_while_the_worker_knows_it_fails_at_once(
+    http: requests.Session, site: tuple[Site, str], state: AppState, change: str
+) -> None:
+    old = site[1]
+    response = solved_response(http, site[0].sitekey)
+    assert _verify(http, secret=old, response="x").json()["error-codes"] == [
+        "invalid-input-response"]  # the worker now knows the secret and the site
+    other = SiteRegistry(state.store)  # another process (`hedgerow sites …`)
+    if change == "rotate":
+        _, new = other.rotate_secret(site[0])
+    else:
+        assert other.remove(site[0])
+    refused = _verify(http, secret=old, response=response).json()
+    assert refused["success"] is False and refused["error-codes"] == ["invalid-input-secret"]
+    if change == "rotate":
+        # Nothing was spent: the site's current secret verifies the same response.
+        assert _verify(http, secret=new, response=response).json()["success"] is True

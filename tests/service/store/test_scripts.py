@@ -82,22 +82,41 @@ def test_a_response_is_spent_once_and_its_verified_mark_taken_once(store: Store)
     assert store.spend_response("hk_a", "r3", 60, take_verified=True).verified_taken
 
 
-def test_a_comment_check_reads_its_site_in_one_go_and_writes_in_another(store: Store) -> None:
+def test_a_comment_check_reads_its_site_in_one_go(store: Store) -> None:
     store.save_site("hk_a", {"name": "A"}, "hash-a")
     store.add_known_domains("hk_a", ["example.org"])
     store.replace_adaptation_state("hk_a", None, "layer")
-    state = store.comment_state("hk_a", ["example.org", "spam.example"])
-    assert state.site_record == store.get_site("hk_a") == {"name": "A"}
-    assert (state.known_domains, state.adaptation_rev, state.adaptation_state) == (
-        {"example.org"}, 1, "layer")
-    empty = store.comment_state("hk_b", [])
-    assert (empty.site_record, empty.known_domains, empty.adaptation_rev,
-            empty.adaptation_state) == (None, set(), 0, None)
-    # Reading counts nothing: a check is counted once its site is confirmed.
-    assert (store.usage("hk_a", "2026-11"), store.usage("hk_b", "2026-11")) == (0, 0)
-    store.record_check("hk_a", "2026-11", ["new.example"])
-    store.record_check("hk_b", "2026-11")
+    state = store.comment_state("hk_a", ["example.org", "spam.example"], "2026-11", "hash-a")
+    assert (state.known_domains, state.adaptation_rev, state.adaptation_state,
+            state.secret_current) == ({"example.org"}, 1, "layer", True)
+    empty = store.comment_state("hk_b", [], "2026-11")
+    assert (empty.known_domains, empty.adaptation_rev, empty.adaptation_state,
+            empty.secret_current) == (set(), 0, None, True)
     assert (store.usage("hk_a", "2026-11"), store.usage("hk_b", "2026-11")) == (1, 1)
-    assert store.known_domains("hk_a", ["example.org", "new.example", "spam.example"]) == {
-        "example.org", "new.example"}
-    assert store.known_domains("hk_b", ["new.example"]) == set()
+
+
+@pytest.mark.parametrize("secret_hash", ["hash-gone", "hash-of-b"])
+def test_a_comment_check_with_a_secret_no_longer_the_site_s_counts_nothing(
+    store: Store, secret_hash: str
+) -> None:
+    store.save_site("hk_a", {"name": "A"}, "hash-a")
+    store.save_site("hk_b", {"name": "B"}, "hash-of-b")
+    store.comment_state("hk_a", [], "2026-11", "hash-a")
+    state = store.comment_state("hk_a", ["example.org"], "2026-11", secret_hash)
+    assert not state.secret_current
+    assert store.usage("hk_a", "2026-11") == 1
+
+
+@pytest.mark.parametrize("cluster_path", [False, True])
+def test_a_response_is_spent_only_for_a_secret_still_the_site_s(
+    store: Store, cluster_path: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store, "_cluster", cluster_path)  # the cluster's two-step path
+    store.save_site("hk_a", {"name": "A"}, "hash-a")
+    store.save_site("hk_b", {"name": "B"}, "hash-of-b")
+    for stale in ("hash-gone", "hash-of-b"):
+        refused = store.spend_response("hk_a", "r9", 60, secret_hash=stale)
+        assert (refused.secret_current, refused.first_use) == (False, False)
+    spent = store.spend_response("hk_a", "r9", 60, secret_hash="hash-a")
+    assert spent.secret_current and spent.first_use  # nothing was spent before
+    assert not store.spend_response("hk_a", "r9", 60, secret_hash="hash-a").first_use
