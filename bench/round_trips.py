@@ -1,0 +1,86 @@
+"""Round trips to Redis per request on the hot paths, with rate limits off and on.
+
+Counted, not timed: each endpoint is called once to warm the worker's caches, then once
+more while every request this thread sends to Redis is counted
+(``tests/support/round_trips.py``), against a real (embedded) Redis, in-process. With
+rate limits on, each budget the request spends (and each rule of a budget, such as the
+two of ``30/minute;500/hour``) is a round trip of its own, made by the ``limits`` library.
+Run: ``.venv/bin/python bench/round_trips.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import sys
+import tempfile
+import urllib.parse
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # the checkout's packages, and tests/ for the solvers
+
+from service import create_app  # noqa: E402
+from service.store.embedded import EmbeddedRedis  # noqa: E402
+from tests.support.flow import solution  # noqa: E402
+from tests.support.round_trips import counting_round_trips  # noqa: E402
+
+ORIGIN = "https://bench.example"
+COMMENT = {"comment_content": "Thanks, the pruning tips worked for our hedge.",
+           "comment_author": "Ann", "user_ip": "192.0.2.7"}
+
+
+def count(limits: bool) -> dict[str, int]:
+    """Round trips of each hot endpoint's second call."""
+    with tempfile.TemporaryDirectory(prefix="hr-trips-") as tmp, \
+            EmbeddedRedis(Path(tmp)) as redis_server:
+        app = create_app({"SECRET_KEY": [secrets.token_urlsafe(48)],
+                          "REDIS_URL": redis_server.url, "DATA_DIR": tmp,
+                          "RATELIMIT_ENABLED": limits})
+        state = app.extensions["hedgerow"]
+        site, secret = state.sites.add("Bench", [ORIGIN])
+        state.models.current()
+        client: Any = app.test_client()
+        challenge = f"/v1/challenge?sitekey={site.sitekey}"
+        answers = iter([solution(client.get(challenge).json) for _ in range(2)])
+        responses = iter([client.post("/v1/solve", json=solution(client.get(challenge).json))
+                          .json["response"] for _ in range(2)])
+        akismet = urllib.parse.urlencode({**COMMENT, "api_key": secret, "blog": ORIGIN})
+        calls: dict[str, Callable[[], Any]] = {
+            "GET /v1/challenge": lambda: client.get(challenge),
+            "POST /v1/solve": lambda: client.post("/v1/solve", json=next(answers)),
+            "POST /v1/siteverify": lambda: client.post(
+                "/v1/siteverify", data={"secret": secret, "response": next(responses)}),
+            "POST /v1/comment-check": lambda: client.post(
+                "/v1/comment-check", json=COMMENT,
+                headers={"Authorization": f"Bearer {secret}"}),
+            "POST /1.1/comment-check": lambda: client.post(
+                "/1.1/comment-check", data=akismet,
+                content_type="application/x-www-form-urlencoded"),
+        }
+        found = {}
+        for name, call in calls.items():
+            call()
+            with counting_round_trips() as counter:
+                reply = call()
+            if reply.status_code != 200:
+                raise RuntimeError(f"{name} answered {reply.status_code}: {reply.text}")
+            found[name] = counter.count
+        state.close()
+        return found
+
+
+def main() -> None:
+    """Print the table of round trips per endpoint."""
+    argparse.ArgumentParser(description=__doc__).parse_args()
+    off, on = count(limits=False), count(limits=True)
+    print("| endpoint | round trips, rate limits off | with the default rate limits |")
+    print("|---|---:|---:|")
+    for name in off:
+        print(f"| {name} | {off[name]} | {on[name]} |")
+
+
+if __name__ == "__main__":
+    main()
