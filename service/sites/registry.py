@@ -335,11 +335,7 @@ class SiteRegistry:
 
     def by_secret(self, secret: object) -> Site | None:
         """The site this secret belongs to, or None."""
-        if not is_secret(secret):
-            return None
-        assert isinstance(secret, str)
-        digest = hash_secret(secret)
-        sitekey = self._sitekey_for_secret(digest)
+        digest, sitekey = self._indexed(secret)
         if not sitekey:
             return None
         record = self.store.get_site(sitekey)  # always fresh: settings, rotation, removal
@@ -364,11 +360,7 @@ class SiteRegistry:
         :meth:`Store.comment_state`): that is what makes a rotation or a removal apply at
         once. Changes of settings apply within the cache's seconds, as for sitekeys.
         """
-        if not is_secret(secret):
-            return None
-        assert isinstance(secret, str)
-        digest = hash_secret(secret)
-        sitekey = self._sitekey_for_secret(digest)
+        digest, sitekey = self._indexed(secret)
         if not sitekey:
             return None
         site = self.get(sitekey)
@@ -379,6 +371,14 @@ class SiteRegistry:
             if site is None or not _holds(site, digest):
                 return None
         return SecretClaim(site, digest)
+
+    def _indexed(self, secret: object) -> tuple[str, str | None]:
+        """A secret's hash and the sitekey the (cached) index has for it, if any."""
+        if not is_secret(secret):
+            return "", None
+        assert isinstance(secret, str)
+        digest = hash_secret(secret)
+        return digest, self._sitekey_for_secret(digest)
 
     def all(self) -> list[Site]:
         """Every site, by name."""
