@@ -18,10 +18,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
 
 from limits import RateLimitItem, parse_many
 from limits.errors import StorageError
-from limits.storage import storage_from_string
+from limits.storage import RedisStorage, storage_from_string
 from limits.strategies import SlidingWindowCounterRateLimiter
 from redis.exceptions import RedisError
 
@@ -97,6 +99,7 @@ class RateLimits:
         # Told the scope of each refused request (for metrics).
         self.on_reject: Callable[[str], None] | None = None
         self._limiter: SlidingWindowCounterRateLimiter | None = None
+        self._windows: Any = None  # the script that spends a budget's rules at once
         self._redis_url = redis_url
         self._prefix = prefix
 
@@ -119,6 +122,7 @@ class RateLimits:
             if connection is not None:
                 connection.close()
             self._limiter = None
+            self._windows = None
 
     def check(self, scope: str, identity: str) -> None:
         """Spend one unit of ``identity``'s budget in ``scope``; raise when it is spent."""
@@ -126,14 +130,44 @@ class RateLimits:
             return
         try:
             limiter = self._get_limiter()
-            for item in self.rules[scope]:
-                if not limiter.hit(item, scope, identity):
-                    reset_at, _ = limiter.get_window_stats(item, scope, identity)
-                    if self.on_reject is not None:
-                        self.on_reject(scope)
-                    raise self._too_many(item, reset_at, scope in _SITE_SCOPES)
+            items = self.rules[scope]
+            refused = self._hit_all(limiter, items, scope, identity)
+            if refused is not None:
+                reset_at, _ = limiter.get_window_stats(refused, scope, identity)
+                if self.on_reject is not None:
+                    self.on_reject(scope)
+                raise self._too_many(refused, reset_at, scope in _SITE_SCOPES)
         except (RedisError, StorageError, ConnectionError, OSError) as error:
             self._storage_failed(error)
+
+    def _hit_all(self, limiter: SlidingWindowCounterRateLimiter, items: list[RateLimitItem],
+                 scope: str, identity: str) -> RateLimitItem | None:
+        """Spend one unit of each rule of a budget; the first rule without room, if any.
+
+        A budget of several rules (``30/minute;500/hour``) is one round trip on a single
+        Redis, all or nothing; elsewhere (a cluster, whose slots a script cannot span) and
+        for a lone rule, the library's own call per rule.
+        """
+        storage = limiter.storage
+        if len(items) > 1 and type(storage) is RedisStorage:
+            if self._windows is None:
+                self._windows = storage.get_connection().register_script(
+                    resources.files("service.store").joinpath("lua", "rate_windows.lua")
+                    .read_bytes())
+            keys: list[str] = []
+            args: list[int] = []
+            for item in items:
+                # The library's own keys for the item's two windows, so that its window
+                # statistics (for Retry-After) read what this wrote.
+                current = storage.prefixed_key(f"{{{item.key_for(scope, identity)}}}")
+                keys += [f"{current}/-1", current]
+                args += [item.amount, item.get_expiry()]
+            refused = int(self._windows(keys=keys, args=args))
+            return items[refused - 1] if refused else None
+        for item in items:
+            if not limiter.hit(item, scope, identity):
+                return item
+        return None
 
     def _storage_failed(self, error: Exception) -> None:
         if self.on_error == "deny":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from flask import Flask
 
 from service import create_app
 from service.sites.registry import Site
+from service.web.ratelimit import RateLimits, TooManyRequests
 from tests.support.flow import solved_response
 from tests.support.live_server import LiveServer, based_session
 from tests.support.processes import ServeProcess, clean_env
@@ -138,3 +140,26 @@ def test_two_workers_share_one_budget(
     finally:
         server.stop()
 
+
+
+@pytest.mark.parametrize(("rules", "refusing"), [("3/minute;5/hour", "3;w=60"),
+                                                 ("5/minute;3/hour", "3;w=3600")])
+def test_a_budget_of_several_rules_is_spent_all_at_once_or_not_at_all(
+    redis_url: str, rules: str, refusing: str
+) -> None:
+    limits = RateLimits(redis_url, {"challenge": rules}, prefix=f"t{secrets.token_hex(4)}")
+    try:
+        for _ in range(3):
+            limits.check("challenge", "client-a")
+        with pytest.raises(TooManyRequests) as refused:
+            limits.check("challenge", "client-a")
+        assert refused.value.headers["RateLimit-Policy"] == refusing
+        limits.check("challenge", "client-b")  # another client's budget is its own
+        # The refused request spent nothing: every rule holds the three that passed, as the
+        # library itself reads its windows.
+        limiter = limits._get_limiter()
+        for item in limits.rules["challenge"]:
+            assert limiter.get_window_stats(item, "challenge", "client-a").remaining == (
+                item.amount - 3)
+    finally:
+        limits.close()
