@@ -3,8 +3,9 @@
 Counted, not timed: each endpoint is called once to warm the worker's caches, then once
 more while every request this thread sends to Redis is counted
 (``tests/support/round_trips.py``), against a real (embedded) Redis, in-process. With
-rate limits on, each budget the request spends (and each rule of a budget, such as the
-two of ``30/minute;500/hour``) is a round trip of its own, made by the ``limits`` library.
+rate limits on, each budget the request spends (a challenge spends its client's and its
+site's) is one more round trip, all the rules of the budget (``30/minute;500/hour``)
+together; on a Redis Cluster, one per rule.
 Run: ``.venv/bin/python bench/round_trips.py``.
 """
 
