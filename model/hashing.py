@@ -205,18 +205,16 @@ class BoundedCache(Generic[V]):
         Keys not cached get their values from one call of ``compute`` with all of them,
         and are cached unless longer than :data:`MAX_CACHED_CHARS`.
         """
-        young = self.young
-        out: list[list[V]] = []
-        pending: list[int] = []
-        for i, keys in enumerate(key_lists):
-            try:
-                out.append([young[k] for k in keys])
-            except KeyError:
-                out.append([])
-                pending.append(i)
+        get = self.young.get
+        # One lookup per key: lists with a key the young generation lacks are completed
+        # below, from the old generation or ``compute``.
+        out = [list(map(get, keys)) for keys in key_lists]
+        pending = [i for i, values in enumerate(out) if None in values]
         if not pending:
-            return out
-        cached = self.get_many(k for i in pending for k in key_lists[i])
+            return out  # type: ignore[return-value]
+        missing = dict.fromkeys(k for i in pending
+                                for k, v in zip(key_lists[i], out[i], strict=True) if v is None)
+        cached = self.get_many(missing)
         new = [k for k, v in cached.items() if v is None]
         values = compute(new) if new else []
         found = {k: v for k, v in cached.items() if v is not None}
@@ -224,8 +222,9 @@ class BoundedCache(Generic[V]):
         keep = [i for i, k in enumerate(new) if len(k) <= MAX_CACHED_CHARS]
         self.put_many([new[i] for i in keep], [values[i] for i in keep])
         for i in pending:
-            out[i] = [found[k] for k in key_lists[i]]
-        return out
+            out[i] = [found[k] if v is None else v
+                      for k, v in zip(key_lists[i], out[i], strict=True)]
+        return out  # type: ignore[return-value]
 
     def put_many(self, keys: Sequence[str], values: Sequence[V]) -> None:
         """Cache ``values[i]`` under ``keys[i]`` (distinct keys, none cached yet).

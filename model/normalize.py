@@ -82,7 +82,9 @@ _LONG_RUN = re.compile(r"(\w)\1{2,}")
 _EMAIL_DOMAIN = re.compile(r"@[\w-]++(?:\.[\w-]++)*\.[a-z]{2,}\b", re.IGNORECASE)
 _EMAIL_LOCAL = re.compile(r"[\w.+-]+")
 _EMAIL_START = re.compile(r"\b(?=[\w.+-])")
-_SPACES = re.compile(r"[ \t\r\f\v]+")
+# Runs of spaces and tabs other than a single space: only those need rewriting to one space.
+_SPACES = re.compile(r"[\t\r\f\v][ \t\r\f\v]*| [ \t\r\f\v]+")
+_SPACE_RUN_HINTS = ("  ", "\t", "\r", "\f", "\v")
 # A run of white space holding a line break; starting only where a run starts keeps a long
 # run without one from being rescanned from each of its characters.
 _NEWLINES = re.compile(r"(?<!\s)\s*\n\s*")
@@ -222,6 +224,13 @@ def deobfuscate(text: str) -> str:
     return _LONG_RUN.sub(_shorten_run, text)
 
 
+def squeeze_spaces(text: str) -> str:
+    """``text`` with each run of spaces and tabs (not line breaks) made one space."""
+    if any(hint in text for hint in _SPACE_RUN_HINTS):
+        return _SPACES.sub(" ", text)
+    return text
+
+
 def _join_letters(match: re.Match[str]) -> str:
     return _LETTER_SEPARATORS.sub("", match.group(0))
 
@@ -268,7 +277,7 @@ def clean(raw: str) -> CleanText:
         text = _SURROGATE.sub("\ufffd", text)
         unconfused = unconfuse(text)
         text, mixed, scripts = unconfused.text, unconfused.mixed_words, unconfused.scripts
-    text = _SPACES.sub(" ", deobfuscate(text))
+    text = squeeze_spaces(deobfuscate(text))
     if "\n" in text:
         text = _NEWLINES.sub("\n", text)
     return CleanText(text.strip(), hrefs, mixed, scripts)
@@ -393,7 +402,7 @@ def normalize_text(raw: str) -> NormalizedText:
             links.append(href)
     domains = dict.fromkeys(d for d in map(link_domain, links) if d)
     if links:
-        text = _SPACES.sub(" ", text).strip()
+        text = squeeze_spaces(text).strip()
     # Links and addresses are replaced by longer words; the model reads no more than the cap.
     text = text[:MAX_CHARS]
     return NormalizedText(

@@ -30,7 +30,13 @@ from model.errors import ArtifactError
 from model.features import STRUCTURAL_FEATURES, PreparedComment, prepare_comment, to_matrix
 from model.fields import FILL_SECONDS_FIELD, HONEYPOT_FIELD
 from model.hashing import CharHasher, WordHasher, distinct
-from model.reasons import HONEYPOT_REASON, MAX_REASONS, fast_fill_reason, reasons_for
+from model.reasons import (
+    HONEYPOT_REASON,
+    MAX_REASONS,
+    MIN_REASON_LOG_ODDS,
+    fast_fill_reason,
+    reasons_for,
+)
 from model.reputation import public_suffixes
 from model.thresholds import Thresholds
 from model.verdict import Score
@@ -195,9 +201,10 @@ class Scorer:
                     + struct_sum + self._intercept)
         if not reasons:
             return decision, []
-        first = dict(zip(reversed(columns), reversed(grams), strict=True))
-        why = reasons_for(prepared, [first[c] for c in order],
-                          (word_w / word_norm).tolist(), terms)
+        weights = word_w / word_norm
+        told = np.flatnonzero(weights >= MIN_REASON_LOG_ODDS).tolist()
+        why = reasons_for(prepared, _grams_of(grams, columns, order, told),
+                          weights[told].tolist(), terms)
         return decision, why
 
     def model_probability(self, comment: Mapping[str, object]) -> float:
@@ -244,14 +251,20 @@ class Scorer:
                     for comment, item, value in zip(comments, prepared, found.values,
                                                     strict=True)]
         bounds = found.word_bounds
-        # Each word's weight over its comment's norm, as the decision divides them.
-        weights = (found.word_weights / np.repeat(found.word_norms, np.diff(bounds))).tolist()
+        # Each word's weight over its comment's norm, as the decision divides them. Only
+        # the words heavy enough to be told are looked up (their order kept), as a lone
+        # comment's are.
+        weights = found.word_weights / np.repeat(found.word_norms, np.diff(bounds))
+        told = np.flatnonzero(weights >= MIN_REASON_LOG_ODDS)
+        told_weights = weights[told].tolist()
+        cuts = np.searchsorted(told, bounds).tolist()
+        local = (told - np.repeat(bounds[:-1], np.diff(cuts))).tolist()
         struct_terms = found.struct_terms.tolist()
         scores = []
         for i, (comment, item) in enumerate(zip(comments, prepared, strict=True)):
-            first = dict(zip(reversed(found.columns[i]), reversed(found.grams[i]), strict=True))
-            why = reasons_for(item, [first[c] for c in found.orders[i]],
-                              weights[bounds[i]:bounds[i + 1]], struct_terms[i])
+            a, b = cuts[i], cuts[i + 1]
+            tokens = _grams_of(found.grams[i], found.columns[i], found.orders[i], local[a:b])
+            why = reasons_for(item, tokens, told_weights[a:b], struct_terms[i])
             scores.append(self._verdict(comment, item, found.values[i], why))
         return scores
 
@@ -289,6 +302,12 @@ class Scorer:
                 p = _sigmoid(math.log(p / (1.0 - p)) + extra)
             out.append(p)
         return out
+
+
+def _grams_of(grams: list[str], columns: list[int], order: list[int],
+              picked: list[int]) -> list[str]:
+    """The first n-gram behind each picked distinct column (``order[k]`` for ``k`` picked)."""
+    return [grams[columns.index(order[k])] for k in picked]
 
 
 def _as_float(value: object) -> float | None:

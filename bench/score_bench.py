@@ -1,0 +1,141 @@
+"""Benchmark of batch scoring against an earlier version of the scorer, in the same run.
+
+Run: .venv/bin/python bench/score_bench.py [--baseline REV] [--runs 5] [--data-root DIR]
+
+Exports the ``model`` package of git revision REV (default: the commit before the batch
+scoring changes) to a temporary directory, then alternates processes scoring the same
+10,000 comments with that version and with this checkout's, ``--runs`` times each, so
+both see the same machine load. Every process loads the shipped model, warms its caches
+on 1,000 other comments (as a running service would be) and times one call of
+``score_many`` over the 10,000: with reasons, probabilities only, and the median single
+comment. Prints medians and the baseline / current ratio as a Markdown table.
+
+The comments are the YouTube and SMS texts under DIR (default ../shared/data) with their
+authors, joined in pairs past the distinct texts, so most are unseen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+# The last commit before batch scoring was reworked (cached field evidence, one cache
+# lookup per n-gram, reasons only for the words heavy enough to tell).
+DEFAULT_BASELINE = "a1065c7"
+
+
+def _comments(root: Path, n: int, seed: int) -> list[dict[str, str]]:
+    """``n`` comments with authors: real ones first, then pairs of real ones joined."""
+    from model.data import LabelledData, load_file
+
+    data = LabelledData()
+    files = sorted((root / "youtube-spam-collection").glob("*.csv"))
+    files.append(root / "sms-spam-collection" / "SMSSpamCollection")
+    for path in files:
+        if path.is_file():
+            data.extend(load_file(path))
+    pairs = list(dict(zip(data.text, data.author, strict=True)).items()) or [
+        (f"comment number {i} about the song", f"reader {i}") for i in range(200)]
+    rng = random.Random(seed)
+    out = list(pairs[:n])
+    while len(out) < n:
+        (a, author), (b, _) = rng.choice(pairs), rng.choice(pairs)
+        out.append((f"{a} {b}", author))
+    rng.shuffle(out)
+    return [{"comment_content": text, "comment_author": author} for text, author in out]
+
+
+def _worker(root: Path) -> None:
+    """Time the scorer found on ``sys.path`` and print the timings as JSON."""
+    from model.registry import default_artifact_dir
+    from model.scorer import Scorer
+
+    comments = _comments(root, 11_000, seed=0)
+    warm, batch = comments[:1000], comments[1000:]
+    result = {}
+    for reasons in (True, False):
+        scorer = Scorer.load(default_artifact_dir())  # fresh caches for each measure
+        scorer.score_many(warm, reasons=reasons)
+        start = time.perf_counter()
+        scorer.score_many(batch, reasons=reasons)
+        result["reasons" if reasons else "probabilities"] = time.perf_counter() - start
+    times = []
+    for comment in warm:
+        start = time.perf_counter()
+        scorer.score(comment)
+        times.append(time.perf_counter() - start)
+    result["single"] = statistics.median(times)
+    print(json.dumps(result))
+
+
+def _export(revision: str, into: Path) -> Path:
+    """The ``model`` package as it was at ``revision``, written under ``into``."""
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", revision, "model"],
+                             check=True, capture_output=True).stdout
+    path = into / "archive.tar"
+    path.write_bytes(archive)
+    with tarfile.open(path) as tar:
+        tar.extractall(into, filter="data")
+    return into
+
+
+def _measure(tree: Path, root: Path) -> dict[str, float]:
+    env = dict(os.environ, PYTHONPATH=str(tree))
+    done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--worker",
+                           "--data-root", str(root)], cwd=tree, env=env, check=True,
+                          capture_output=True, text=True)
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def _shown(value: float, factor: float, unit: str) -> str:
+    scaled = value * factor
+    return f"{scaled:.2f} {unit}" if unit == "s" else f"{scaled:.0f} {unit}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--baseline", default=DEFAULT_BASELINE, help="git revision to compare")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--data-root", type=Path, default=REPO.parent / "shared" / "data")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        _worker(args.data_root)
+        return 0
+    with tempfile.TemporaryDirectory(prefix="hedgerow-score-bench-") as tmp:
+        old_tree = _export(args.baseline, Path(tmp))
+        runs: dict[str, list[dict[str, float]]] = {"baseline": [], "current": []}
+        for i in range(args.runs):
+            for name, tree in (("baseline", old_tree), ("current", REPO)):
+                runs[name].append(_measure(tree, args.data_root))
+                print(f"run {i + 1}/{args.runs} {name}: {runs[name][-1]}", file=sys.stderr,
+                      flush=True)
+    rows = [("10,000 comments, score_many with reasons", "reasons", 1.0, "s"),
+            ("10,000 comments, score_many probabilities only", "probabilities", 1.0, "s"),
+            ("single comment with reasons (median of 1,000)", "single", 1e6, "µs")]
+    print(f"| measure (median of {args.runs} runs each, alternating) | baseline "
+          f"{args.baseline} | current | baseline / current |")
+    print("|---|---|---|---|")
+    for label, key, factor, unit in rows:
+        old = statistics.median(r[key] for r in runs["baseline"])
+        new = statistics.median(r[key] for r in runs["current"])
+        low = min(r[key] for r in runs["current"])
+        high = max(r[key] for r in runs["current"])
+        print(f"| {label} | {_shown(old, factor, unit)} | {_shown(new, factor, unit)} "
+              f"({_shown(low, factor, unit)} to {_shown(high, factor, unit)}) "
+              f"| {old / new:.2f}× |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
