@@ -67,7 +67,10 @@ _CTA_TRIGGERS = frozenset(
     "check my visit see watch hear listen follow click please pls plz give thumbs thumb "
     "sign call text reply order buy limited act apply sub subs".split()
 )
-_LONG_REPEAT = re.compile(r"(\S)\1{3,}")
+# Four or more of one visible character in a row. It is looked for in normalised text, where
+# runs of a word character are already cut to two (``www`` aside), so only the other
+# visible characters ("!!!!", "$$$$") need to be tried, which is several times faster.
+_LONG_REPEAT = re.compile(r"([^\w\s])\1{3,}")
 _ASCII_UPPER = bytes(range(65, 91))
 _ASCII_LETTERS = bytes(range(65, 91)) + bytes(range(97, 123))
 _ASCII_DIGITS = b"0123456789"

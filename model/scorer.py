@@ -54,14 +54,15 @@ FAST_FILL_LOG_ODDS = 3.0
 class _Decisions:
     """A batch's decision values and what the reasons need from the sums.
 
-    Word columns of comment ``i`` are ``orders[i]`` (distinct, in order of first appearance);
-    their weights are ``word_weights[word_bounds[i]:word_bounds[i + 1]]``.
+    The distinct word columns of comment ``i``, sorted, are
+    ``word_columns[word_bounds[i]:word_bounds[i + 1]]`` and their weights the same slice of
+    ``word_weights``; ``columns[i]`` are its n-grams' columns, in the order of ``grams[i]``.
     """
 
     values: list[float]
     grams: list[list[str]]
     columns: list[list[int]]
-    orders: list[list[int]]
+    word_columns: np.ndarray
     word_bounds: list[int]
     word_weights: np.ndarray
     word_norms: list[float]
@@ -145,14 +146,23 @@ class Scorer:
         texts = [p.text for p in prepared]
         lowers = [t.lower() for t in texts]
 
-        # Word n-grams: distinct columns in order of first appearance.
+        # Word n-grams: the distinct columns of each comment, sorted (as for the characters).
         gram_lists = [word.grams(t, low) for t, low in zip(texts, lowers, strict=True)]
         column_lists = word.columns_many(gram_lists)
-        orders = [list(dict.fromkeys(c)) for c in column_lists]
-        word_bounds = list(itertools.accumulate(map(len, orders), initial=0))
-        word_w = self._w_word[np.fromiter(itertools.chain.from_iterable(orders), np.intp,
-                                          word_bounds[-1])]
-        word_norms = [math.sqrt(len(o)) if o else 1.0 for o in orders]
+        if n == 1:
+            word_columns = np.array(sorted(set(column_lists[0])), dtype=np.intp)
+            word_bounds = [0, len(word_columns)]
+        else:
+            counts = np.fromiter(map(len, column_lists), np.intp, n)
+            flat = np.fromiter(itertools.chain.from_iterable(column_lists), np.int64,
+                               int(counts.sum()))
+            keys = distinct(np.repeat(np.arange(n), counts) * word.n_features + flat)
+            rows = keys // word.n_features
+            word_columns = keys - rows * word.n_features
+            word_bounds = [0] + np.cumsum(np.bincount(rows, minlength=n)).tolist()
+        word_w = self._w_word[word_columns]
+        word_norms = [math.sqrt(b - a) if b > a else 1.0
+                      for a, b in zip(word_bounds, word_bounds[1:], strict=False)]
 
         # Character n-grams: the distinct columns of each comment's words, sorted.
         arrays = char.columns_many(lowers)
@@ -179,7 +189,7 @@ class Scorer:
             decisions.append(float(word_w[w0:w1].sum()) / word_norms[i]
                              + float(char_w[c0:c1].sum()) / char_norm
                              + struct_sums[i] + intercept)
-        return _Decisions(decisions, gram_lists if tokens else [], column_lists, orders,
+        return _Decisions(decisions, gram_lists if tokens else [], column_lists, word_columns,
                           word_bounds, word_w, word_norms, terms)
 
     def _decision(self, prepared: PreparedComment, reasons: bool) -> tuple[float, list[str]]:
@@ -188,7 +198,7 @@ class Scorer:
         lower = text.lower()
         grams = self._word.grams(text, lower)
         columns = self._word.columns(grams)
-        order = list(dict.fromkeys(columns))
+        order = sorted(set(columns))
         word_norm = math.sqrt(len(order)) if order else 1.0
         word_w = self._w_word[np.fromiter(order, np.intp, len(order))]
         char_w = self._w_char[distinct(self._char.columns(lower))]
@@ -202,10 +212,10 @@ class Scorer:
         if not reasons:
             return decision, []
         weights = word_w / word_norm
-        told = np.flatnonzero(weights >= MIN_REASON_LOG_ODDS).tolist()
-        why = reasons_for(prepared, _grams_of(grams, columns, order, told),
-                          weights[told].tolist(), terms)
-        return decision, why
+        told = np.flatnonzero(weights >= MIN_REASON_LOG_ODDS)
+        tokens, told_weights = _told_words(grams, columns, [order[k] for k in told.tolist()],
+                                           weights[told].tolist())
+        return decision, reasons_for(prepared, tokens, told_weights, terms)
 
     def model_probability(self, comment: Mapping[str, object]) -> float:
         """The model's probability: calibrated score plus the fixed evidence of the comment's
@@ -257,14 +267,15 @@ class Scorer:
         weights = found.word_weights / np.repeat(found.word_norms, np.diff(bounds))
         told = np.flatnonzero(weights >= MIN_REASON_LOG_ODDS)
         told_weights = weights[told].tolist()
+        told_columns = found.word_columns[told].tolist()
         cuts = np.searchsorted(told, bounds).tolist()
-        local = (told - np.repeat(bounds[:-1], np.diff(cuts))).tolist()
         struct_terms = found.struct_terms.tolist()
         scores = []
         for i, (comment, item) in enumerate(zip(comments, prepared, strict=True)):
             a, b = cuts[i], cuts[i + 1]
-            tokens = _grams_of(found.grams[i], found.columns[i], found.orders[i], local[a:b])
-            why = reasons_for(item, tokens, told_weights[a:b], struct_terms[i])
+            tokens, word_weights = _told_words(found.grams[i], found.columns[i],
+                                               told_columns[a:b], told_weights[a:b])
+            why = reasons_for(item, tokens, word_weights, struct_terms[i])
             scores.append(self._verdict(comment, item, found.values[i], why))
         return scores
 
@@ -304,10 +315,16 @@ class Scorer:
         return out
 
 
-def _grams_of(grams: list[str], columns: list[int], order: list[int],
-              picked: list[int]) -> list[str]:
-    """The first n-gram behind each picked distinct column (``order[k]`` for ``k`` picked)."""
-    return [grams[columns.index(order[k])] for k in picked]
+def _told_words(grams: list[str], columns: list[int], told: list[int],
+                weights: list[float]) -> tuple[list[str], list[float]]:
+    """The n-grams of the ``told`` columns and their ``weights``, in order of appearance.
+
+    ``columns`` are the columns of ``grams``; a column shared by two n-grams is told as
+    the first.
+    """
+    firsts = [columns.index(c) for c in told]
+    ranked = sorted(range(len(told)), key=firsts.__getitem__)
+    return [grams[firsts[j]] for j in ranked], [weights[j] for j in ranked]
 
 
 def _as_float(value: object) -> float | None:
