@@ -91,7 +91,6 @@ _EMAIL_LOCAL = re.compile(r"[\w.+-]+")
 _EMAIL_START = re.compile(r"\b(?=[\w.+-])")
 # Runs of spaces and tabs other than a single space: only those need rewriting to one space.
 _SPACES = re.compile(r"[\t\r\f\v][ \t\r\f\v]*| [ \t\r\f\v]+")
-_SPACE_RUN_HINTS = ("  ", "\t", "\r", "\f", "\v")
 # A run of white space holding a line break; starting only where a run starts keeps a long
 # run without one from being rescanned from each of its characters.
 _NEWLINES = re.compile(r"(?<!\s)\s*\n\s*")
@@ -227,16 +226,20 @@ def deobfuscate(text: str) -> str:
         text = _SPACED_DOT.sub(".", text)
     if _SPACED_LETTERS_HINT.search(text):
         text = _SPACED_LETTERS.sub(_join_letters, text)
-    if any(ch in text for ch in "013457$"):
-        text = _LEET_RUN.sub(lambda m: m.group(0).translate(_LEET), text)
+    text = _LEET_RUN.sub(_unleet, text)
     return _LONG_RUN.sub(_shorten_run, text) if _LONG_RUN_HINT.search(text) else text
 
 
 def squeeze_spaces(text: str) -> str:
     """``text`` with each run of spaces and tabs (not line breaks) made one space."""
-    if any(hint in text for hint in _SPACE_RUN_HINTS):
+    # Tabs and the like are not printable: the test is a quick look that misses no run.
+    if "  " in text or not text.isprintable():
         return _SPACES.sub(" ", text)
     return text
+
+
+def _unleet(match: re.Match[str]) -> str:
+    return match.group(0).translate(_LEET)
 
 
 def _join_letters(match: re.Match[str]) -> str:
