@@ -67,8 +67,8 @@ def _run(csv_path: Path, out: Path, stream: bool, data_dir: Path) -> tuple[float
     args = [sys.executable, "-c", _CLI, "train", "--no-base", "--data", str(csv_path),
             "--out", str(out), "--stream" if stream else "--no-stream"]
     start = time.perf_counter()
-    child = subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL)
+    # The child's progress bar goes to this terminal (stderr); its report is read.
+    child = subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.PIPE)
     _, status, usage = os.wait4(child.pid, 0)
     took = time.perf_counter() - start
     output = child.stdout.read().decode() if child.stdout else ""

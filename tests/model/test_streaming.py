@@ -140,6 +140,7 @@ def test_train_command_streams_a_csv_end_to_end(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert "held-out rows" in done.stdout
     assert "Traceback" not in done.stderr
+    assert "Held-out on this model's own comment rows" in (out / "MODEL_CARD.md").read_text()
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["streaming"]["largest_chunk_rows"] <= 5000
     assert manifest["data"][0]["rows"] == 2000
