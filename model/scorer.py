@@ -56,12 +56,14 @@ class _Decisions:
 
     The distinct word columns of comment ``i``, sorted, are
     ``word_columns[word_bounds[i]:word_bounds[i + 1]]`` and their weights the same slice of
-    ``word_weights``; ``columns[i]`` are its n-grams' columns, in the order of ``grams[i]``.
+    ``word_weights``; the columns of its n-grams ``grams[i]``, in order, are
+    ``gram_columns[gram_bounds[i]:gram_bounds[i + 1]]``.
     """
 
     values: list[float]
     grams: list[list[str]]
-    columns: list[list[int]]
+    gram_columns: list[int]
+    gram_bounds: list[int]
     word_columns: np.ndarray
     word_bounds: list[int]
     word_weights: np.ndarray
@@ -148,15 +150,14 @@ class Scorer:
 
         # Word n-grams: the distinct columns of each comment, sorted (as for the characters).
         gram_lists = [word.grams(t, low) for t, low in zip(texts, lowers, strict=True)]
-        column_lists = word.columns_many(gram_lists)
+        gram_bounds = list(itertools.accumulate(map(len, gram_lists), initial=0))
+        gram_columns = word.columns_flat(list(itertools.chain.from_iterable(gram_lists)))
         if n == 1:
-            word_columns = np.array(sorted(set(column_lists[0])), dtype=np.intp)
+            word_columns = np.array(sorted(set(gram_columns)), dtype=np.intp)
             word_bounds = [0, len(word_columns)]
         else:
-            counts = np.fromiter(map(len, column_lists), np.intp, n)
-            flat = np.fromiter(itertools.chain.from_iterable(column_lists), np.int64,
-                               int(counts.sum()))
-            keys = distinct(np.repeat(np.arange(n), counts) * word.n_features + flat)
+            owners = np.repeat(np.arange(n), np.diff(gram_bounds))
+            keys = distinct(owners * word.n_features + np.array(gram_columns, dtype=np.int64))
             rows = keys // word.n_features
             word_columns = keys - rows * word.n_features
             word_bounds = [0] + np.cumsum(np.bincount(rows, minlength=n)).tolist()
@@ -165,13 +166,13 @@ class Scorer:
                       for a, b in zip(word_bounds, word_bounds[1:], strict=False)]
 
         # Character n-grams: the distinct columns of each comment's words, sorted.
-        arrays = char.columns_many(lowers)
+        flat, counts = char.columns_flat(lowers)
         if n == 1:
-            char_w = self._w_char[distinct(arrays[0])]
+            char_w = self._w_char[distinct(flat)]
             char_bounds = [0, len(char_w)]
         else:
-            rows = np.repeat(np.arange(n), np.fromiter(map(len, arrays), np.intp, n))
-            keys = distinct(rows * char.n_features + np.concatenate(arrays))
+            rows = np.repeat(np.arange(n), counts)
+            keys = distinct(rows * char.n_features + flat)
             rows = keys // char.n_features
             char_w = self._w_char[keys - rows * char.n_features]
             char_bounds = [0] + np.cumsum(np.bincount(rows, minlength=n)).tolist()
@@ -189,8 +190,8 @@ class Scorer:
             decisions.append(float(word_w[w0:w1].sum()) / word_norms[i]
                              + float(char_w[c0:c1].sum()) / char_norm
                              + struct_sums[i] + intercept)
-        return _Decisions(decisions, gram_lists if tokens else [], column_lists, word_columns,
-                          word_bounds, word_w, word_norms, terms)
+        return _Decisions(decisions, gram_lists if tokens else [], gram_columns, gram_bounds,
+                          word_columns, word_bounds, word_w, word_norms, terms)
 
     def _decision(self, prepared: PreparedComment, reasons: bool) -> tuple[float, list[str]]:
         """One comment's decision value (the same arithmetic as :meth:`_decisions`)."""
@@ -273,8 +274,12 @@ class Scorer:
         scores = []
         for i, (comment, item) in enumerate(zip(comments, prepared, strict=True)):
             a, b = cuts[i], cuts[i + 1]
-            tokens, word_weights = _told_words(found.grams[i], found.columns[i],
-                                               told_columns[a:b], told_weights[a:b])
+            tokens: list[str] = []
+            word_weights: list[float] = []
+            if b > a:
+                columns = found.gram_columns[found.gram_bounds[i]:found.gram_bounds[i + 1]]
+                tokens, word_weights = _told_words(found.grams[i], columns, told_columns[a:b],
+                                                   told_weights[a:b])
             why = reasons_for(item, tokens, word_weights, struct_terms[i])
             scores.append(self._verdict(comment, item, found.values[i], why))
         return scores
