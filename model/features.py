@@ -156,15 +156,15 @@ def prepare_comment(comment: Mapping[str, object]) -> PreparedComment:
     cta: tuple[str, ...] = ()
     promotion: tuple[str, ...] = ()
     if "subscri" in lower or not _CTA_TRIGGERS.isdisjoint(tokens):
-        cta = tuple(m.group(0) for m in _CALL_TO_ACTION.finditer(lower))
-        promotion = tuple(m.group(0) for m in _SELF_PROMOTION.finditer(lower))
+        cta = tuple(_CALL_TO_ACTION.findall(lower))
+        promotion = tuple(_SELF_PROMOTION.findall(lower))
     if "my" in tokens:
-        promotion += tuple(m.group(0) for m in _OWN_THINGS.finditer(lower))
+        promotion += tuple(_OWN_THINGS.findall(lower))
     money: tuple[str, ...] = ()
     if not MONEY_WORDS.isdisjoint(tokens):
         money = tuple(t for t in tokens if t in MONEY_WORDS)
     if digits:
-        money += tuple(m.group(0) for m in _CURRENCY.finditer(lower))
+        money += tuple(_CURRENCY.findall(lower))
     phone = digits >= 9 and bool(_PHONE.search(prose))
     words = len(plain.split())
     reputations = tuple(classify_host(d) for d in normalized.domains)

@@ -43,6 +43,19 @@ def test_rewritten_patterns_match_their_plain_forms() -> None:
             assert normalize._LONG_RUN_HINT.search(text), repr(text)
 
 
+def test_phrase_patterns_have_no_groups_so_findall_returns_whole_matches() -> None:
+    from model import features
+
+    for pattern in (features._CALL_TO_ACTION, features._SELF_PROMOTION, features._OWN_THINGS,
+                    features._CURRENCY):
+        assert pattern.groups == 0, pattern.pattern
+    text = "check it out and subscribe to my channel, win $5 or 10 dollars, visit my site"
+    prepared = prepare_comment({"comment_content": text})
+    assert prepared.cta == ("check it out", "subscribe")
+    assert prepared.promotion == ("subscribe to my", "visit my", "my channel", "my site")
+    assert prepared.money == ("win", "$5", "0 dollars")  # as the phrases were always read
+
+
 def test_long_repeats_are_found_in_normalised_text_as_the_plain_pattern_finds_them() -> None:
     texts = _strings(20_000, seed=6) + ["soooooo good", "wwwwww.x.com", "$$$$ cash", "!!!!",
                                         "ааааа cyrillic", "１１１１ wide"]
