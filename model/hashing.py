@@ -397,7 +397,8 @@ class CharHasher:
 
     def columns(self, lower: str) -> np.ndarray:
         """The columns of the character n-grams of ``lower`` (int32, may repeat)."""
-        return self.columns_flat([lower])[0]
+        return np.frombuffer(b"".join(self.cache.values_flat(lower.split(), self._hash_words)),
+                             dtype=np.int32)
 
     def columns_many(self, lowers: list[str]) -> list[np.ndarray]:
         """:meth:`columns` of each text; words not cached are hashed together."""
