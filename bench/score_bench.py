@@ -1,6 +1,8 @@
 """Benchmark of batch scoring against an earlier version of the scorer, in the same run.
 
-Run: .venv/bin/python bench/score_bench.py [--baseline REV] [--runs 5] [--repeat 3] [--data-root DIR]
+Run: .venv/bin/python bench/score_bench.py [--baseline REV] [--runs 5] [--repeat 3]
+     .venv/bin/python bench/score_bench.py --stages   (where the time goes, this checkout)
+Both take [--data-root DIR].
 
 Exports the ``model`` package of git revision REV (default: the commit before the batch
 scoring changes) to a temporary directory, then alternates processes scoring the same
@@ -86,6 +88,60 @@ def _worker(root: Path, repeat: int) -> None:
     print(json.dumps(result))
 
 
+def _stages(root: Path, passes: int = 5) -> None:
+    """Print where this checkout's scoring time goes: CPU time of each stage over the
+    10,000 comments, medians of ``passes`` passes."""
+    from model.features import comment_text, prepare_comment
+    from model.normalize import normalize_text
+    from model.registry import default_artifact_dir
+    from model.scorer import Scorer
+
+    comments = _comments(root, 11_000, seed=0)
+    warm, batch = comments[:1000], comments[1000:]
+    names = ("normalize_text (part of prepare_comment)", "prepare_comment",
+             "n-gram hashing and sums, new n-grams hashed", "n-gram hashing and sums, cached",
+             "reasons", "score_many, with reasons")
+    found: dict[str, list[float]] = {name: [] for name in names}
+    clock = time.process_time
+    for _ in range(passes):
+        scorer = Scorer.load(default_artifact_dir())
+        scorer.score_many(warm)
+        start = clock()
+        for comment in batch:
+            normalize_text(comment_text(comment))
+        found[names[0]].append(clock() - start)
+        spent = dict.fromkeys(names[1:5], 0.0)
+        for i in range(0, len(batch), 1000):
+            chunk = batch[i:i + 1000]
+            t0 = clock()
+            prepared = [prepare_comment(c) for c in chunk]
+            t1 = clock()
+            scorer._decisions(prepared, tokens=True)  # first time: hashes what is new
+            t2 = clock()
+            scorer._decisions(prepared, tokens=True)
+            t3 = clock()
+            scorer.score_prepared(chunk, prepared, reasons=False)
+            t4 = clock()
+            scorer.score_prepared(chunk, prepared, reasons=True)
+            t5 = clock()
+            spent[names[1]] += t1 - t0
+            spent[names[2]] += t2 - t1
+            spent[names[3]] += t3 - t2
+            spent[names[4]] += (t5 - t4) - (t4 - t3)
+        for name, value in spent.items():
+            found[name].append(value)
+        scorer = Scorer.load(default_artifact_dir())
+        scorer.score_many(warm)
+        start = clock()
+        scorer.score_many(batch)
+        found[names[5]].append(clock() - start)
+    print(f"| stage (CPU time, median of {passes} passes) | 10,000 comments | per comment |")
+    print("|---|---|---|")
+    for name, values in found.items():
+        middle = statistics.median(values)
+        print(f"| {name} | {middle:.2f} s | {middle * 1e6 / len(batch):.0f} µs |")
+
+
 def _export(revision: str, into: Path) -> Path:
     """The ``model`` package as it was at ``revision``, written under ``into``."""
     archive = subprocess.run(["git", "-C", str(REPO), "archive", revision, "model"],
@@ -117,8 +173,13 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3,
                         help="measures per process, of which the least is kept")
     parser.add_argument("--data-root", type=Path, default=REPO.parent / "shared" / "data")
+    parser.add_argument("--stages", action="store_true",
+                        help="only print where this checkout's scoring time goes, by stage")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.stages:
+        _stages(args.data_root)
+        return 0
     if args.worker:
         _worker(args.data_root, args.repeat)
         return 0
