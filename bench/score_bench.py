@@ -30,6 +30,7 @@ import sys
 import tarfile
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -112,7 +113,7 @@ def _stages(root: Path, passes: int = 5) -> None:
         found[names[0]].append(clock() - start)
         spent = dict.fromkeys(names[1:5], 0.0)
         for i in range(0, len(batch), 1000):
-            chunk = batch[i:i + 1000]
+            chunk: list[Mapping[str, object]] = list(batch[i:i + 1000])
             t0 = clock()
             prepared = [prepare_comment(c) for c in chunk]
             t1 = clock()
