@@ -156,8 +156,9 @@ class Scorer:
             word_columns = np.array(sorted(set(gram_columns)), dtype=np.intp)
             word_bounds = [0, len(word_columns)]
         else:
-            owners = np.repeat(np.arange(n), np.diff(gram_bounds))
-            keys = distinct(owners * word.n_features + np.array(gram_columns, dtype=np.int64))
+            owners = np.repeat(np.arange(n, dtype=_key_type(n, word.n_features)),
+                               np.diff(gram_bounds))
+            keys = distinct(owners * word.n_features + np.array(gram_columns, dtype=owners.dtype))
             rows = keys // word.n_features
             word_columns = keys - rows * word.n_features
             word_bounds = [0] + np.cumsum(np.bincount(rows, minlength=n)).tolist()
@@ -171,8 +172,8 @@ class Scorer:
             char_w = self._w_char[distinct(flat)]
             char_bounds = [0, len(char_w)]
         else:
-            rows = np.repeat(np.arange(n), counts)
-            keys = distinct(rows * char.n_features + flat)
+            rows = np.repeat(np.arange(n, dtype=_key_type(n, char.n_features)), counts)
+            keys = distinct(rows * char.n_features + flat.astype(rows.dtype, copy=False))
             rows = keys // char.n_features
             char_w = self._w_char[keys - rows * char.n_features]
             char_bounds = [0] + np.cumsum(np.bincount(rows, minlength=n)).tolist()
@@ -318,6 +319,12 @@ class Scorer:
                 p = _sigmoid(math.log(p / (1.0 - p)) + extra)
             out.append(p)
         return out
+
+
+def _key_type(rows: int, n_features: int) -> type[np.signedinteger[Any]]:
+    """The smallest integer type for ``row * n_features + column`` keys (sorting 32-bit
+    keys takes half the time)."""
+    return np.int32 if rows * n_features < 2**31 else np.int64
 
 
 def _told_words(grams: list[str], columns: list[int], told: list[int],
