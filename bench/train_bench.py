@@ -2,6 +2,7 @@
 
 Run: .venv/bin/python bench/train_bench.py [--data-root DIR] [--sizes 10000,100000,1000000]
      [--in-memory-max 100000]
+     .venv/bin/python bench/train_bench.py --quality   (the two paths on the same benchmark)
 
 For each size, writes a temporary CSV of that many labelled comments made by resampling the
 public data under DIR (default ../shared/data): two texts of one class joined, a word
@@ -78,6 +79,37 @@ def _run(csv_path: Path, out: Path, stream: bool, data_dir: Path) -> tuple[float
     return took, usage.ru_maxrss / 1024, manifest
 
 
+def _public_files(root: Path) -> list[Path]:
+    files = sorted((root / "youtube-spam-collection").glob("*.csv"))
+    files.append(root / "sms-spam-collection" / "SMSSpamCollection")
+    files += sorted((root / "spamassassin").glob("*.csv"))
+    return [f for f in files if f.is_file()]
+
+
+def quality(root: Path) -> list[str]:
+    """Wrong decisions on the benchmark of the public data, per slice: in memory against
+    streamed, both trained on the public data minus that benchmark."""
+    from model import benchmark as benchmarks
+    from model.scoreboard import results
+    from model.stream_train import train_streaming
+    from model.train import train, write_artifact
+
+    files = _public_files(root)
+    with tempfile.TemporaryDirectory(prefix="hedgerow-train-quality-") as tmp:
+        models = Path(tmp)
+        bench = benchmarks.save(models, benchmarks.build(files))
+        scored = {}
+        for name, fit in (("in memory", train), ("streamed", train_streaming)):
+            trained = fit(files, benchmark=bench)
+            directory = write_artifact(trained, models / name.replace(" ", "-"))
+            scored[name] = results(bench, name.replace(" ", "-"), directory)["slices"]
+    lines = ["| slice | rows | in memory | streamed |", "|---|---|---|---|"]
+    for slice_name, metrics in scored["in memory"].items():
+        lines.append(f"| {slice_name} | {metrics['rows']} | {metrics['wrong']} | "
+                     f"{scored['streamed'][slice_name]['wrong']} |")
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-root", type=Path, default=REPO.parent / "shared" / "data")
@@ -85,7 +117,13 @@ def main() -> int:
                         help="comma-separated row counts")
     parser.add_argument("--in-memory-max", type=int, default=100_000,
                         help="largest size also trained in memory (the baseline)")
+    parser.add_argument("--quality", action="store_true",
+                        help="instead: wrong decisions on the public data's benchmark, per "
+                        "slice, of the in-memory and the streamed path")
     args = parser.parse_args()
+    if args.quality:
+        print("\n".join(quality(args.data_root)))
+        return 0
     sizes = [int(s) for s in args.sizes.split(",")]
 
     lines = ["| rows | how | wall time | rows/s | peak RSS | rows trained "
