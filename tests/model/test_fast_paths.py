@@ -43,6 +43,18 @@ def test_rewritten_patterns_match_their_plain_forms() -> None:
             assert normalize._LONG_RUN_HINT.search(text), repr(text)
 
 
+def test_letters_are_counted_by_alphabet_as_one_by_one() -> None:
+    from model.confusables import letter_counts, script_of
+
+    rng = random.Random(8)
+    pieces = [*"aZ ёеОрхαΒ中日é1_-'", "ﬁ", "İ", "ǅ", "Ⅻ", "ß"]
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        letters = [ch for ch in text if ch.isalpha()]
+        latin = sum(script_of(ch) == "LATIN" for ch in letters)
+        assert letter_counts(text) == (latin, len(letters) - latin), repr(text)
+
+
 def test_phrase_patterns_have_no_groups_so_findall_returns_whole_matches() -> None:
     from model import features
 
