@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from model import normalize
+from model import features, normalize
 from model.features import _LONG_REPEAT, prepare_comment
 from model.normalize import normalize_text, squeeze_spaces
 from model.registry import default_artifact_dir
@@ -20,9 +20,13 @@ PLAIN_SPACES = re.compile(r"[ \t\r\f\v]+")
 PLAIN_LEET = re.compile(r"(?<=[A-Za-z])[013457$]{1,2}(?=[A-Za-z])")
 PLAIN_SPACED_DOT_HINT = re.compile(rf"(?:\s\.|\.\s)\s*(?:{normalize._SPACED_TLDS})\b")
 PLAIN_LONG_REPEAT = re.compile(r"(\S)\1{3,}")
+PLAIN_OWN_THINGS = re.compile(
+    r"\bmy\s+(?:channel|page|videos?|music|songs?|site|website|blog|profile|account|cover|"
+    r"shop|store)\b")
 
 _PIECES = list("aAbZ wW01345$!.-_*\t\n\r\x0b\x0c") + [
-    "  ", "com", "ru", "dot", " . ", "www", "ww", "!!!!", "....", "é", "е", "$$", "http://"]
+    "  ", "com", "ru", "dot", " . ", "www", "ww", "!!!!", "....", "é", "е", "$$", "http://",
+    "my", "my ", "channel", "site", "am"]
 
 
 def _strings(n: int, seed: int) -> list[str]:
@@ -41,6 +45,8 @@ def test_rewritten_patterns_match_their_plain_forms() -> None:
             assert normalize._SPACED_LETTERS_HINT.search(text), repr(text)
         if normalize._LONG_RUN.search(text):
             assert normalize._LONG_RUN_HINT.search(text), repr(text)
+        lower = text.lower()
+        assert (features._OWN_THINGS.findall(lower) == PLAIN_OWN_THINGS.findall(lower)), repr(text)
 
 
 def test_letters_are_counted_by_alphabet_as_one_by_one() -> None:
@@ -56,8 +62,6 @@ def test_letters_are_counted_by_alphabet_as_one_by_one() -> None:
 
 
 def test_phrase_patterns_have_no_groups_so_findall_returns_whole_matches() -> None:
-    from model import features
-
     for pattern in (features._CALL_TO_ACTION, features._SELF_PROMOTION, features._OWN_THINGS,
                     features._CURRENCY):
         assert pattern.groups == 0, pattern.pattern
