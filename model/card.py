@@ -249,6 +249,8 @@ def render_card(manifest: dict[str, Any], plots: dict[str, str],
                 benchmark: dict[str, Any] | None = None) -> str:
     """The model card's Markdown for ``manifest`` (and its ``benchmark`` results, if any)."""
     metrics = manifest.get("metrics", {})
+    # A streamed model is judged on rows held out of its training, not on folds.
+    judged = "held-out" if "streaming" in manifest else "out-of-fold"
     thresholds = manifest.get("thresholds", {})
     lines = [
         f"# Hedgerow spam model {manifest.get('version', '?')}",
@@ -284,15 +286,15 @@ def render_card(manifest: dict[str, Any], plots: dict[str, str],
         f"- **hold** ≥ {thresholds.get('hold')}: the comment counts as spam and waits for a "
         "moderator.",
         f"- **discard** ≥ {thresholds.get('discard')}: dropped without review (precision at "
-        "least 0.98 out-of-fold).",
+        f"least 0.98 {judged}).",
         "",
-        "Both are chosen from out-of-fold probabilities on the comment rows.",
+        f"Both are chosen from {judged} probabilities on the comment rows.",
         "",
         "## Quality",
         "",
-        f"Out-of-fold on this model's own comment rows ({metrics.get('protocol', '?')}), at the "
-        "hold threshold. These depend on the data each model was trained on, so compare models "
-        "on the benchmark instead:",
+        f"{judged.capitalize()} on this model's own comment rows "
+        f"({metrics.get('protocol', '?')}), at the hold threshold. These depend on the data "
+        "each model was trained on, so compare models on the benchmark instead:",
         "",
         "| n | accuracy | precision | recall | F1 | ROC AUC | MCC |",
         "|---|---|---|---|---|---|---|",
@@ -309,7 +311,7 @@ def render_card(manifest: dict[str, Any], plots: dict[str, str],
     if blog_news:
         lines += render_blog_news(blog_news)
     if plots:
-        lines += ["### Plots (out-of-fold)", ""]
+        lines += [f"### Plots ({judged})", ""]
         lines += [f"![{key.replace('_', ' ')}]({name})" for key, name in plots.items()]
         lines.append("")
     lines += _limitations(manifest)

@@ -15,11 +15,14 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
 _WORD = re.compile(r"\w+")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_ASCII_LETTERS = bytes(range(65, 91)) + bytes(range(97, 123))
 # Scripts that legitimately share a word with Latin letters ("iPhone用", "MacBookの") or
 # that name no script; a Latin letter next to any other alphabet inside one word is a mix.
 _NOT_A_MIX = frozenset({"LATIN", "CJK", "HIRAGANA", "KATAKANA", "KATAKANA-HIRAGANA",
@@ -82,6 +85,22 @@ def _foreign(char: str) -> str:
     return "" if script in _NOT_A_MIX else script
 
 
+def letter_counts(text: str) -> tuple[int, int]:
+    """How many letters of ``text`` are Latin, and how many of other alphabets."""
+    # ASCII letters are Latin; only the other characters need their script looked up, once
+    # per distinct character.
+    ascii_part = text.encode("ascii", "ignore")
+    latin = len(ascii_part) - len(ascii_part.translate(None, _ASCII_LETTERS))
+    other = 0
+    for ch, count in Counter(_NON_ASCII.findall(text)).items():
+        if ch.isalpha():
+            if script_of(ch) == "LATIN":
+                latin += count
+            else:
+                other += count
+    return latin, other
+
+
 def unconfuse(text: str) -> Unconfused:
     """Map look-alike letters to ASCII inside words that are meant to read as Latin.
 
@@ -92,13 +111,7 @@ def unconfuse(text: str) -> Unconfused:
     if text.isascii():
         return Unconfused(text)
     table = skeleton_table()
-    latin = other = 0
-    for ch in text:
-        if ch.isalpha():
-            if script_of(ch) == "LATIN":
-                latin += 1
-            else:
-                other += 1
+    latin, other = letter_counts(text)
     mostly_latin = latin > other
     out: list[str] = []
     pos = mixed = 0

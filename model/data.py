@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -349,3 +350,110 @@ def deduplicate(data: LabelledData) -> tuple[LabelledData, DedupReport]:
     out = data.subset(kept)
     out.label = labels
     return out, report
+
+
+# Rows per chunk when a file is read as a stream.
+STREAM_CHUNK_ROWS = 5_000
+
+
+def _open_text(path: Path) -> io.TextIOWrapper:
+    if not path.exists():
+        raise DataError(f"no such data file: {path}", path=path)
+    if not path.is_file():
+        raise DataError(f"{path} is not a file; pass one data file per --data", path=path)
+    return open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed by the caller
+
+
+def _stream_format(path: Path, first: str) -> str:
+    """The format :func:`load_file` would read ``path`` as, from its first non-blank line."""
+    if path.suffix.lower() in {".jsonl", ".ndjson"} or first.lstrip(_STRIP).startswith("{"):
+        return "jsonl"
+    if "\t" in first and first.split("\t", 1)[0].strip(_STRIP).lower() in (
+            SPAM_VALUES | HAM_VALUES):
+        return "label-tab-text"
+    return "tsv" if "\t" in first and "," not in first else "csv"
+
+
+def _stream_records(path: Path, handle: io.TextIOWrapper, file_format: str
+                    ) -> tuple[Iterator[tuple[int, Mapping[str, Any]]], list[str]]:
+    """The file's records as ``(row number, mapping)`` pairs read lazily, and its columns."""
+    if file_format in ("csv", "tsv"):
+        csv.field_size_limit(max(csv.field_size_limit(), 16 * 1024 * 1024))
+        reader = csv.DictReader(handle, delimiter="," if file_format == "csv" else "\t")
+        columns = [c.strip(_STRIP) for c in (reader.fieldnames or [])]
+        reader.fieldnames = columns
+        return ((i, r) for i, r in enumerate(reader, start=1)), columns
+
+    def lines() -> Iterator[tuple[int, Mapping[str, Any]]]:
+        for line_no, line in enumerate(handle, start=1):
+            if not line.strip(_STRIP):
+                continue
+            if file_format == "label-tab-text":
+                label_raw, sep, text = line.rstrip("\r\n").partition("\t")
+                if not sep:
+                    raise DataError(f"{path.name}, line {line_no}: expected label<TAB>text",
+                                    path=path, row=line_no)
+                yield line_no, {"label": label_raw, "text": text}
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise DataError(f"{path.name}, line {line_no}: not JSON ({exc.msg})",
+                                path=path, row=line_no) from None
+            if not isinstance(record, dict):
+                raise DataError(f"{path.name}, line {line_no}: expected a JSON object per line",
+                                path=path, row=line_no)
+            yield line_no, record
+
+    if file_format == "label-tab-text":
+        return lines(), ["label", "text"]
+    # JSONL columns are the keys of the first record; later records may add their own.
+    records = lines()
+    first = next(records, None)
+    if first is None:
+        return iter(()), []
+    return itertools.chain([first], records), list(first[1])
+
+
+def iter_file(path: Path | str, chunk_rows: int = STREAM_CHUNK_ROWS) -> Iterator[LabelledData]:
+    """Read a labelled file as a stream of chunks of at most ``chunk_rows`` rows.
+
+    The same formats and rules as :func:`load_file`, but the file is never held in memory
+    whole: only one chunk of rows (and the CSV reader's current row) at a time.
+    """
+    path = Path(path)
+    try:
+        with _open_text(path) as handle:
+            first = ""
+            for line in handle:
+                if line.strip(_STRIP):
+                    first = line.rstrip("\r\n")
+                    break
+            if not first:
+                raise DataError(f"{path.name} is empty; it needs labelled rows", path=path)
+            handle.seek(0)
+            file_format = _stream_format(path, first)
+            records, columns = _stream_records(path, handle, file_format)
+            any_rows = False
+            try:
+                while True:
+                    batch = list(itertools.islice(records, chunk_rows))
+                    if not batch:
+                        break
+                    data = _rows_from_records(batch, columns if file_format != "jsonl" else
+                                              list(dict.fromkeys(k for _, r in batch for k in r)),
+                                              path)
+                    data.file_format = file_format
+                    if len(data):
+                        any_rows = True
+                        yield data
+            except csv.Error as exc:
+                raise DataError(f"{path.name} is not valid CSV ({exc})", path=path) from None
+            if not any_rows:
+                raise DataError(f"{path.name} has no labelled rows with text", path=path)
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"{path.name} is not UTF-8 text (undecodable byte at offset {exc.start}); "
+            "save it as UTF-8 CSV, JSONL or label<TAB>text",
+            path=path,
+        ) from None

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from model.fields import AUTHOR, AUTHOR_EMAIL, AUTHOR_URL, USER_AGENT
 from model.normalize import NormalizedText, link_domain
@@ -264,20 +265,30 @@ def fixed_evidence(comment: Mapping[str, object],
     present: a blank one counts, a missing one does not) and, from ``normalized`` (the
     comment text's :func:`~model.normalize.normalize_text`), words mixing alphabets.
     """
+    found = list(_field_evidence(_field(comment, AUTHOR_NAME_FIELDS) or "",
+                                 _field(comment, AUTHOR_URL_FIELDS) or "",
+                                 _field(comment, AUTHOR_EMAIL_FIELDS) or "",
+                                 _field(comment, (USER_AGENT,))))
+    if normalized.mixed_words:
+        found += _mixed_script_evidence(normalized)
+        found.sort(key=lambda e: -e.log_odds)
+    return tuple(found)
+
+
+# Regular commenters send the same fields again and again; each field is at most
+# _FIELD_CHARS long, so the cache stays within a few megabytes.
+@lru_cache(maxsize=1024)
+def _field_evidence(name: str, url: str, email: str, agent: str | None) -> tuple[Evidence, ...]:
+    """The evidence of the author fields and the user agent, strongest first."""
     found: list[Evidence] = []
-    name = _field(comment, AUTHOR_NAME_FIELDS) or ""
     if name:
         found += _name_evidence(name)
-    url = _field(comment, AUTHOR_URL_FIELDS) or ""
     url_host, url_path = _url_parts(url) if url else ("", "")
     url_found = _url_evidence(url_host, url_path) if url_host else []
     found += url_found
-    email = _field(comment, AUTHOR_EMAIL_FIELDS) or ""
     if "@" in email:
         found += _email_evidence(email, url_host, url_clean=not url_found)
-    agent = _field(comment, (USER_AGENT,))
     if agent is not None:
         found += _agent_evidence(agent)
-    found += _mixed_script_evidence(normalized)
     found.sort(key=lambda e: -e.log_odds)
     return tuple(found)

@@ -11,6 +11,8 @@ scikit-learn's ``murmurhash3_32``.
 
 from __future__ import annotations
 
+import itertools
+import operator
 import re
 import sys
 import threading
@@ -200,32 +202,35 @@ class BoundedCache(Generic[V]):
 
     def values_of(self, key_lists: list[list[str]],
                   compute: Callable[[list[str]], Sequence[V]]) -> list[list[V]]:
-        """The value of each key of each list.
+        """The value of each key of each list (see :meth:`values_flat`)."""
+        flat = self.values_flat(list(itertools.chain.from_iterable(key_lists)), compute)
+        bounds = list(itertools.accumulate(map(len, key_lists), initial=0))
+        return [flat[a:b] for a, b in itertools.pairwise(bounds)]
+
+    def values_flat(self, keys: list[str],
+                    compute: Callable[[list[str]], Sequence[V]]) -> list[V]:
+        """The value of each key (keys may repeat).
 
         Keys not cached get their values from one call of ``compute`` with all of them,
         and are cached unless longer than :data:`MAX_CACHED_CHARS`.
         """
-        young = self.young
-        out: list[list[V]] = []
-        pending: list[int] = []
-        for i, keys in enumerate(key_lists):
-            try:
-                out.append([young[k] for k in keys])
-            except KeyError:
-                out.append([])
-                pending.append(i)
-        if not pending:
-            return out
-        cached = self.get_many(k for i in pending for k in key_lists[i])
+        # One lookup per key, then only the keys the young generation lacks are completed,
+        # from the old generation or ``compute``.
+        values: list[Any] = list(map(self.young.get, keys))
+        if None not in values:
+            return values
+        pending = list(itertools.compress(itertools.count(),
+                                          map(operator.is_, values, itertools.repeat(None))))
+        cached = self.get_many(keys[i] for i in pending)
         new = [k for k, v in cached.items() if v is None]
-        values = compute(new) if new else []
+        computed = compute(new) if new else []
         found = {k: v for k, v in cached.items() if v is not None}
-        found.update(zip(new, values, strict=True))
+        found.update(zip(new, computed, strict=True))
         keep = [i for i, k in enumerate(new) if len(k) <= MAX_CACHED_CHARS]
-        self.put_many([new[i] for i in keep], [values[i] for i in keep])
+        self.put_many([new[i] for i in keep], [computed[i] for i in keep])
         for i in pending:
-            out[i] = [found[k] for k in key_lists[i]]
-        return out
+            values[i] = found[keys[i]]
+        return values
 
     def put_many(self, keys: Sequence[str], values: Sequence[V]) -> None:
         """Cache ``values[i]`` under ``keys[i]`` (distinct keys, none cached yet).
@@ -302,13 +307,18 @@ class WordHasher:
 
     def columns(self, grams: list[str]) -> list[int]:
         """The column of each n-gram."""
-        return self.columns_many([grams])[0]
+        return self.columns_flat(grams)
 
     def columns_many(self, gram_lists: list[list[str]]) -> list[list[int]]:
         """The column of each n-gram of each list; new n-grams are hashed together."""
-        n_features = self.n_features
-        return self.cache.values_of(gram_lists,
-                                    lambda new: hash_strings(new, n_features).tolist())
+        return self.cache.values_of(gram_lists, self._hash)
+
+    def columns_flat(self, grams: list[str]) -> list[int]:
+        """The column of each n-gram (of any number of texts, back to back)."""
+        return self.cache.values_flat(grams, self._hash)
+
+    def _hash(self, new: list[str]) -> list[int]:
+        return hash_strings(new, self.n_features).tolist()
 
 
 class CharHasher:
@@ -387,12 +397,28 @@ class CharHasher:
 
     def columns(self, lower: str) -> np.ndarray:
         """The columns of the character n-grams of ``lower`` (int32, may repeat)."""
-        return self.columns_many([lower])[0]
+        return np.frombuffer(b"".join(self.cache.values_flat(lower.split(), self._hash_words)),
+                             dtype=np.int32)
 
     def columns_many(self, lowers: list[str]) -> list[np.ndarray]:
         """:meth:`columns` of each text; words not cached are hashed together."""
-        parts = self.cache.values_of([low.split() for low in lowers], self._hash_words)
-        return [np.frombuffer(b"".join(p), dtype=np.int32) for p in parts]
+        columns, counts = self.columns_flat(lowers)
+        bounds = np.concatenate([[0], np.cumsum(counts)]).tolist()
+        return [columns[a:b] for a, b in itertools.pairwise(bounds)]
+
+    def columns_flat(self, lowers: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The columns of every text's character n-grams back to back (int32, repeats
+        kept), and how many belong to each text."""
+        word_lists = [low.split() for low in lowers]
+        parts = self.cache.values_flat(list(itertools.chain.from_iterable(word_lists)),
+                                       self._hash_words)
+        # Each word's entry holds 4 bytes per column; a text's count is its words' sum.
+        ends = np.zeros(len(parts) + 1, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, parts), np.int64, len(parts)), out=ends[1:])
+        word_ends = np.fromiter(itertools.accumulate(map(len, word_lists), initial=0),
+                                np.int64, len(word_lists) + 1)
+        counts = np.diff(ends[word_ends]) // 4
+        return np.frombuffer(b"".join(parts), dtype=np.int32), counts
 
 
 def distinct(values: np.ndarray) -> np.ndarray:

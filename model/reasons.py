@@ -11,7 +11,7 @@ from model.reputation import Reputation
 MAX_REASONS = 5
 HONEYPOT_REASON = "filled in the hidden honeypot field"
 # Below this many log-odds towards spam, a signal or a word is not worth telling.
-_MIN_REASON_LOG_ODDS = 0.15
+MIN_REASON_LOG_ODDS = 0.15
 # Words too common to explain anything to a moderator, even when the model weighs them.
 _PLAIN_WORDS = frozenset(
     "a an and are as at be but by com do for from get go got has have he her his how i if in "
@@ -45,7 +45,7 @@ _SIGNAL_SENTENCES: tuple[tuple[int, float, bool, str], ...] = tuple(
 
 def top_terms(tokens: list[str], weights: list[float]) -> tuple[float, str] | None:
     """The heaviest spam-leaning words of a comment, quoted, with their summed weight."""
-    strong = [i for i, w in enumerate(weights) if w >= _MIN_REASON_LOG_ODDS]
+    strong = [i for i, w in enumerate(weights) if w >= MIN_REASON_LOG_ODDS]
     if not strong:
         return None
     chosen: list[str] = []
@@ -83,7 +83,7 @@ def reasons_for(prepared: PreparedComment, tokens: list[str], word_weights: list
                                     (_NEUTRAL, Reputation.NEUTRAL, "")):
         domains = [d for d, r in zip(n.domains, prepared.reputations, strict=False)
                    if r is reputation]
-        if domains and weight[index] > _MIN_REASON_LOG_ODDS:
+        if domains and weight[index] > MIN_REASON_LOG_ODDS:
             shown = ", ".join(domains[:3]) + (", …" if len(domains) > 3 else "")
             plural = "domain" if len(domains) == 1 else "domains"
             found.append((weight[index], f"{LINK_REASON_PREFIXES[0]}{len(domains)} {what}{plural} "
@@ -92,14 +92,14 @@ def reasons_for(prepared: PreparedComment, tokens: list[str], word_weights: list
     for index, above, inclusive, sentence in _SIGNAL_SENTENCES:
         x = value[index]
         if ((x >= above) if inclusive else (x > above)) and (
-                weight[index] > _MIN_REASON_LOG_ODDS):
+                weight[index] > MIN_REASON_LOG_ODDS):
             found.append((weight[index], sentence))
     # Self-promotion is told with the requests that came with it ("check out", "subscribe").
-    if prepared.promotion and weight[_SELF_PROMOTION] > _MIN_REASON_LOG_ODDS:
+    if prepared.promotion and weight[_SELF_PROMOTION] > MIN_REASON_LOG_ODDS:
         told = dict.fromkeys(prepared.promotion + prepared.cta)
         phrases = ", ".join(f"'{p}'" for p in told)
         found.append((weight[_SELF_PROMOTION], f"asks readers to act: {phrases}"))
-    if prepared.money and weight[_MONEY_TERMS] > _MIN_REASON_LOG_ODDS:
+    if prepared.money and weight[_MONEY_TERMS] > MIN_REASON_LOG_ODDS:
         phrases = ", ".join(f"'{p}'" for p in list(dict.fromkeys(prepared.money))[:3])
         found.append((weight[_MONEY_TERMS], f"talks about money or offers: {phrases}"))
     terms = top_terms(tokens, word_weights)

@@ -30,7 +30,13 @@ from model.errors import ArtifactError
 from model.features import STRUCTURAL_FEATURES, PreparedComment, prepare_comment, to_matrix
 from model.fields import FILL_SECONDS_FIELD, HONEYPOT_FIELD
 from model.hashing import CharHasher, WordHasher, distinct
-from model.reasons import HONEYPOT_REASON, MAX_REASONS, fast_fill_reason, reasons_for
+from model.reasons import (
+    HONEYPOT_REASON,
+    MAX_REASONS,
+    MIN_REASON_LOG_ODDS,
+    fast_fill_reason,
+    reasons_for,
+)
 from model.reputation import public_suffixes
 from model.thresholds import Thresholds
 from model.verdict import Score
@@ -48,14 +54,17 @@ FAST_FILL_LOG_ODDS = 3.0
 class _Decisions:
     """A batch's decision values and what the reasons need from the sums.
 
-    Word columns of comment ``i`` are ``orders[i]`` (distinct, in order of first appearance);
-    their weights are ``word_weights[word_bounds[i]:word_bounds[i + 1]]``.
+    The distinct word columns of comment ``i``, sorted, are
+    ``word_columns[word_bounds[i]:word_bounds[i + 1]]`` and their weights the same slice of
+    ``word_weights``; the columns of its n-grams ``grams[i]``, in order, are
+    ``gram_columns[gram_bounds[i]:gram_bounds[i + 1]]``.
     """
 
     values: list[float]
     grams: list[list[str]]
-    columns: list[list[int]]
-    orders: list[list[int]]
+    gram_columns: list[int]
+    gram_bounds: list[int]
+    word_columns: np.ndarray
     word_bounds: list[int]
     word_weights: np.ndarray
     word_norms: list[float]
@@ -139,23 +148,32 @@ class Scorer:
         texts = [p.text for p in prepared]
         lowers = [t.lower() for t in texts]
 
-        # Word n-grams: distinct columns in order of first appearance.
+        # Word n-grams: the distinct columns of each comment, sorted (as for the characters).
         gram_lists = [word.grams(t, low) for t, low in zip(texts, lowers, strict=True)]
-        column_lists = word.columns_many(gram_lists)
-        orders = [list(dict.fromkeys(c)) for c in column_lists]
-        word_bounds = list(itertools.accumulate(map(len, orders), initial=0))
-        word_w = self._w_word[np.fromiter(itertools.chain.from_iterable(orders), np.intp,
-                                          word_bounds[-1])]
-        word_norms = [math.sqrt(len(o)) if o else 1.0 for o in orders]
+        gram_bounds = list(itertools.accumulate(map(len, gram_lists), initial=0))
+        gram_columns = word.columns_flat(list(itertools.chain.from_iterable(gram_lists)))
+        if n == 1:
+            word_columns = np.array(sorted(set(gram_columns)), dtype=np.intp)
+            word_bounds = [0, len(word_columns)]
+        else:
+            owners = np.repeat(np.arange(n, dtype=_key_type(n, word.n_features)),
+                               np.diff(gram_bounds))
+            keys = distinct(owners * word.n_features + np.array(gram_columns, dtype=owners.dtype))
+            rows = keys // word.n_features
+            word_columns = keys - rows * word.n_features
+            word_bounds = [0] + np.cumsum(np.bincount(rows, minlength=n)).tolist()
+        word_w = self._w_word[word_columns]
+        word_norms = [math.sqrt(b - a) if b > a else 1.0
+                      for a, b in zip(word_bounds, word_bounds[1:], strict=False)]
 
         # Character n-grams: the distinct columns of each comment's words, sorted.
-        arrays = char.columns_many(lowers)
+        flat, counts = char.columns_flat(lowers)
         if n == 1:
-            char_w = self._w_char[distinct(arrays[0])]
+            char_w = self._w_char[distinct(flat)]
             char_bounds = [0, len(char_w)]
         else:
-            rows = np.repeat(np.arange(n), np.fromiter(map(len, arrays), np.intp, n))
-            keys = distinct(rows * char.n_features + np.concatenate(arrays))
+            rows = np.repeat(np.arange(n, dtype=_key_type(n, char.n_features)), counts)
+            keys = distinct(rows * char.n_features + flat.astype(rows.dtype, copy=False))
             rows = keys // char.n_features
             char_w = self._w_char[keys - rows * char.n_features]
             char_bounds = [0] + np.cumsum(np.bincount(rows, minlength=n)).tolist()
@@ -173,8 +191,8 @@ class Scorer:
             decisions.append(float(word_w[w0:w1].sum()) / word_norms[i]
                              + float(char_w[c0:c1].sum()) / char_norm
                              + struct_sums[i] + intercept)
-        return _Decisions(decisions, gram_lists if tokens else [], column_lists, orders,
-                          word_bounds, word_w, word_norms, terms)
+        return _Decisions(decisions, gram_lists if tokens else [], gram_columns, gram_bounds,
+                          word_columns, word_bounds, word_w, word_norms, terms)
 
     def _decision(self, prepared: PreparedComment, reasons: bool) -> tuple[float, list[str]]:
         """One comment's decision value (the same arithmetic as :meth:`_decisions`)."""
@@ -182,7 +200,7 @@ class Scorer:
         lower = text.lower()
         grams = self._word.grams(text, lower)
         columns = self._word.columns(grams)
-        order = list(dict.fromkeys(columns))
+        order = sorted(set(columns))
         word_norm = math.sqrt(len(order)) if order else 1.0
         word_w = self._w_word[np.fromiter(order, np.intp, len(order))]
         char_w = self._w_char[distinct(self._char.columns(lower))]
@@ -195,10 +213,11 @@ class Scorer:
                     + struct_sum + self._intercept)
         if not reasons:
             return decision, []
-        first = dict(zip(reversed(columns), reversed(grams), strict=True))
-        why = reasons_for(prepared, [first[c] for c in order],
-                          (word_w / word_norm).tolist(), terms)
-        return decision, why
+        weights = word_w / word_norm
+        told = np.flatnonzero(weights >= MIN_REASON_LOG_ODDS)
+        tokens, told_weights = _told_words(grams, columns, [order[k] for k in told.tolist()],
+                                           weights[told].tolist())
+        return decision, reasons_for(prepared, tokens, told_weights, terms)
 
     def model_probability(self, comment: Mapping[str, object]) -> float:
         """The model's probability: calibrated score plus the fixed evidence of the comment's
@@ -244,14 +263,25 @@ class Scorer:
                     for comment, item, value in zip(comments, prepared, found.values,
                                                     strict=True)]
         bounds = found.word_bounds
-        # Each word's weight over its comment's norm, as the decision divides them.
-        weights = (found.word_weights / np.repeat(found.word_norms, np.diff(bounds))).tolist()
+        # Each word's weight over its comment's norm, as the decision divides them. Only
+        # the words heavy enough to be told are looked up (their order kept), as a lone
+        # comment's are.
+        weights = found.word_weights / np.repeat(found.word_norms, np.diff(bounds))
+        told = np.flatnonzero(weights >= MIN_REASON_LOG_ODDS)
+        told_weights = weights[told].tolist()
+        told_columns = found.word_columns[told].tolist()
+        cuts = np.searchsorted(told, bounds).tolist()
         struct_terms = found.struct_terms.tolist()
         scores = []
         for i, (comment, item) in enumerate(zip(comments, prepared, strict=True)):
-            first = dict(zip(reversed(found.columns[i]), reversed(found.grams[i]), strict=True))
-            why = reasons_for(item, [first[c] for c in found.orders[i]],
-                              weights[bounds[i]:bounds[i + 1]], struct_terms[i])
+            a, b = cuts[i], cuts[i + 1]
+            tokens: list[str] = []
+            word_weights: list[float] = []
+            if b > a:
+                columns = found.gram_columns[found.gram_bounds[i]:found.gram_bounds[i + 1]]
+                tokens, word_weights = _told_words(found.grams[i], columns, told_columns[a:b],
+                                                   told_weights[a:b])
+            why = reasons_for(item, tokens, word_weights, struct_terms[i])
             scores.append(self._verdict(comment, item, found.values[i], why))
         return scores
 
@@ -289,6 +319,24 @@ class Scorer:
                 p = _sigmoid(math.log(p / (1.0 - p)) + extra)
             out.append(p)
         return out
+
+
+def _key_type(rows: int, n_features: int) -> type[np.signedinteger[Any]]:
+    """The smallest integer type for ``row * n_features + column`` keys (sorting 32-bit
+    keys takes half the time)."""
+    return np.int32 if rows * n_features < 2**31 else np.int64
+
+
+def _told_words(grams: list[str], columns: list[int], told: list[int],
+                weights: list[float]) -> tuple[list[str], list[float]]:
+    """The n-grams of the ``told`` columns and their ``weights``, in order of appearance.
+
+    ``columns`` are the columns of ``grams``; a column shared by two n-grams is told as
+    the first.
+    """
+    firsts = [columns.index(c) for c in told]
+    ranked = sorted(range(len(told)), key=firsts.__getitem__)
+    return [grams[firsts[j]] for j in ranked], [weights[j] for j in ranked]
 
 
 def _as_float(value: object) -> float | None:

@@ -248,9 +248,13 @@ def _resolve_base(root: Path, base_data: tuple[Path, ...], no_base: bool,
 @click.option("--promote", "promote_after", is_flag=True,
               help="Promote the new model if it passes the gate on the benchmark.")
 @click.option("--force", is_flag=True, help="With --promote: promote even if the gate refuses.")
+@click.option("--stream/--no-stream", "stream", default=None,
+              help="Read the data as a stream, in bounded memory (averaged SGD over chunks, "
+              "calibrated on held-out rows; see docs/model.md). Default: only when the data "
+              "files together pass 64 MB.")
 def train_command(data_files: tuple[Path, ...], base_data: tuple[Path, ...], no_base: bool,
                   out: Path | None, from_feedback: bool, promote_after: bool,
-                  force: bool) -> None:
+                  force: bool, stream: bool | None) -> None:
     """Train a spam model on a base plus new data; registered, not active until promoted.
 
     Rows of the benchmark slice are always left out, so that the gate can judge the model
@@ -260,6 +264,7 @@ def train_command(data_files: tuple[Path, ...], base_data: tuple[Path, ...], no_
 
     from model import benchmark as benchmarks
     from model.registry import Registry
+    from model.stream_train import should_stream, train_streaming
     from model.train import TRAIN_STEPS, new_version, train, write_artifact
     from service.models.publication import RedisPointer
 
@@ -295,15 +300,32 @@ def train_command(data_files: tuple[Path, ...], base_data: tuple[Path, ...], no_
                            "benchmark init --data FILE|DIR`).", err=True)
             version = new_version()
             target = registry.new_version_dir(version) if out is None else out
-            with tqdm(total=len(TRAIN_STEPS), file=sys.stderr, desc="training", unit="step",
-                      leave=False) as bar:
+            if stream is None:
+                stream = should_stream([*base, *data_files])
+            if stream:
+                with tqdm(file=sys.stderr, desc="training", unit=" rows",
+                          leave=False) as bar:
 
-                def progress(step: str) -> None:
-                    bar.set_postfix_str(step)
-                    bar.update()
+                    def on_rows(what: str, rows: int) -> None:
+                        if bar.desc != what:
+                            bar.set_description(what)
+                            bar.reset()
+                        bar.update(rows)
 
-                trained = train(list(data_files), base=base, extra=extra, progress=progress,
-                                version=version, benchmark=benchmark, context=context)
+                    trained = train_streaming(list(data_files), base=base, extra=extra,
+                                              on_rows=on_rows, version=version,
+                                              benchmark=benchmark, context=context)
+            else:
+                with tqdm(total=len(TRAIN_STEPS), file=sys.stderr, desc="training",
+                          unit="step", leave=False) as bar:
+
+                    def progress(step: str) -> None:
+                        bar.set_postfix_str(step)
+                        bar.update()
+
+                    trained = train(list(data_files), base=base, extra=extra,
+                                    progress=progress, version=version, benchmark=benchmark,
+                                    context=context)
             write_artifact(trained, target, benchmark=benchmark)
             if keys:  # else `hedgerow models promote` signs it
                 _sign(target, version, keys, registry.active_version() if store else None)
@@ -314,7 +336,8 @@ def train_command(data_files: tuple[Path, ...], base_data: tuple[Path, ...], no_
                    f"{manifest['rows']['trained']} rows ({roles}); "
                    f"{manifest['held_out']['rule_rows'] + manifest['held_out']['benchmark_rows']}"
                    f" held out for the benchmark. F1 {metrics['f1']:.3f}, ROC AUC "
-                   f"{metrics['roc_auc'] or 0:.3f} out-of-fold on its own rows "
+                   f"{metrics['roc_auc'] or 0:.3f} "
+                   f"{'on' if 'streaming' in manifest else 'out-of-fold on its own'} rows "
                    f"({metrics['protocol']}); hold at {thresholds['hold']}, discard at "
                    f"{thresholds['discard']}.")
         click.echo(f"Written to {target}")

@@ -253,3 +253,24 @@ def test_promote_keeps_only_the_newest_published_copies(run, tiny_csv: Path) -> 
     assert published == versions[::-1][:PUBLISHED_KEEP]
     # Local copies are left for `hedgerow models prune`.
     assert set(_versions(run)) == {*versions, "default"}
+
+
+@pytest.mark.slow
+def test_a_streamed_model_is_judged_by_the_gate_like_any_other(run, tmp_path: Path) -> None:
+    from tests.model.conftest import sms_rows, video_rows
+
+    data = write_csv(tmp_path / "comments.csv",
+                     [(f"{t} #{i}", y) for i, (t, y) in enumerate(video_rows(100) * 6
+                                                                 + sms_rows(100) * 4)])
+    assert run("models", "benchmark", "init", "--data", str(data)).exit_code == 0
+    result = run("train", "--stream", "--data", str(data), "--no-base", "--promote")
+    assert "held-out rows" in result.output
+    # Judged on the benchmark slice by slice; never refused as a model that may have seen it.
+    assert "Gate:" in result.output
+    assert "may have trained on" not in result.output
+    version = result.output.split("Trained model ")[1].split()[0]
+    manifest = json.loads(
+        (tmp_path / "data" / "models" / version / "manifest.json").read_text())
+    assert manifest["streaming"]["validation_rows"] > 0
+    assert manifest["held_out"]["benchmark"] is not None
+    assert (result.exit_code == 0) == (_active(run) == version)
