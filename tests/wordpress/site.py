@@ -3,10 +3,12 @@ built-in web server, all in one temporary directory and on loopback."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -197,6 +199,8 @@ class WordPress:
         return self.debug_log.read_text(errors="replace").splitlines()
 
     def stop(self) -> None:
-        """Stop the web server."""
+        """Stop the web server and the workers it forked (its whole process group)."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
         terminate(self.process, timeout=10)
         self._log.close()
