@@ -212,20 +212,26 @@ def _load_csv(path: Path, content: str, delimiter: str) -> LabelledData:
         raise DataError(f"{path.name} is not valid CSV ({exc})", path=path) from None
 
 
+def _json_record(path: Path, line_no: int, line: str) -> dict[str, Any]:
+    """One line of a JSONL file as its object, or a :class:`DataError` naming the line."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{path.name}, line {line_no}: not JSON ({exc.msg})",
+                        path=path, row=line_no) from None
+    if not isinstance(record, dict):
+        raise DataError(f"{path.name}, line {line_no}: expected a JSON object per line",
+                        path=path, row=line_no)
+    return record
+
+
 def _load_jsonl(path: Path, content: str) -> LabelledData:
     records: list[tuple[int, Mapping[str, Any]]] = []
     columns: list[str] = []
     for line_no, line in enumerate(content.split("\n"), start=1):
         if not line.strip():
             continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{path.name}, line {line_no}: not JSON ({exc.msg})",
-                            path=path, row=line_no) from None
-        if not isinstance(record, dict):
-            raise DataError(f"{path.name}, line {line_no}: expected a JSON object per line",
-                            path=path, row=line_no)
+        record = _json_record(path, line_no, line)
         for key in record:
             if key not in columns:
                 columns.append(key)
@@ -395,15 +401,7 @@ def _stream_records(path: Path, handle: io.TextIOWrapper, file_format: str
                                     path=path, row=line_no)
                 yield line_no, {"label": label_raw, "text": text}
                 continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DataError(f"{path.name}, line {line_no}: not JSON ({exc.msg})",
-                                path=path, row=line_no) from None
-            if not isinstance(record, dict):
-                raise DataError(f"{path.name}, line {line_no}: expected a JSON object per line",
-                                path=path, row=line_no)
-            yield line_no, record
+            yield line_no, _json_record(path, line_no, line)
 
     if file_format == "label-tab-text":
         return lines(), ["label", "text"]
