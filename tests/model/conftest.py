@@ -10,8 +10,17 @@ import pytest
 
 from model.artifact import Artifact, load_artifact
 from model.train import train, write_artifact
+from tests.support.unavailable import unavailable
 
 SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The public labelled data kept beside the project (never copied into it)."""
+    if not SHARED_DATA.is_dir():
+        unavailable(f"the public data is not at {SHARED_DATA} (CI puts it beside the clone)")
+    return SHARED_DATA
 
 _SPAM_OPENERS = ["Check out my channel", "Please subscribe to my channel", "Visit my website",
                  "Win a free iPhone at", "Make money from home at", "Hey guys check out"]

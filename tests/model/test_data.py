@@ -9,7 +9,6 @@ import pytest
 
 from model.data import deduplicate, load_file, require_both_classes
 from model.errors import DataError
-from tests.model.conftest import SHARED_DATA
 
 
 def test_csv_with_youtube_columns_strips_bom_from_labels(tmp_path: Path) -> None:
@@ -59,11 +58,10 @@ def test_tab_separated_with_header(tmp_path: Path) -> None:
     assert load_file(path).label == [1, 0]
 
 
-@pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="public data not present")
-def test_the_public_collections_load() -> None:
-    youtube = load_file(SHARED_DATA / "youtube-spam-collection" / "Youtube04-Eminem.csv")
+def test_the_public_collections_load(shared_data: Path) -> None:
+    youtube = load_file(shared_data / "youtube-spam-collection" / "Youtube04-Eminem.csv")
     assert youtube.counts() == (245, 203)
-    sms = load_file(SHARED_DATA / "sms-spam-collection" / "SMSSpamCollection")
+    sms = load_file(shared_data / "sms-spam-collection" / "SMSSpamCollection")
     assert sms.counts() == (747, 4827)
 
 

