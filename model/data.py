@@ -155,11 +155,7 @@ def _read_text(path: Path) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise DataError(
-            f"{path.name} is not UTF-8 text (undecodable byte at offset {exc.start}); "
-            "save it as UTF-8 CSV, JSONL or label<TAB>text",
-            path=path,
-        ) from None
+        raise _not_utf8(path, exc) from None
 
 
 def _rows_from_records(records: Iterable[tuple[int, Mapping[str, Any]]], columns: Sequence[str],
@@ -210,6 +206,11 @@ def _load_csv(path: Path, content: str, delimiter: str) -> LabelledData:
         return _rows_from_records(((i, r) for i, r in enumerate(reader, start=1)), columns, path)
     except csv.Error as exc:
         raise DataError(f"{path.name} is not valid CSV ({exc})", path=path) from None
+
+
+def _not_utf8(path: Path, exc: UnicodeDecodeError) -> DataError:
+    return DataError(f"{path.name} is not UTF-8 text (undecodable byte at offset "
+                     f"{exc.start}); save it as UTF-8 CSV, JSONL or label<TAB>text", path=path)
 
 
 def _json_record(path: Path, line_no: int, line: str) -> dict[str, Any]:
@@ -450,8 +451,4 @@ def iter_file(path: Path | str, chunk_rows: int = STREAM_CHUNK_ROWS) -> Iterator
             if not any_rows:
                 raise DataError(f"{path.name} has no labelled rows with text", path=path)
     except UnicodeDecodeError as exc:
-        raise DataError(
-            f"{path.name} is not UTF-8 text (undecodable byte at offset {exc.start}); "
-            "save it as UTF-8 CSV, JSONL or label<TAB>text",
-            path=path,
-        ) from None
+        raise _not_utf8(path, exc) from None

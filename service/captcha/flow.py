@@ -207,7 +207,7 @@ class Captcha:
         if origin and not site.allows_origin(origin):
             return SolveResult(False, ["origin-not-allowed"])
         first = _first_shown(payload, checked.issued_at)
-        mode = "work" if payload.get("m") == "w" else "arithmetic"
+        mode = _mode_of(payload)
         if checked.verdict is Verdict.EXPIRED:
             return SolveResult(False, ["timeout-or-duplicate"], site=site, first_shown=first,
                                mode=mode)
@@ -242,7 +242,7 @@ class Captcha:
     ) -> str:
         """'' when both pass, else the error code of the first that fails."""
         difficulty = payload.get("d")
-        work_only = payload.get("m") == "w"
+        work_only = _mode_of(payload) == "work"
         if work_only and not (isinstance(difficulty, int) and difficulty > 0):
             return "invalid-input-token"
         if isinstance(difficulty, int) and difficulty > 0:
@@ -328,8 +328,13 @@ class Captcha:
             challenge_ts=challenge_ts,
             hostname=str(payload.get("h") or ""),
             first_shown=float(first) if isinstance(first, int | float) else challenge_ts,
-            mode="work" if payload.get("m") == "w" else "arithmetic",
+            mode=_mode_of(payload),
         )
+
+
+def _mode_of(payload: dict[str, Any]) -> str:
+    """The way a signed challenge or response was meant to be solved (see :data:`MODES`)."""
+    return "work" if payload.get("m") == "w" else "arithmetic"
 
 
 def _first_shown(payload: dict[str, Any], issued_at: float | None) -> float | None:

@@ -330,19 +330,12 @@ class Store:
         if values:
             self.client.sadd(self._key(f"{{site:{sitekey}}}", "domains"), *values)
 
-    def known_domains(self, sitekey: str, domains: Sequence[str]) -> set[str]:
-        """Which of ``domains`` appeared in accepted comments of the site."""
-        if not domains:
-            return set()
-        found = self.client.smismember(self._key(f"{{site:{sitekey}}}", "domains"), list(domains))
-        return {d for d, hit in zip(domains, found, strict=True) if hit}
-
     def comment_state(self, sitekey: str, domains: Sequence[str], month: str,
                       secret_hash: str = "") -> CommentState:
         """For a comment check, in one round trip: which of ``domains`` the site's accepted
-        comments had (:meth:`known_domains`), its adaptation layer
-        (:meth:`adaptation_state`), and one more check counted in ``month``
-        (:meth:`add_usage`).
+        comments had (:meth:`add_known_domains`), its adaptation layer
+        (:meth:`adaptation_state`), and one more check counted in ``month`` (read back by
+        :meth:`usage`).
 
         With ``secret_hash``, whether that secret's index entry still names ``sitekey``
         (:meth:`sitekey_for_secret`): when it does not (a secret rotated out or removed a
@@ -368,14 +361,6 @@ class Store:
                             int(rev or 0), str(state) if state else None, current)
 
     # -- usage ------------------------------------------------------------------------
-    def add_usage(self, sitekey: str, month: str) -> None:
-        """Count one comment check for the site in ``month`` (YYYY-MM)."""
-        key = self._key("{usage}", month)
-        pipe = self.client.pipeline(transaction=False)
-        pipe.hincrby(key, sitekey, 1)
-        pipe.expire(key, 62 * 86400)
-        pipe.execute()
-
     def usage(self, sitekey: str, month: str) -> int:
         """Comment checks of the site in ``month``."""
         return int(self.client.hget(self._key("{usage}", month), sitekey) or 0)
@@ -582,9 +567,10 @@ class Store:
     ) -> ResponseSpent:
         """Spend a response token, in one round trip.
 
-        As :meth:`consume_once`; also, on first use, :meth:`mark_verified` for
-        ``verified_ttl`` seconds (0: not), and when the token was spent before and
-        ``take_verified`` is set, :meth:`take_verified`. With ``secret_hash``, the
+        As :meth:`consume_once`; also, on first use, a "verified" mark for
+        ``verified_ttl`` seconds (0: none), and when the token was spent before and
+        ``take_verified`` is set, that mark taken (deleted; only the first taker gets
+        ``verified_taken``). With ``secret_hash``, the
         secret's index entry must still name ``sitekey`` (:meth:`sitekey_for_secret`),
         else nothing is spent and ``secret_current`` is False; on a cluster, whose slots
         a script cannot span, that is one more round trip first.
@@ -606,16 +592,3 @@ class Store:
             return ResponseSpent(False, secret_current=False)
         return ResponseSpent(bool(int(first)), "" if stored in ("", "-") else str(stored),
                              bool(int(taken)))
-
-    def mark_verified(self, sitekey: str, nonce: str, ttl_seconds: float) -> None:
-        """Record that siteverify passed the response ``nonce`` of ``sitekey``."""
-        self.client.set(self._verified_key(sitekey, nonce), "1",
-                        px=max(1000, int(ttl_seconds * 1000)))
-
-    def take_verified(self, sitekey: str, nonce: str) -> bool:
-        """Spend a :meth:`mark_verified` record; only the first caller gets True.
-
-        One ``DEL`` is atomic: of two racing callers, only one sees the key deleted.
-        """
-        return bool(self.client.delete(self._verified_key(sitekey, nonce)))
-

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import secrets
 import subprocess
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +14,10 @@ import django
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, expect
-from werkzeug.serving import make_server
 
 from service.web.state import AppState
 from tests.browser.helpers import solve, widget
-from tests.support.live_server import LiveServer
+from tests.support.live_server import LiveServer, serving
 
 pytestmark = pytest.mark.browser
 
@@ -95,21 +92,6 @@ def __getattr__(name: str) -> Any:
     if name == "urlpatterns":
         return _urls()
     raise AttributeError(name)
-
-
-@contextmanager
-def serving(app: Any) -> Iterator[int]:
-    """A WSGI app on a loopback port in a thread; yields the port."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
-                              daemon=True)
-    thread.start()
-    try:
-        yield server.server_port
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture

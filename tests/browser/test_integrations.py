@@ -5,21 +5,18 @@ verification call."""
 from __future__ import annotations
 
 import secrets
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 from flask import Flask, render_template_string
 from flask_wtf import FlaskForm, RecaptchaField
 from playwright.sync_api import Page, expect
-from werkzeug.serving import make_server
 from wtforms import TextAreaField
 
 from service.web.state import AppState
 from tests.browser.conftest import Watch
 from tests.browser.helpers import solve, widget
-from tests.support.live_server import LiveServer
+from tests.support.live_server import LiveServer, serving
 
 pytestmark = pytest.mark.browser
 
@@ -64,27 +61,13 @@ def flask_wtf_site(hedgerow: str, sitekey: str, secret: str) -> Flask:
     return app
 
 
-@contextmanager
-def serving(app: Flask) -> Iterator[str]:
-    """``app`` on a loopback port in a thread; yields its origin (``localhost``)."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
-                              daemon=True)
-    thread.start()
-    try:
-        yield f"http://localhost:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
 @pytest.fixture
 def flask_site(live: LiveServer, state: AppState) -> Iterator[str]:
     """The Flask-WTF site, running and registered with Hedgerow; yields its origin."""
     # The origin is known only once the port is, so the keys go in afterwards.
     app = flask_wtf_site(live.url, "", "")
-    with serving(app) as origin:
+    with serving(app) as port:
+        origin = f"http://localhost:{port}"
         site, secret = state.sites.add("Flask site", [origin])
         app.config.update(RECAPTCHA_PUBLIC_KEY=site.sitekey, RECAPTCHA_PRIVATE_KEY=secret)
         yield origin

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import requests
@@ -40,6 +42,22 @@ class LiveServer:
         self.server.server_close()
         self.thread.join(timeout=5)
         self.app.extensions["hedgerow"].close()
+
+
+@contextmanager
+def serving(app: Any) -> Iterator[int]:
+    """Any WSGI app (a site using Hedgerow, say) on a loopback port in a thread, for the
+    length of the block; yields the port."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
+                              daemon=True)
+    thread.start()
+    try:
+        yield server.server_port
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
 
 
 def based_session(base: str) -> requests.Session:
