@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask
 
 from service import config as settings
 
@@ -47,20 +47,15 @@ def create_app(
         siteverify,
         widget,
     )
-    from service.web import access_log, errors, metrics, request_data, state
+    from service.web import errors, lifecycle, metrics, state
 
     app_state = state.init_app(app, config)
-    # First registered: the clock and the request id exist before any other hook runs,
-    # and the counting after_request hooks run last, on the final response.
     app_metrics = metrics.init_app(app)
-    access_log.init_app(app, enabled=config.ACCESS_LOG)
+    # The app's own hooks: registered first, the after hook runs last, on the final
+    # response (blueprints' hooks have run by then).
+    lifecycle.init_app(app, app_state, app_metrics, access_lines=config.ACCESS_LOG)
     app_state.limits.on_reject = lambda scope: app_metrics.rate_limited.labels(scope).inc()
     app_state.limits.fail_open.on_add = app_metrics.fail_open.inc
-
-    @app.after_request
-    def _note_model(response: Response) -> Response:
-        app_metrics.note_model(app_state.models.loaded_version)
-        return response
 
     if config.TRUSTED_PROXIES:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -68,12 +63,6 @@ def create_app(
         hops = config.TRUSTED_PROXIES
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     errors.register_error_handlers(app)
-    if not config.TRUSTED_PROXIES:
-        app.before_request(state.check_forwarding)
-
-    @app.before_request
-    def _check_request_text() -> None:
-        request_data.check_request_text(request)
 
     for blueprint in (
         captcha.bp,
@@ -87,11 +76,4 @@ def create_app(
         demo.bp,
     ):
         app.register_blueprint(blueprint)
-
-    @app.after_request
-    def _security_headers(response: Response) -> Response:
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        return response
-
     return app

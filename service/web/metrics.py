@@ -13,10 +13,9 @@ the status, and for the captcha and comment endpoints the outcome its view noted
 from __future__ import annotations
 
 import os
-import time
 from typing import Any
 
-from flask import Flask, Response, g, has_request_context, request
+from flask import Flask, Request, Response, g, has_request_context
 from prometheus_client import (
     CollectorRegistry,
     Counter,
@@ -112,25 +111,28 @@ class Metrics:
         self.model.labels(version).set(1)
         self._model_version = version
 
-    def observe(self, response: Response, seconds: float) -> None:
-        """Count one answered request and what its body says happened."""
-        endpoint = request.url_rule.rule if request.url_rule is not None else "unmatched"
+    def observe(self, req: Request, ctx_globals: Any, response: Response, seconds: float
+                ) -> None:
+        """Count one answered request and the outcome its view noted."""
+        rule = req.url_rule
+        endpoint = rule.rule if rule is not None else "unmatched"
         status = response.status_code
-        self._child(self.requests, endpoint, request.method, str(status)).inc()
+        self._child(self.requests, endpoint, req.method, str(status)).inc()
         self._child(self.latency, endpoint).observe(seconds)
-        if g.get("hedgerow_redis_error"):
+        if ctx_globals.get("hedgerow_redis_error"):
             self._child(self.redis_errors, endpoint).inc()
-        outcome = g.get("hedgerow_outcome")
+        outcome = ctx_globals.get("hedgerow_outcome")
         if endpoint == _CHALLENGE and status == 200:
             self.challenges.inc()
         elif outcome is None:
             return
         elif endpoint == _SOLVE:
             self._child(self.answers, outcome).inc()
-        elif (request.endpoint or "").startswith("siteverify."):
+        elif (req.endpoint or "").startswith("siteverify."):
             self._child(self.siteverify, outcome).inc()
         elif endpoint in (_COMMENT_CHECK, _AKISMET_CHECK) and status == 200:
-            self._child(self.decisions, outcome, _site()).inc()
+            site = str(ctx_globals.get("hedgerow_sitekey", ""))
+            self._child(self.decisions, outcome, site).inc()
 
     def exposition(self) -> bytes:
         """Every metric in Prometheus's text format: all workers' under gunicorn."""
@@ -140,10 +142,6 @@ class Metrics:
             multiprocess.MultiProcessCollector(registry, path=directory)
             return generate_latest(registry)
         return generate_latest(self.registry)
-
-
-def _site() -> str:
-    return str(g.get("hedgerow_sitekey", ""))
 
 
 def note_outcome(outcome: str) -> None:
@@ -161,19 +159,7 @@ def metrics_of(app: Flask) -> Metrics:
 
 
 def init_app(app: Flask) -> Metrics:
-    """Count every request of ``app`` (registered first, so its clock starts first)."""
+    """Give ``app`` its metrics; :mod:`service.web.lifecycle` counts every request."""
     app_metrics = Metrics()
     app.extensions[EXTENSION_KEY] = app_metrics
-
-    @app.before_request
-    def _start_clock() -> None:
-        g.hedgerow_started = time.perf_counter()
-
-    @app.after_request
-    def _count(response: Response) -> Response:
-        started = g.get("hedgerow_started")
-        if started is not None:
-            app_metrics.observe(response, time.perf_counter() - started)
-        return response
-
     return app_metrics

@@ -117,13 +117,6 @@ def client_identity() -> str:
     return identity
 
 
-def check_forwarding() -> None:
-    """Notice (once per worker) requests that came through a proxy no one told us about."""
-    forwarding = state().forwarding
-    if forwarding.watching:
-        forwarding.observe(request.remote_addr, request.headers.get("X-Forwarded-For"))
-
-
 def state() -> AppState:
     """The current app's state (inside a request or app context)."""
     app_state: AppState = current_app.extensions[EXTENSION_KEY]

@@ -1,0 +1,63 @@
+"""What every request goes through around its view: one hook before, one after.
+
+Before the view: the clock starts, the request gets its id, a forwarded request from an
+untrusted proxy is noticed, and the query string and credential headers are checked.
+After it (on the final response, errors included): the security headers, the id echoed,
+the model gauge, the access line and the metrics.
+
+They are one hook each rather than one per concern because Flask pays for every hook it
+calls (a coroutine check and proxy lookups each time), and these run for every request.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from flask import Flask, Response, g, request
+
+from service.web import access_log, request_data
+
+if TYPE_CHECKING:
+    from service.web.metrics import Metrics
+    from service.web.state import AppState
+
+_SECURITY_HEADERS = (("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"))
+
+
+def init_app(app: Flask, app_state: AppState, app_metrics: Metrics, *, access_lines: bool
+             ) -> None:
+    """Register the before and after hooks of every request of ``app``."""
+    clock = access_log.Clock()
+    forwarding = app_state.forwarding
+    models = app_state.models
+
+    @app.before_request
+    def _before() -> None:
+        req = request._get_current_object()  # type: ignore[attr-defined]
+        ctx_globals = g._get_current_object()
+        ctx_globals.hedgerow_started = time.perf_counter()
+        ctx_globals.request_id = access_log.request_id_from(req.headers.get(access_log.HEADER))
+        if forwarding.watching:
+            forwarding.observe(req.remote_addr, req.headers.get("X-Forwarded-For"))
+        request_data.check_request_text(req)
+
+    @app.after_request
+    def _after(response: Response) -> Response:
+        req = request._get_current_object()  # type: ignore[attr-defined]
+        ctx_globals = g._get_current_object()
+        headers = response.headers
+        for name, value in _SECURITY_HEADERS:
+            if name not in headers:
+                headers[name] = value
+        request_id = ctx_globals.get("request_id") or access_log.request_id_from(None)
+        headers[access_log.HEADER] = request_id
+        app_metrics.note_model(models.loaded_version)
+        started = ctx_globals.get("hedgerow_started")
+        seconds = time.perf_counter() - started if started is not None else None
+        if access_lines:
+            access_log.write_line(access_log.line(clock, req, ctx_globals, response,
+                                                  request_id, seconds))
+        if seconds is not None:
+            app_metrics.observe(req, ctx_globals, response, seconds)
+        return response
