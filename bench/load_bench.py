@@ -315,7 +315,8 @@ def main() -> None:
                              env, tmp / "serve.log")
             processes.append(service)
             bare = _start([sys.executable, str(Path(__file__).with_name("bare_flask.py")),
-                           "--port", str(bare_port), "--workers", str(args.workers)],
+                           "--port", str(bare_port), "--workers", str(args.workers),
+                           "--redis", redis_url],
                           env, tmp / "bare.log")
             processes.append(bare)
             base = f"http://127.0.0.1:{service_port}"
@@ -339,6 +340,9 @@ def main() -> None:
             comment_json = json.dumps(COMMENT)
             akismet = urllib.parse.urlencode({**COMMENT, "api_key": secret, "blog": ORIGIN})
             targets = [Target("bare Flask GET / (baseline)", f"http://127.0.0.1:{bare_port}/",
+                              server_pid=bare.pid),
+                       Target("bare Flask GET /redis (one round trip)",
+                              f"http://127.0.0.1:{bare_port}/redis", success='"count"',
                               server_pid=bare.pid)]
             for mark, (url, pid) in bases.items():
                 targets += [dataclasses.replace(t, server_pid=pid) for t in [
@@ -359,7 +363,7 @@ def main() -> None:
                            bodies=lambda n: [akismet]),
                 ]]
             if args.only:
-                targets = targets[:1] + [t for t in targets[1:]
+                targets = targets[:2] + [t for t in targets[2:]
                                          if any(text in t.name for text in args.only)]
             print("warming up", file=sys.stderr)
             for target in targets:
@@ -375,7 +379,7 @@ def main() -> None:
                           f"/{result['requests']}", file=sys.stderr)
             memory = memory_table(servers)
             if args.profile is not None:
-                profile([t for t in targets[1:] if not t.name.endswith(")")], service.pid,
+                profile([t for t in targets[2:] if not t.name.endswith(")")], service.pid,
                         args, tmp)
         finally:
             for process in reversed(processes):
