@@ -2,9 +2,9 @@
 service (gunicorn, gthread workers): the ceiling ``bench/load_bench.py`` compares with.
 
 With ``--redis URL`` it has a second route, ``GET /redis``, that makes one Redis round
-trip (a one-line script, as the service's hot paths run theirs, through the same client
-and options) and answers a small JSON object: the ceiling for any endpoint that has to
-touch Redis once.
+trip (a one-line script, as the service's hot paths run theirs, through redis-py with
+hiredis) and answers a small JSON object: the ceiling for any endpoint that has to touch
+Redis once.
 
 Run: ``.venv/bin/python bench/bare_flask.py --port 8001 [--workers 2] [--redis URL]``.
 """
@@ -32,9 +32,10 @@ def create_app(redis_url: str | None = None) -> Flask:
         return jsonify({"status": "ok"})
 
     if redis_url:
-        from service.store.redis_store import connect
+        import redis
 
-        script = connect(redis_url).register_script(_ROUND_TRIP_SCRIPT)
+        client = redis.Redis.from_url(redis_url, decode_responses=True, socket_timeout=2.0)
+        script = client.register_script(_ROUND_TRIP_SCRIPT)
 
         @app.get("/redis")
         def round_trip() -> Response:
