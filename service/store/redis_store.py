@@ -18,6 +18,9 @@ from typing import Any, cast
 
 import redis
 from redis.cluster import ClusterNode, RedisCluster
+from redis.commands.core import Script
+
+from service.store.lane import Lane
 
 RedisClient = redis.Redis | RedisCluster
 # redis-py annotates its commands as sync-or-async unions, which a sync caller cannot
@@ -113,6 +116,21 @@ class Store:
         self._note_request = self.client.register_script(_script("note_request.lua"))
         # A cluster refuses a script whose keys are on different slots.
         self._cluster = isinstance(client, RedisCluster)
+        # The calls every request makes go on each thread's own connection (a cluster
+        # routes each by its keys, so it keeps the client's way).
+        self._lane = None if self._cluster else Lane(self.client.connection_pool)
+
+    def close(self) -> None:
+        """Close the store's connections to Redis."""
+        if self._lane is not None:
+            self._lane.close()
+        self.client.close()
+
+    def _run(self, script: Script, keys: list[str], args: list[Any]) -> Any:
+        """One of the store's scripts, in one round trip."""
+        if self._lane is None:
+            return script(keys=keys, args=args)
+        return self._lane.script(script, keys, args)
 
     # -- keys ------------------------------------------------------------------------
     def _key(self, *parts: str) -> str:
@@ -136,7 +154,8 @@ class Store:
         lifetime always finds it.
         """
         ttl_ms = max(1000, int(ttl_seconds * 1000))
-        first, stored = self._consume(
+        first, stored = self._run(
+            self._consume,
             keys=[self._key("used", purpose, nonce)], args=[idempotency_key, ttl_ms]
         )
         return ConsumeResult(bool(int(first)), "" if stored in ("", "-") else str(stored))
@@ -156,7 +175,8 @@ class Store:
         now = time.time() if now is None else now
         bucket, into = divmod(now, solves_window)
         # One script rather than a pipeline of five: one reply for the client to parse.
-        count, failures, current, previous = self._note_request(
+        count, failures, current, previous = self._run(
+            self._note_request,
             keys=[self._client_key(client, "requests"), self._client_key(client, "failures"),
                   self._client_key(client, "solves", str(int(bucket))),
                   self._client_key(client, "solves", str(int(bucket) - 1))],
@@ -221,7 +241,8 @@ class Store:
             return True
         key, ttl, field = self._solve_counter(client, succeeded, failure_window, solves_window,
                                               now)
-        first = self._spend_challenge(
+        first = self._run(
+            self._spend_challenge,
             keys=[self._key("used", "challenge", nonce), key,
                   self._key("{metrics}", "counters")],
             args=[ttl_ms, ttl, field],
@@ -299,7 +320,8 @@ class Store:
         """
         flat = [part for pair in entry.items() for part in pair]
         quota_key = self._key("{feedback}", "quota", day or "-", site or "-")
-        added, value = self._feedback_add(
+        added, value = self._run(
+            self._feedback_add,
             keys=[self._key("{feedback}", "log"), quota_key],
             args=[retention_seconds * 1000, max_entries, max_bytes, max(1, quota_seconds),
                   *flat],
@@ -342,16 +364,21 @@ class Store:
         moment ago), the count is taken back and ``secret_current`` is False.
         """
         values = list(domains)
-        pipe = self.client.pipeline(transaction=False)
-        if secret_hash:
-            pipe.get(self._sites_key("secret", secret_hash))
-        if values:
-            pipe.smismember(self._key(f"{{site:{sitekey}}}", "domains"), values)
-        pipe.hmget(self._adaptation_key(sitekey), ["rev", "state"])
         usage = self._key("{usage}", month)
-        pipe.hincrby(usage, sitekey, 1)
-        pipe.expire(usage, 62 * 86400)
-        replies = pipe.execute()
+        commands: list[tuple[Any, ...]] = []
+        if secret_hash:
+            commands.append(("GET", self._sites_key("secret", secret_hash)))
+        if values:
+            commands.append(("SMISMEMBER", self._key(f"{{site:{sitekey}}}", "domains"), *values))
+        commands += [("HMGET", self._adaptation_key(sitekey), "rev", "state"),
+                     ("HINCRBY", usage, sitekey, 1), ("EXPIRE", usage, 62 * 86400)]
+        if self._lane is not None:
+            replies = self._lane.pipeline(commands)
+        else:
+            pipe = self.client.pipeline(transaction=False)
+            for command in commands:
+                pipe.execute_command(*command)
+            replies = pipe.execute()
         current = replies.pop(0) == sitekey if secret_hash else True
         if not current:
             self.client.hincrby(usage, sitekey, -1)
@@ -582,7 +609,8 @@ class Store:
                     return ResponseSpent(False, secret_current=False)
             else:
                 keys.append(self._sites_key("secret", secret_hash))
-        first, stored, taken = self._spend_response(
+        first, stored, taken = self._run(
+            self._spend_response,
             keys=keys,
             args=[idempotency_key, max(1000, int(ttl_seconds * 1000)),
                   max(1000, int(verified_ttl * 1000)) if verified_ttl > 0 else 0,

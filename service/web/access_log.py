@@ -42,11 +42,13 @@ def write_line(line: str) -> None:
 
 
 class Clock:
-    """The access line's UTC timestamp, formatted once a second rather than per request."""
+    """The access line's UTC timestamp, formatted once a second rather than per request,
+    and the process id (read once: the app is built in the worker that serves it)."""
 
     def __init__(self) -> None:
         self._second = -1
         self._text = ""
+        self.pid = os.getpid()
 
     def now(self) -> str:
         second = int(time.time())
@@ -71,5 +73,5 @@ def line(clock: Clock, req: Request, ctx_globals: Any, response: Response,
         "bytes": response.calculate_content_length(),
         "client": ctx_globals.get("hedgerow_client"),
         "site": ctx_globals.get("hedgerow_sitekey"),
-        "pid": os.getpid(),
+        "pid": clock.pid,
     }, separators=(",", ":"))

@@ -42,7 +42,7 @@ class AppState:
     def close(self) -> None:
         """Close every connection this app opened (for tests and clean shutdowns)."""
         self.models.close()
-        self.store.client.close()
+        self.store.close()
         self.limits.close()
 
 
