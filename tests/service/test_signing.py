@@ -84,3 +84,21 @@ def test_payloads_are_not_compressed_and_compressed_tokens_still_verify() -> Non
     assert made_before.startswith(".")
     result = signer.verify(Purpose.CHALLENGE, made_before, 60)
     assert result.ok and result.payload == repetitive
+
+
+def test_tokens_are_the_librarys_own_byte_for_byte_under_rotation() -> None:
+    # The signer derives each key once and takes hmac's one-call path; what it makes and
+    # accepts must stay exactly what itsdangerous's stock serializer makes and accepts.
+    signer = TokenSigner([NEW, OLD])
+    payload = {"n": "nonce", "k": "site", "f": 1.5}
+    for purpose in Purpose:
+        stock_new = URLSafeTimedSerializer([NEW], salt=purpose.value)
+        stock_old = URLSafeTimedSerializer([OLD], salt=purpose.value)
+        with time_machine.travel(1_900_000_000, tick=False):
+            mine = signer.sign(purpose, payload)
+            assert mine == stock_new.dumps(payload)
+            for token in (stock_new.dumps(payload), stock_old.dumps(payload)):
+                assert signer.verify(purpose, token, 60).payload == payload
+        assert stock_new.loads(mine) == payload
+        assert signer.verify(purpose, mine[:-2] + ("AA" if mine[-2:] != "AA" else "BB"),
+                             60).verdict is Verdict.BAD_SIGNATURE
