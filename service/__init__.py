@@ -47,7 +47,7 @@ def create_app(
         siteverify,
         widget,
     )
-    from service.web import errors, lifecycle, metrics, state
+    from service.web import errors, lifecycle, metrics, ratelimit, state
 
     app_state = state.init_app(app, config)
     app_metrics = metrics.init_app(app)
@@ -63,6 +63,7 @@ def create_app(
         hops = config.TRUSTED_PROXIES
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     errors.register_error_handlers(app)
+    ratelimit.init_app(app, app_state.limits)
 
     for blueprint in (
         captcha.bp,

@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 from model.fields import MAX_COMMENT_CHARS
 from service.sites.registry import Site, SiteError, normalize_origin
 from service.spam.moderation import SecretNotCurrent
+from service.store.budgets import OverBudget
 from service.web.auth import bearer_secret, note_site
 from service.web.errors import ApiError, from_http_exception, from_unexpected
 from service.web.headers import header_value
@@ -68,6 +69,11 @@ def _api_error(error: ApiError) -> Response:
     return _api_invalid(error)
 
 
+@bp.errorhandler(OverBudget)
+def _over_budget(error: OverBudget) -> Response:
+    return _api_invalid(state().limits.refusal(error.rule))
+
+
 @bp.errorhandler(HTTPException)
 def _http_error(error: HTTPException) -> Response:
     return _api_invalid(from_http_exception(error))
@@ -92,13 +98,18 @@ def _site(fields: dict[str, str], *, need_blog: bool = True) -> Site:
 
 def _key(fields: dict[str, str]) -> str:
     """The API key, after spending one unit of its budget."""
+    key = _key_sent(fields)
+    rate_limit("comment_check", secret_identity(key))
+    return key
+
+
+def _key_sent(fields: dict[str, str]) -> str:
     key = fields.get("api_key") or fields.get("key") or ""
     if not key:
         if request.method == "POST" and ("api_key" in request.args or "key" in request.args):
             raise AkismetError('Send "api_key" in the POST body, not in the URL, where '
                                "access logs would keep it.")
         raise AkismetError('Empty "api_key" value')
-    rate_limit("comment_check", secret_identity(key))
     return key
 
 
@@ -147,14 +158,23 @@ def verify_key() -> Response:
 def comment_check() -> Response:
     """``true`` for spam (with ``X-akismet-pro-tip: discard`` when blatant), else ``false``."""
     fields = _fields()
-    claim = state().sites.claim(_key(fields))
-    if claim is None:
-        raise _unknown_key()
-    _check_blog(fields, claim.site, need_blog=True)
-    if not fields.get("user_ip", "").strip():
-        raise AkismetError('Empty "user_ip" value')
+    key = _key_sent(fields)
+    app_state = state()
+    # Spent in the check's one round trip, or alone when the call is refused before it.
+    budgets = app_state.limits.budgets(("comment_check", secret_identity(key)))
     try:
-        decision = state().moderator.check(claim.site, fields, secret_hash=claim.digest)
+        claim = app_state.sites.claim(key)
+        if claim is None:
+            raise _unknown_key()
+        _check_blog(fields, claim.site, need_blog=True)
+        if not fields.get("user_ip", "").strip():
+            raise AkismetError('Empty "user_ip" value')
+    except AkismetError:
+        app_state.store.spend_budgets(budgets)
+        raise
+    try:
+        decision = app_state.moderator.check(claim.site, fields, secret_hash=claim.digest,
+                                             budgets=budgets)
     except SecretNotCurrent:
         raise _unknown_key() from None
     note_outcome(decision.action)

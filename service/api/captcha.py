@@ -7,8 +7,9 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from service.captcha.flow import MODES
+from service.sites.registry import Site
 from service.web import cors
-from service.web.errors import BadRequest
+from service.web.errors import ApiError, BadRequest
 from service.web.metrics import note_outcome
 from service.web.request_data import read_fields
 from service.web.state import client_identity, rate_limit, state
@@ -53,7 +54,23 @@ def get_challenge() -> Response:
     for the other way: no question, a longer proof of work.
     """
     client = client_identity()
-    rate_limit("challenge", client)
+    app_state = state()
+    try:
+        mode, site = _challenge_request()
+    except ApiError:
+        rate_limit("challenge", client)  # a refused request spends the client's budget too
+        raise
+    # Both budgets are spent in the challenge's one round trip (or refuse it).
+    budgets = app_state.limits.budgets(("challenge", client), ("challenge_site", site.sitekey))
+    captcha = app_state.captcha
+    first_shown = captcha.first_shown_of(site, request.args.get("previous", ""))
+    response = jsonify(captcha.issue(site, client, first_shown, mode, budgets).to_json())
+    response.headers["Cache-Control"] = "no-store"
+    return cors.allow(response, site)
+
+
+def _challenge_request() -> tuple[str, Site]:
+    """The mode and the site a challenge is asked for, checked (with the page's origin)."""
     mode = request.args.get("mode") or "arithmetic"
     if mode not in MODES:
         raise BadRequest("mode is arithmetic (the default) or work.", code="invalid-input-mode")
@@ -69,29 +86,32 @@ def get_challenge() -> Response:
     origin = cors.request_origin()
     if origin and not site.allows_origin(origin):
         raise cors.origin_not_allowed(origin)
-    rate_limit("challenge_site", site.sitekey)
-    captcha = state().captcha
-    first_shown = captcha.first_shown_of(site, request.args.get("previous", ""))
-    response = jsonify(captcha.issue(site, client, first_shown, mode).to_json())
-    response.headers["Cache-Control"] = "no-store"
-    return cors.allow(response, site)
+    return mode, site
 
 
 @bp.post("/v1/solve")
 def solve() -> Response:
     """Check an answer; give a response token or a fresh challenge."""
     client = client_identity()
-    rate_limit("solve", client)
-    fields = read_fields(request, max_field_length=4096)
-    token = fields.get("token", "")
-    if not token:
-        raise BadRequest("Send the challenge's token and your answer.", code="missing-input-token")
-    captcha = state().captcha
+    app_state = state()
+    try:
+        fields = read_fields(request, max_field_length=4096)
+        token = fields.get("token", "")
+        if not token:
+            raise BadRequest("Send the challenge's token and your answer.",
+                             code="missing-input-token")
+    except ApiError:
+        rate_limit("solve", client)  # a refused request spends the client's budget too
+        raise
+    captcha = app_state.captcha
     token_site = captcha.site_of(token)
+    spends = [("solve", client)]
     if token_site is not None:
-        rate_limit("solve_site", token_site.sitekey)
+        spends.append(("solve_site", token_site.sitekey))
+    # Spent in the round trip that spends the challenge, or alone when refused before it.
     result = captcha.solve(
-        token, fields.get("answer"), cors.request_origin(), fields.get("pow"), client
+        token, fields.get("answer"), cors.request_origin(), fields.get("pow"), client,
+        app_state.limits.budgets(*spends),
     )
     if result.error_codes == ["origin-not-allowed"]:
         raise cors.origin_not_allowed(cors.request_origin())

@@ -8,7 +8,7 @@ from model.fields import MAX_COMMENT_CHARS
 from service.spam import moderation
 from service.spam.moderation import SecretNotCurrent
 from service.web.auth import bearer_secret, claim_for_secret, no_such_site, site_for_secret
-from service.web.errors import BadRequest
+from service.web.errors import ApiError, BadRequest
 from service.web.metrics import note_outcome
 from service.web.quotas import refuse_over_quota
 from service.web.request_data import read_fields
@@ -34,11 +34,15 @@ def _comment_fields(extra: frozenset[str]) -> dict[str, str]:
 @bp.post("/v1/comment-check")
 def comment_check() -> Response:
     """Score a comment for the site whose secret authorises the call."""
-    claim = claim_for_secret(bearer_secret(), "comment_check")
-    fields = _comment_fields(frozenset({"response"}))
+    claim, budgets = claim_for_secret(bearer_secret(), "comment_check")
+    try:
+        fields = _comment_fields(frozenset({"response"}))
+    except ApiError:
+        state().store.spend_budgets(budgets)
+        raise
     try:
         decision = state().moderator.check(claim.site, fields, fields.get("response") or None,
-                                           secret_hash=claim.digest)
+                                           secret_hash=claim.digest, budgets=budgets)
     except SecretNotCurrent:
         raise no_such_site() from None
     note_outcome(decision.action)

@@ -12,7 +12,7 @@ from service.web.errors import ApiError
 from service.web.metrics import note_outcome
 from service.web.ratelimit import secret_identity
 from service.web.request_data import read_fields
-from service.web.state import rate_limit, state
+from service.web.state import state
 
 bp = Blueprint("siteverify", __name__)
 
@@ -68,18 +68,21 @@ def siteverify() -> Response:
         missing.append("missing-input-response")
     if missing:
         return _answer(False, missing)
-    rate_limit("siteverify", secret_identity(secret))
+    app_state = state()
+    # Spent in the round trip that spends the response, or alone when refused before it.
+    budgets = app_state.limits.budgets(("siteverify", secret_identity(secret)))
     idempotency_key = fields.get("idempotency_key", "")
     if len(idempotency_key) > MAX_IDEMPOTENCY_KEY:
+        app_state.store.spend_budgets(budgets)
         return _answer(False, ["bad-request"], 400,
                        f"idempotency_key is longer than {MAX_IDEMPOTENCY_KEY} characters.")
-    app_state = state()
     claim = app_state.sites.claim(secret)
     if claim is None:
+        app_state.store.spend_budgets(budgets)
         return _answer(False, ["invalid-input-secret"])
     result = app_state.captcha.verify(
         claim.site, response, idempotency_key, fields.get("remoteip", "").strip(),
-        secret_hash=claim.digest,
+        secret_hash=claim.digest, budgets=budgets,
     )
     body = result.to_json()
     if not result.success:

@@ -25,13 +25,14 @@ from __future__ import annotations
 import hmac
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from service.captcha import arithmetic, proof_of_work
 from service.captcha.clients import ClientIdentifier
 from service.signing import Purpose, TokenSigner, Verdict, new_nonce
 from service.sites.registry import Site, SiteRegistry
+from service.store.budgets import NO_BUDGETS, Budgets
 from service.store.redis_store import Store
 
 # A chain of challenges keeps its first time only while each link follows the last one
@@ -44,6 +45,7 @@ VERIFIED_GRACE_SECONDS = 300
 WORK_EXTRA_BITS = 10
 WORK_MAX_BITS = 28
 MODES = ("arithmetic", "work")
+_Result = TypeVar("_Result")
 
 
 @dataclass(frozen=True)
@@ -135,7 +137,7 @@ class Captcha:
         self.solves_window = (pow_policy or proof_of_work.Policy()).solves_window
 
     def issue(self, site: Site, client: str = "", first_shown: float | None = None,
-              mode: str = "arithmetic") -> IssuedChallenge:
+              mode: str = "arithmetic", budgets: Budgets = NO_BUDGETS) -> IssuedChallenge:
         """A fresh challenge for ``site``; nothing is stored until it is answered.
 
         ``first_shown`` is when the chain this challenge continues began (from
@@ -144,6 +146,9 @@ class Captcha:
         rate and successful solves of ``client`` (an identity from
         :class:`ClientIdentifier`, never an address). ``mode="work"`` is the other way:
         no question, a puzzle :data:`WORK_EXTRA_BITS` harder (even with the puzzle off).
+        ``budgets`` are spent first, in the same round trip (raising
+        :class:`~service.store.budgets.OverBudget` when one has no room, and then nothing
+        is counted).
         """
         nonce = new_nonce()
         payload: dict[str, Any] = {
@@ -161,7 +166,7 @@ class Captcha:
         if self.pow_policy is not None or mode == "work":
             policy = self.pow_policy or proof_of_work.Policy()
             activity = self.store.note_request(
-                client or "unknown", solves_window=policy.solves_window
+                client or "unknown", solves_window=policy.solves_window, budgets=budgets
             )
             difficulty = policy.difficulty(
                 activity.failures, activity.requests, activity.solves
@@ -169,6 +174,8 @@ class Captcha:
             if mode == "work":
                 difficulty = min(WORK_MAX_BITS, difficulty + WORK_EXTRA_BITS)
             payload["d"] = difficulty
+        else:
+            self.store.spend_budgets(budgets)
         token = self.signer.sign(Purpose.CHALLENGE, payload)
         return IssuedChallenge(token, prompt, self.challenge_ttl, nonce, difficulty, mode)
 
@@ -192,33 +199,39 @@ class Captcha:
         origin: str = "",
         pow_counter: object = None,
         client: str = "",
+        budgets: Budgets = NO_BUDGETS,
     ) -> SolveResult:
         """Check an answer; on success, a single-use response token for siteverify.
 
-        ``client`` is the solver's identity; the response token carries it.
+        ``client`` is the solver's identity; the response token carries it. ``budgets``
+        are spent in the round trip that spends the challenge, or alone when the answer
+        is refused before it (raising :class:`~service.store.budgets.OverBudget` when one
+        has no room).
         """
         checked = self.signer.verify(Purpose.CHALLENGE, token, self.challenge_ttl)
         if checked.verdict in (Verdict.MALFORMED, Verdict.BAD_SIGNATURE):
-            return SolveResult(False, ["invalid-input-token"])
+            return self._unspent(budgets, SolveResult(False, ["invalid-input-token"]))
         payload = checked.payload or {}
         site = self.sites.get(payload.get("k"))
         if site is None:
-            return SolveResult(False, ["invalid-input-token"])
+            return self._unspent(budgets, SolveResult(False, ["invalid-input-token"]))
         if origin and not site.allows_origin(origin):
-            return SolveResult(False, ["origin-not-allowed"])
+            return self._unspent(budgets, SolveResult(False, ["origin-not-allowed"]))
         first = _first_shown(payload, checked.issued_at)
         mode = _mode_of(payload)
         if checked.verdict is Verdict.EXPIRED:
-            return SolveResult(False, ["timeout-or-duplicate"], site=site, first_shown=first,
-                               mode=mode)
+            return self._unspent(budgets, SolveResult(
+                False, ["timeout-or-duplicate"], site=site, first_shown=first, mode=mode))
         nonce = payload.get("n")
         if not isinstance(nonce, str):
-            return SolveResult(False, ["invalid-input-token"], site=site, mode=mode)
+            return self._unspent(budgets, SolveResult(False, ["invalid-input-token"], site=site,
+                                                      mode=mode))
         code = self._check_work_and_answer(nonce, payload, raw_answer, pow_counter)
         # The challenge is spent whatever the answer (a wrong guess burns it), and its
         # outcome counted only the first time, in one round trip.
         if not self.store.spend_challenge(nonce, self.challenge_ttl + 60, client or "unknown",
-                                          not code, solves_window=self.solves_window):
+                                          not code, solves_window=self.solves_window,
+                                          budgets=budgets):
             return SolveResult(False, ["timeout-or-duplicate"], site=site, first_shown=first,
                                mode=mode)
         if code:
@@ -236,6 +249,12 @@ class Captcha:
         response = self.signer.sign(Purpose.RESPONSE, signed)
         return SolveResult(True, response=response, expires_in=self.response_ttl, site=site,
                            mode=mode)
+
+    def _unspent(self, budgets: Budgets, result: _Result) -> _Result:
+        """``result``, for a request refused before its round trip: its budgets are spent
+        alone (a flood of bad tokens pays like good ones)."""
+        self.store.spend_budgets(budgets)
+        return result
 
     def _check_work_and_answer(
         self, nonce: str, payload: dict[str, Any], raw_answer: object, pow_counter: object
@@ -268,7 +287,7 @@ class Captcha:
 
     def verify(
         self, site: Site, response: object, idempotency_key: str = "", remoteip: str = "",
-        *, comment_check: bool = False, secret_hash: str = "",
+        *, comment_check: bool = False, secret_hash: str = "", budgets: Budgets = NO_BUDGETS,
     ) -> VerifyResult:
         """siteverify: is ``response`` a fresh, unused solve for ``site``?
 
@@ -284,30 +303,34 @@ class Captcha:
         worker's caches), the round trip that spends the token first confirms that the
         secret is still the site's; when it is not, the result is
         ``invalid-input-secret`` and nothing is spent.
+
+        ``budgets`` are spent in the round trip that spends the token, or alone when the
+        response is refused before it (raising :class:`~service.store.budgets.OverBudget`
+        when one has no room).
         """
         checked = self.signer.verify(Purpose.RESPONSE, response, self.response_ttl)
         if checked.verdict in (Verdict.MALFORMED, Verdict.BAD_SIGNATURE):
-            return VerifyResult(False, ["invalid-input-response"])
+            return self._unspent(budgets, VerifyResult(False, ["invalid-input-response"]))
         payload = checked.payload or {}
         if payload.get("k") != site.sitekey:
-            return VerifyResult(False, ["invalid-input-response"])
+            return self._unspent(budgets, VerifyResult(False, ["invalid-input-response"]))
         if checked.verdict is Verdict.EXPIRED:
-            return VerifyResult(False, ["timeout-or-duplicate"])
+            return self._unspent(budgets, VerifyResult(False, ["timeout-or-duplicate"]))
         nonce = payload.get("n")
         if not isinstance(nonce, str):
-            return VerifyResult(False, ["invalid-input-response"])
+            return self._unspent(budgets, VerifyResult(False, ["invalid-input-response"]))
         if (
             remoteip
             and site.settings.get("require_remoteip_match")
             and not self.clients.same_client(remoteip, payload.get("i"))
         ):
-            return VerifyResult(False, ["invalid-input-remoteip"])
+            return self._unspent(budgets, VerifyResult(False, ["invalid-input-remoteip"]))
         # One round trip: spend the token; the first siteverify marks it verified, and a
         # comment check after it takes that mark.
         spent = self.store.spend_response(
             site.sitekey, nonce, self.response_ttl + 60, idempotency_key,
             verified_ttl=0 if comment_check else VERIFIED_GRACE_SECONDS,
-            take_verified=comment_check, secret_hash=secret_hash,
+            take_verified=comment_check, secret_hash=secret_hash, budgets=budgets,
         )
         if not spent.secret_current:
             return VerifyResult(False, ["invalid-input-secret"])

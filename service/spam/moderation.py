@@ -21,6 +21,7 @@ from service.spam.decision import (
     link_domains,
     reputable_for_site,
 )
+from service.store.budgets import NO_BUDGETS, Budgets
 from service.store.redis_store import Store
 
 
@@ -82,13 +83,15 @@ class Moderator:
                            seconds_to_submit=elapsed)
 
     def check(self, site: Site, fields: Mapping[str, str], response: str | None = None,
-              *, secret_hash: str = "") -> Decision:
+              *, secret_hash: str = "", budgets: Budgets = NO_BUDGETS) -> Decision:
         """Score a comment for ``site``; a captcha ``response`` is verified and spent here.
 
         With ``secret_hash`` (the caller's secret, which named ``site`` through the
         worker's caches), the read that starts the check also confirms that the secret is
         still the site's; when it is not, :class:`SecretNotCurrent` is raised before
-        anything is spent or counted.
+        anything is spent or counted. ``budgets`` (the caller's rate limits) are spent in
+        that same round trip (:class:`~service.store.budgets.OverBudget` when one has no
+        room).
         """
         arrived = time.time()  # the time to fill the form in ends when the request arrives
         comment = {k: v for k, v in fields.items() if k in COMMENT_FIELDS}
@@ -98,7 +101,7 @@ class Moderator:
         # One round trip for what the check reads (and its usage count).
         stored = self.store.comment_state(site.sitekey, list(domains),
                                           time.strftime("%Y-%m", time.gmtime(arrived)),
-                                          secret_hash)
+                                          secret_hash, budgets)
         if not stored.secret_current:
             raise SecretNotCurrent(site.sitekey)
         signals = self._signals(site, fields, response, arrived)

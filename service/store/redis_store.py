@@ -20,9 +20,19 @@ import redis
 from redis.cluster import ClusterNode, RedisCluster
 from redis.commands.core import Script
 
+from service.store.budgets import (
+    NO_BUDGETS,
+    Budgets,
+    OverBudget,
+    budgets_script,
+    guarded_script,
+    outcome,
+)
 from service.store.lane import Lane
 
 RedisClient = redis.Redis | RedisCluster
+# How long a month's usage counts are kept: the month and the one after it.
+_USAGE_TTL = 62 * 86400
 # redis-py annotates its commands as sync-or-async unions, which a sync caller cannot
 # use without a cast at every call; the store talks to its client through Any instead.
 AnyClient = Any
@@ -109,11 +119,23 @@ class Store:
     def __init__(self, client: RedisClient, prefix: str = "hedgerow") -> None:
         self.client: AnyClient = cast(Any, client)
         self.prefix = prefix
-        self._consume = self.client.register_script(_script("consume_once.lua"))
-        self._feedback_add = self.client.register_script(_script("feedback_add.lua"))
-        self._spend_response = self.client.register_script(_script("spend_response.lua"))
-        self._spend_challenge = self.client.register_script(_script("spend_challenge.lua"))
-        self._note_request = self.client.register_script(_script("note_request.lua"))
+        register = self.client.register_script
+        self._consume = register(_script("consume_once.lua"))
+        self._feedback_add = register(_script("feedback_add.lua"))
+        self._spend_response = register(_script("spend_response.lua"))
+        self._spend_challenge = register(_script("spend_challenge.lua"))
+        self._note_request = register(_script("note_request.lua"))
+        self._comment_state = register(_script("comment_state.lua"))
+        self._budgets = register(budgets_script())
+        # The hot operations again, after the request's rate-limit budgets (one round trip
+        # for both); keyed by the operation's own script.
+        self._guarded = {
+            script.sha: register(guarded_script(_script(name)))
+            for script, name in ((self._note_request, "note_request.lua"),
+                                 (self._spend_challenge, "spend_challenge.lua"),
+                                 (self._spend_response, "spend_response.lua"),
+                                 (self._comment_state, "comment_state.lua"))
+        }
         # A cluster refuses a script whose keys are on different slots.
         self._cluster = isinstance(client, RedisCluster)
         # The calls every request makes go on each thread's own connection (a cluster
@@ -126,11 +148,29 @@ class Store:
             self._lane.close()
         self.client.close()
 
-    def _run(self, script: Script, keys: list[str], args: list[Any]) -> Any:
-        """One of the store's scripts, in one round trip."""
+    def _run(self, script: Script, keys: list[str], args: list[Any],
+             budgets: Budgets = NO_BUDGETS) -> Any:
+        """One of the store's scripts, in one round trip; with ``budgets``, only when they
+        have room (else :class:`OverBudget`, and nothing is done)."""
+        if budgets:
+            if self._cluster:  # pragma: no cover - RateLimits spends them itself there
+                raise ValueError("budgets cannot go with an operation on a cluster")
+            script = self._guarded[script.sha]
+            keys = [*budgets.script_keys(), *keys]
+            args = [*budgets.script_args(), *args]
+            return outcome(self._run(script, keys, args), budgets)
         if self._lane is None:
             return script(keys=keys, args=args)
         return self._lane.script(script, keys, args)
+
+    def spend_budgets(self, budgets: Budgets) -> None:
+        """Spend ``budgets`` alone (for a request that ends before its operation);
+        raises :class:`OverBudget` when a rule has no room."""
+        if budgets:
+            refused = int(self._run(self._budgets, budgets.script_keys(),
+                                    budgets.script_args()))
+            if refused:
+                raise OverBudget(budgets.rules[refused - 1])
 
     # -- keys ------------------------------------------------------------------------
     def _key(self, *parts: str) -> str:
@@ -166,11 +206,13 @@ class Store:
         return self._key(f"{{client:{client}}}", *parts)
 
     def note_request(
-        self, client: str, window: int = 60, solves_window: int = 3600, now: float | None = None
+        self, client: str, window: int = 60, solves_window: int = 3600, now: float | None = None,
+        budgets: Budgets = NO_BUDGETS,
     ) -> ClientActivity:
         """Count a challenge for ``client`` and read its recent history, in one round trip.
 
-        ``client`` is an identity (a pseudonym), never an address.
+        ``client`` is an identity (a pseudonym), never an address. ``budgets`` are spent
+        in the same round trip first (:meth:`_run`).
         """
         now = time.time() if now is None else now
         bucket, into = divmod(now, solves_window)
@@ -180,7 +222,7 @@ class Store:
             keys=[self._client_key(client, "requests"), self._client_key(client, "failures"),
                   self._client_key(client, "solves", str(int(bucket))),
                   self._client_key(client, "solves", str(int(bucket) - 1))],
-            args=[window],
+            args=[window], budgets=budgets,
         )
         # A sliding window from two fixed ones: the previous window counts for the part
         # of it that still lies within the last ``solves_window`` seconds.
@@ -226,9 +268,11 @@ class Store:
         failure_window: int = 600,
         solves_window: int = 3600,
         now: float | None = None,
+        budgets: Budgets = NO_BUDGETS,
     ) -> bool:
         """Mark a challenge spent and, the first time only, count its solve (as
-        :meth:`note_solve`); True when this was the first use.
+        :meth:`note_solve`); True when this was the first use. ``budgets`` are spent in
+        the same round trip first (:meth:`_run`).
 
         One round trip on a single Redis; on a cluster, whose slots a script cannot
         span, the mark and then the count.
@@ -245,7 +289,7 @@ class Store:
             self._spend_challenge,
             keys=[self._key("used", "challenge", nonce), key,
                   self._key("{metrics}", "counters")],
-            args=[ttl_ms, ttl, field],
+            args=[ttl_ms, ttl, field], budgets=budgets,
         )
         return bool(int(first))
 
@@ -353,32 +397,45 @@ class Store:
             self.client.sadd(self._key(f"{{site:{sitekey}}}", "domains"), *values)
 
     def comment_state(self, sitekey: str, domains: Sequence[str], month: str,
-                      secret_hash: str = "") -> CommentState:
+                      secret_hash: str = "", budgets: Budgets = NO_BUDGETS) -> CommentState:
         """For a comment check, in one round trip: which of ``domains`` the site's accepted
         comments had (:meth:`add_known_domains`), its adaptation layer
         (:meth:`adaptation_state`), and one more check counted in ``month`` (read back by
-        :meth:`usage`).
+        :meth:`usage`); ``budgets`` first, in the same round trip (:meth:`_run`).
 
         With ``secret_hash``, whether that secret's index entry still names ``sitekey``
         (:meth:`sitekey_for_secret`): when it does not (a secret rotated out or removed a
-        moment ago), the count is taken back and ``secret_current`` is False.
+        moment ago), nothing is counted and ``secret_current`` is False.
         """
         values = list(domains)
         usage = self._key("{usage}", month)
-        commands: list[tuple[Any, ...]] = []
+        domains_key = self._key(f"{{site:{sitekey}}}", "domains")
+        if self._cluster:
+            return self._cluster_comment_state(sitekey, values, usage, domains_key, secret_hash)
+        keys = [domains_key, self._adaptation_key(sitekey), usage]
         if secret_hash:
-            commands.append(("GET", self._sites_key("secret", secret_hash)))
+            keys.append(self._sites_key("secret", secret_hash))
+        reply = self._run(self._comment_state, keys, [sitekey, _USAGE_TTL, *values],
+                          budgets=budgets)
+        if not int(reply[0]):
+            return CommentState(set(), 0, None, secret_current=False)
+        _, found, rev, state = reply
+        return CommentState({d for d, hit in zip(values, found, strict=True) if hit},
+                            int(rev or 0), str(state) if state else None)
+
+    def _cluster_comment_state(self, sitekey: str, values: list[str], usage: str,
+                               domains_key: str, secret_hash: str) -> CommentState:
+        """:meth:`comment_state` on a cluster: a pipeline, whose commands each go to their
+        key's node; a count made for a secret no longer current is taken back."""
+        pipe = self.client.pipeline(transaction=False)
+        if secret_hash:
+            pipe.get(self._sites_key("secret", secret_hash))
         if values:
-            commands.append(("SMISMEMBER", self._key(f"{{site:{sitekey}}}", "domains"), *values))
-        commands += [("HMGET", self._adaptation_key(sitekey), "rev", "state"),
-                     ("HINCRBY", usage, sitekey, 1), ("EXPIRE", usage, 62 * 86400)]
-        if self._lane is not None:
-            replies = self._lane.pipeline(commands)
-        else:
-            pipe = self.client.pipeline(transaction=False)
-            for command in commands:
-                pipe.execute_command(*command)
-            replies = pipe.execute()
+            pipe.smismember(domains_key, values)
+        pipe.hmget(self._adaptation_key(sitekey), ["rev", "state"])
+        pipe.hincrby(usage, sitekey, 1)
+        pipe.expire(usage, _USAGE_TTL)
+        replies = pipe.execute()
         current = replies.pop(0) == sitekey if secret_hash else True
         if not current:
             self.client.hincrby(usage, sitekey, -1)
@@ -591,8 +648,10 @@ class Store:
         verified_ttl: float = 0,
         take_verified: bool = False,
         secret_hash: str = "",
+        budgets: Budgets = NO_BUDGETS,
     ) -> ResponseSpent:
-        """Spend a response token, in one round trip.
+        """Spend a response token, in one round trip (``budgets`` first, in the same one:
+        :meth:`_run`).
 
         As :meth:`consume_once`; also, on first use, a "verified" mark for
         ``verified_ttl`` seconds (0: none), and when the token was spent before and
@@ -615,6 +674,7 @@ class Store:
             args=[idempotency_key, max(1000, int(ttl_seconds * 1000)),
                   max(1000, int(verified_ttl * 1000)) if verified_ttl > 0 else 0,
                   "1" if take_verified else "0", sitekey],
+            budgets=budgets,
         )
         if int(first) < 0:
             return ResponseSpent(False, secret_current=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import g, request
 
 from service.sites.registry import SecretClaim, Site
+from service.store.budgets import Budgets
 from service.web.errors import ApiError
 from service.web.ratelimit import secret_identity
 from service.web.state import rate_limit, state
@@ -33,26 +34,33 @@ def site_for_secret(secret: str, scope: str) -> Site:
     return site
 
 
-def claim_for_secret(secret: str, scope: str) -> SecretClaim:
+def claim_for_secret(secret: str, scope: str) -> tuple[SecretClaim, Budgets]:
     """The site ``secret`` names through the worker's caches (:meth:`SiteRegistry.claim`),
-    after spending one unit of its ``scope`` budget; the request's round trip to Redis
-    confirms it."""
-    _check_and_count(secret, scope)
-    claim = state().sites.claim(secret)
+    and its ``scope`` budget, for the request's one round trip to Redis to spend as it
+    confirms the claim. A secret that names no site spends the budget here."""
+    _require(secret)
+    app_state = state()
+    budgets = app_state.limits.budgets((scope, secret_identity(secret)))
+    claim = app_state.sites.claim(secret)
     if claim is None:
+        app_state.store.spend_budgets(budgets)
         raise no_such_site()
     note_site(claim.site)
-    return claim
+    return claim, budgets
 
 
 def _check_and_count(secret: str, scope: str) -> None:
+    _require(secret)
+    rate_limit(scope, secret_identity(secret))
+
+
+def _require(secret: str) -> None:
     if not secret:
         raise Unauthorized(
             "Send the site's secret as 'Authorization: Bearer <secret>'.",
             code="missing-input-secret",
             headers={"WWW-Authenticate": 'Bearer realm="hedgerow"'},
         )
-    rate_limit(scope, secret_identity(secret))
 
 
 def no_such_site() -> Unauthorized:

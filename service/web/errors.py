@@ -122,7 +122,8 @@ def from_unexpected(error: Exception) -> ApiError:
     return ApiError("Something went wrong on our side.", code="internal-error", status=500)
 
 
-def _render(error: ApiError) -> Response:
+def render(error: ApiError) -> Response:
+    """The standard JSON answer to ``error``."""
     return error_response(error.code, error.message, error.status, error.headers, **error.extra)
 
 
@@ -133,12 +134,12 @@ def register_error_handlers(app: Flask) -> None:
     def _api_error(error: ApiError) -> Response:
         if isinstance(error, Unavailable):
             g.hedgerow_redis_error = True  # counted by the metrics
-        return _render(error)
+        return render(error)
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response:
-        return _render(from_http_exception(error))
+        return render(from_http_exception(error))
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
-        return _render(from_unexpected(error))
+        return render(from_unexpected(error))

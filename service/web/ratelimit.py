@@ -18,16 +18,17 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any
 
+from flask import Flask, Response
 from limits import RateLimitItem, parse_many
 from limits.errors import StorageError
 from limits.storage import RedisStorage, storage_from_string
 from limits.strategies import SlidingWindowCounterRateLimiter
 from redis.exceptions import RedisError
 
-from service.web.errors import ApiError, Unavailable
+from service.store.budgets import NO_BUDGETS, Budgets, OverBudget, budgets_script
+from service.web.errors import ApiError, Unavailable, render
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,15 @@ SCOPES = ("challenge", "solve", "challenge_site", "solve_site", "siteverify", "c
 # Scopes whose budget all of a site's visitors share; their 429 says so.
 _SITE_SCOPES = frozenset({"challenge_site", "solve_site"})
 _STORAGE_OPTIONS = {"socket_timeout": 1.0, "socket_connect_timeout": 1.0}
+
+
+def init_app(app: Flask, limits: RateLimits) -> None:
+    """Answer a budget an operation's script found spent (:class:`OverBudget`) with the
+    429 a refused :meth:`RateLimits.check` gives."""
+
+    @app.errorhandler(OverBudget)
+    def _over_budget(error: OverBudget) -> Response:
+        return render(limits.refusal(error.rule))
 
 
 class TooManyRequests(ApiError):
@@ -133,12 +143,49 @@ class RateLimits:
             items = self.rules[scope]
             refused = self._hit_all(limiter, items, scope, identity)
             if refused is not None:
-                reset_at, _ = limiter.get_window_stats(refused, scope, identity)
-                if self.on_reject is not None:
-                    self.on_reject(scope)
-                raise self._too_many(refused, reset_at, scope in _SITE_SCOPES)
+                raise self.refusal((scope, identity, refused))
         except (RedisError, StorageError, ConnectionError, OSError) as error:
             self._storage_failed(error)
+
+    def budgets(self, *spends: tuple[str, str]) -> Budgets:
+        """The budgets of ``(scope, identity)`` pairs, for an operation's script to spend
+        in its own round trip (:mod:`service.store.budgets`).
+
+        Where a script cannot spend them (a cluster), they are spent here and now, as
+        :meth:`check` does, and what is returned holds only the others (none).
+        """
+        if not self.enabled:
+            return NO_BUDGETS
+        keys: list[str] = []
+        args: list[int] = []
+        rules: list[tuple[str, str, RateLimitItem]] = []
+        for scope, identity in spends:
+            items = self.rules.get(scope)
+            if not items:
+                continue
+            storage = self._get_limiter().storage
+            if type(storage) is not RedisStorage:
+                self.check(scope, identity)
+                continue
+            for item in items:
+                # The library's own keys for the item's two windows, so that its window
+                # statistics (for Retry-After) read what the script wrote.
+                current = storage.prefixed_key(f"{{{item.key_for(scope, identity)}}}")
+                keys += [f"{current}/-1", current]
+                args += [item.amount, item.get_expiry()]
+                rules.append((scope, identity, item))
+        return Budgets(tuple(keys), tuple(args), tuple(rules)) if rules else NO_BUDGETS
+
+    def refusal(self, rule: tuple[str, str, RateLimitItem]) -> TooManyRequests:
+        """The 429 for a refused rule ``(scope, identity, item)``, saying when to retry."""
+        scope, identity, item = rule
+        try:
+            reset_at, _ = self._get_limiter().get_window_stats(item, scope, identity)
+        except (RedisError, StorageError, ConnectionError, OSError):
+            reset_at = time.time() + item.get_expiry()
+        if self.on_reject is not None:
+            self.on_reject(scope)
+        return self._too_many(item, reset_at, scope in _SITE_SCOPES)
 
     def _hit_all(self, limiter: SlidingWindowCounterRateLimiter, items: list[RateLimitItem],
                  scope: str, identity: str) -> RateLimitItem | None:
@@ -151,18 +198,10 @@ class RateLimits:
         storage = limiter.storage
         if len(items) > 1 and type(storage) is RedisStorage:
             if self._windows is None:
-                self._windows = storage.get_connection().register_script(
-                    resources.files("service.store").joinpath("lua", "rate_windows.lua")
-                    .read_bytes())
-            keys: list[str] = []
-            args: list[int] = []
-            for item in items:
-                # The library's own keys for the item's two windows, so that its window
-                # statistics (for Retry-After) read what this wrote.
-                current = storage.prefixed_key(f"{{{item.key_for(scope, identity)}}}")
-                keys += [f"{current}/-1", current]
-                args += [item.amount, item.get_expiry()]
-            refused = int(self._windows(keys=keys, args=args))
+                self._windows = storage.get_connection().register_script(budgets_script().encode())
+            budgets = self.budgets((scope, identity))
+            refused = int(self._windows(keys=budgets.script_keys(),
+                                        args=budgets.script_args()))
             return items[refused - 1] if refused else None
         for item in items:
             if not limiter.hit(item, scope, identity):

@@ -12,6 +12,7 @@ from flask import Flask
 
 from service import create_app
 from service.sites.registry import Site
+from service.web.errors import Unavailable
 from service.web.ratelimit import RateLimits, TooManyRequests
 from tests.support.flow import solved_response
 from tests.support.live_server import LiveServer, based_session
@@ -161,5 +162,22 @@ def test_a_budget_of_several_rules_is_spent_all_at_once_or_not_at_all(
         for item in limits.rules["challenge"]:
             assert limiter.get_window_stats(item, "challenge", "client-a").remaining == (
                 item.amount - 3)
+    finally:
+        limits.close()
+
+
+@pytest.mark.parametrize("policy", ["allow", "deny"])
+def test_a_budget_spent_alone_follows_the_outage_policy(policy: str) -> None:
+    # Where a budget is spent on its own (a refusal before the operation, a cluster), an
+    # unreachable Redis lets the request through counted, or refuses it, as configured.
+    limits = RateLimits(f"redis://127.0.0.1:{free_port()}/0", {"challenge": "3/minute"},
+                        on_error=policy)
+    try:
+        if policy == "allow":
+            limits.check("challenge", "client-a")
+            assert limits.fail_open.value == 1
+        else:
+            with pytest.raises(Unavailable):
+                limits.check("challenge", "client-a")
     finally:
         limits.close()

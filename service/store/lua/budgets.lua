@@ -1,0 +1,33 @@
+-- Spending rate-limit budgets, all of their rules or none, before an operation.
+-- The sliding window counter of the `limits` library, on its own keys, for several rules
+-- at once. Rule i: KEYS[2i-1], KEYS[2i]: its previous and current window; ARGV[2i]: its
+-- limit; ARGV[2i+1]: its window in seconds (ARGV[1] is the number of rules).
+-- Returns 0 when every rule had room (each then counts one more), else the number of
+-- the first rule without room (none counts it: a refused request spends nothing).
+local function spend_budgets(rules)
+  for i = 1, rules do
+    local previous, current = KEYS[2 * i - 1], KEYS[2 * i]
+    local limit, expiry = tonumber(ARGV[2 * i]), tonumber(ARGV[2 * i + 1]) * 1000
+    local current_ttl = tonumber(redis.call('pttl', current))
+    if current_ttl > 0 and current_ttl < expiry then
+      -- The current window has ended: it becomes the previous one.
+      redis.call('rename', current, previous)
+      redis.call('set', current, 0, 'PX', current_ttl + expiry)
+    end
+    local previous_count = tonumber(redis.call('get', previous)) or 0
+    local previous_ttl = math.max(tonumber(redis.call('pttl', previous)) or 0, 0)
+    local current_count = tonumber(redis.call('get', current)) or 0
+    if math.floor(previous_count * previous_ttl / expiry) + current_count + 1 > limit then
+      return i
+    end
+  end
+  for i = 1, rules do
+    local current = KEYS[2 * i]
+    if redis.call('exists', current) == 1 then
+      redis.call('incrby', current, 1)
+    else
+      redis.call('set', current, 1, 'PX', tonumber(ARGV[2 * i + 1]) * 2000)
+    end
+  end
+  return 0
+end
