@@ -70,7 +70,8 @@ def test_each_thread_has_its_own_connection_and_close_ends_them(
         thread.join()
     assert len(set(ids)) == 3
     lane.close()
-    alive = {int(c["id"]) for c in client.client_list()}
+    listed: list[dict[str, str]] = client.client_list()  # type: ignore[assignment]
+    alive = {int(c["id"]) for c in listed}
     assert not alive & set(ids)
 
 
