@@ -67,7 +67,7 @@ class Artifact:
 
     manifest: dict[str, Any]
     directory: Path
-    numbers: ScorerNumbers | None = None
+    numbers: ScorerNumbers | None = field(default=None, repr=False, compare=False)
     fitted: Pipeline | None = field(default=None, repr=False, compare=False)
 
     @property

@@ -90,7 +90,7 @@ class HashingSettings:
                 "lowercase": True, "binary": True, "norm": "l2", "alternate_sign": False}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ScorerNumbers:
     """Everything the Scorer computes with.
 

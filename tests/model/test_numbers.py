@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import shutil
@@ -124,9 +125,8 @@ def test_another_models_scorer_file_under_a_signed_manifest_is_refused(
     sign_artifact(copy, KEY)
     assert Scorer(load_artifact(copy, signing_keys=[KEY], pipeline=False)).version
     found = numbers.from_pipeline(tiny_artifact.pipeline)
-    inverted = numbers.to_bytes(numbers.ScorerNumbers(**{
-        **found.__dict__, "word_weights": -found.word_weights,
-        "char_weights": -found.char_weights}))
+    inverted = numbers.to_bytes(dataclasses.replace(
+        found, word_weights=-found.word_weights, char_weights=-found.char_weights))
     (copy / SCORER_FILE).write_bytes(inverted)
     with pytest.raises(ArtifactError, match="does not match the SHA-256"):
         load_artifact(copy, signing_keys=[KEY], pipeline=False)
