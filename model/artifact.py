@@ -79,7 +79,8 @@ class Artifact:
     def pipeline(self) -> Pipeline:
         """The fitted pipeline, read from the model file the first time it is asked for
         when the artifact was loaded without it (its SHA-256 and types checked then)."""
-        if self.fitted is None:
+        fitted = self.fitted
+        if fitted is None:
             model_path = self.directory / self.manifest["model_file"]
             try:
                 payload = model_path.read_bytes()
@@ -87,11 +88,10 @@ class Artifact:
                 raise ArtifactError(f"cannot read {model_path} ({exc})",
                                     path=self.directory) from None
             _check_sha(payload, self.manifest["model_sha256"], model_path, self.directory)
+            fitted = _load_pipeline(payload, model_path, self.directory)
             # Frozen for callers; filling the cache once is this property's own business.
-            object.__setattr__(self, "fitted", _load_pipeline(payload, model_path,
-                                                              self.directory))
-        assert self.fitted is not None
-        return self.fitted
+            object.__setattr__(self, "fitted", fitted)
+        return fitted
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -413,7 +413,7 @@ def _load_pipeline(payload: bytes, model_path: Path, directory: Path) -> Pipelin
         pipeline = sio.loads(payload, trusted=list(TRUSTED_TYPES))
     except Exception as exc:  # skops raises many types for malformed payloads
         raise ArtifactError(f"{model_path} could not be loaded ({exc})", path=directory) from None
-    steps = [n for n, _ in getattr(pipeline, "steps", [])]
-    if not isinstance(pipeline, sklearn.pipeline.Pipeline) or steps != ["features", "classifier"]:
+    if not isinstance(pipeline, sklearn.pipeline.Pipeline) \
+            or [n for n, _ in pipeline.steps] != ["features", "classifier"]:
         raise ArtifactError(f"{model_path} is not a Hedgerow spam pipeline", path=directory)
     return pipeline
