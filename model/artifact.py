@@ -1,9 +1,15 @@
-"""Saving and loading model artifacts: ``model.skops`` plus ``manifest.json`` beside it.
+"""Saving and loading model artifacts: ``model.skops``, ``scorer.npz`` and ``manifest.json``.
 
-Loading never unpickles. The file's SHA-256 must match the manifest (a changed or swapped
+Loading never unpickles. Each file's SHA-256 must match the manifest (a changed or swapped
 file is refused), and :func:`skops.io.loads` gets an explicit list of the scikit-learn,
 NumPy and SciPy types this project's pipeline is made of; anything else in the file is
 refused before a single object is built.
+
+``scorer.npz`` holds the numbers the scorer needs (see :mod:`model.numbers`), so a process
+that only scores loads that file and never imports skops, scikit-learn or SciPy: it
+passes ``pipeline=False`` and the pipeline is read from ``model.skops`` (its hash checked
+again) only if something asks for it. Artifacts saved before ``scorer.npz`` existed load
+their pipeline, and the scorer takes its numbers from it.
 
 The hash only ties the file to its manifest. What ties the manifest to the operator is
 its signature: an HMAC-SHA-256 over the whole manifest (file hash, thresholds, version,
@@ -21,15 +27,17 @@ import os
 import tempfile
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import skops.io as sio
-from sklearn.pipeline import Pipeline
-
+from model import numbers
 from model.errors import ArtifactError, RegistryError
+from model.numbers import SCORER_FILE, ScorerNumbers
 from model.versions import check_file_name, check_version_name, shown
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
 
 MODEL_FILE = "model.skops"
 MANIFEST_FILE = "manifest.json"
@@ -51,16 +59,39 @@ TRUSTED_TYPES: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class Artifact:
-    """A loaded, verified model: the fitted pipeline, its manifest and where it lives."""
+    """A loaded, verified model: its manifest, where it lives, the scorer's numbers (from
+    ``scorer.npz``, when the artifact has one) and the fitted pipeline.
 
-    pipeline: Pipeline
+    ``fitted`` is None until the pipeline is loaded; :attr:`pipeline` loads it on first use.
+    """
+
     manifest: dict[str, Any]
     directory: Path
+    numbers: ScorerNumbers | None = field(default=None, repr=False, compare=False)
+    fitted: Pipeline | None = field(default=None, repr=False, compare=False)
 
     @property
     def version(self) -> str:
         """The version recorded in the manifest."""
         return str(self.manifest["version"])
+
+    @property
+    def pipeline(self) -> Pipeline:
+        """The fitted pipeline, read from the model file the first time it is asked for
+        when the artifact was loaded without it (its SHA-256 and types checked then)."""
+        fitted = self.fitted
+        if fitted is None:
+            model_path = self.directory / self.manifest["model_file"]
+            try:
+                payload = model_path.read_bytes()
+            except OSError as exc:
+                raise ArtifactError(f"cannot read {model_path} ({exc})",
+                                    path=self.directory) from None
+            _check_sha(payload, self.manifest["model_sha256"], model_path, self.directory)
+            fitted = _load_pipeline(payload, model_path, self.directory)
+            # Frozen for callers; filling the cache once is this property's own business.
+            object.__setattr__(self, "fitted", fitted)
+        return fitted
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -141,6 +172,8 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 def untrusted_types(data: bytes) -> list[str]:
     """The types in a skops payload that are neither skops defaults nor :data:`TRUSTED_TYPES`."""
+    import skops.io as sio  # here: a process that only scores never needs skops
+
     try:
         found = sio.get_untrusted_types(data=data)
     except (zipfile.BadZipFile, KeyError, ValueError, json.JSONDecodeError) as exc:
@@ -149,13 +182,16 @@ def untrusted_types(data: bytes) -> list[str]:
 
 
 def save_artifact(directory: Path | str, pipeline: Pipeline, manifest: dict[str, Any]) -> Path:
-    """Write ``model.skops`` and ``manifest.json`` (with the model's SHA-256) to ``directory``.
+    """Write ``model.skops``, ``scorer.npz`` and ``manifest.json`` (with both files'
+    SHA-256) to ``directory``.
 
     Returns the manifest path. Refuses to save a pipeline containing types that
-    :func:`load_artifact` would not trust, so every saved artifact can be loaded.
+    :func:`load_artifact` would not trust, or whose numbers :mod:`model.numbers` cannot
+    write, so every saved artifact can be loaded, with or without scikit-learn.
     """
+    import skops.io as sio
+
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
     payload = sio.dumps(pipeline, compression=zipfile.ZIP_DEFLATED, compresslevel=6)
     foreign = untrusted_types(payload)
     if foreign:
@@ -163,17 +199,55 @@ def save_artifact(directory: Path | str, pipeline: Pipeline, manifest: dict[str,
             "the pipeline holds types the loader does not trust: " + ", ".join(foreign)
             + "; build it with model.pipeline.build_pipeline"
         )
+    scorer = scorer_bytes(pipeline)
+    directory.mkdir(parents=True, exist_ok=True)
     _write_atomic(directory / MODEL_FILE, payload)
+    _write_atomic(directory / SCORER_FILE, scorer)
     manifest = dict(manifest)
     manifest["format"] = ARTIFACT_FORMAT
     manifest["format_version"] = FORMAT_VERSION
     manifest["model_file"] = MODEL_FILE
     manifest["model_sha256"] = sha256_bytes(payload)
     manifest["model_bytes"] = len(payload)
+    manifest.update(_scorer_fields(scorer))
     manifest.pop(SIGNATURE_FIELD, None)  # a new model file: any earlier signature is void
     manifest_path = directory / MANIFEST_FILE
     _write_atomic(manifest_path, _manifest_json(manifest))
     return manifest_path
+
+
+def scorer_bytes(pipeline: Any) -> bytes:
+    """``scorer.npz``'s bytes for a fitted pipeline; :class:`ArtifactError` if it cannot
+    be written (a pipeline not built by :func:`model.pipeline.build_pipeline`)."""
+    try:
+        return numbers.to_bytes(numbers.from_pipeline(pipeline))
+    except (AttributeError, KeyError, IndexError, TypeError, ValueError, ArtifactError) as exc:
+        raise ArtifactError(f"cannot write {SCORER_FILE} for this pipeline ({exc}); build it "
+                            "with model.pipeline.build_pipeline") from None
+
+
+def _scorer_fields(scorer: bytes) -> dict[str, Any]:
+    return {"scorer_file": SCORER_FILE, "scorer_sha256": sha256_bytes(scorer),
+            "scorer_bytes": len(scorer)}
+
+
+def add_scorer_file(directory: Path | str) -> dict[str, Any]:
+    """Write ``scorer.npz`` into an artifact saved without one, from its verified pipeline,
+    and record it in the manifest; returns the manifest.
+
+    The model file is untouched. A signature is dropped, since the manifest changes: sign
+    the version again (``hedgerow models promote`` does). Writing it again gives the same
+    bytes.
+    """
+    directory = artifact_dir(directory)
+    artifact = load_artifact(directory)
+    scorer = scorer_bytes(artifact.pipeline)
+    _write_atomic(directory / SCORER_FILE, scorer)
+    manifest = dict(artifact.manifest)
+    manifest.update(_scorer_fields(scorer))
+    manifest.pop(SIGNATURE_FIELD, None)
+    _write_atomic(directory / MANIFEST_FILE, _manifest_json(manifest))
+    return manifest
 
 
 def artifact_dir(path: Path | str) -> Path:
@@ -200,8 +274,9 @@ def read_manifest(directory: Path | str) -> dict[str, Any]:
 def parse_manifest(raw: bytes, where: Path | str) -> dict[str, Any]:
     """Parse and sanity-check a manifest's bytes (``where`` names it in messages).
 
-    Checks the format, the version's name, that ``model_file`` is a bare file name and
-    that the thresholds are probabilities in order; not the signature.
+    Checks the format, the version's name, that ``model_file`` (and ``scorer_file``, when
+    there is one, with its SHA-256) is a bare file name and that the thresholds are
+    probabilities in order; not the signature.
     """
     path = Path(where)
     try:
@@ -222,6 +297,11 @@ def parse_manifest(raw: bytes, where: Path | str) -> dict[str, Any]:
     try:
         check_version_name(manifest["version"], allow_default=True)
         check_file_name(manifest["model_file"])
+        if "scorer_file" in manifest:
+            check_file_name(manifest["scorer_file"])
+            if manifest["scorer_file"] == manifest["model_file"] \
+                    or not isinstance(manifest.get("scorer_sha256"), str):
+                raise ArtifactError("'scorer_file' needs a file of its own and 'scorer_sha256'")
     except (ArtifactError, RegistryError) as exc:
         raise ArtifactError(f"{where}: {exc}", path=path.parent) from None
     _check_thresholds(manifest["thresholds"], where)
@@ -242,23 +322,27 @@ def _check_thresholds(thresholds: object, where: object) -> None:
 
 
 def load_artifact(path: Path | str, *, signing_keys: Sequence[bytes] | None = None,
-                  version: str | None = None) -> Artifact:
+                  version: str | None = None, pipeline: bool = True) -> Artifact:
     """Load a verified artifact from its directory (or its ``model.skops`` path).
 
-    Raises :class:`ArtifactError` when the manifest is missing or foreign, when the model
-    file's SHA-256 differs from the manifest's, or when the file holds untrusted types.
-    With ``signing_keys``, the manifest must be signed by one of them; with ``version``,
-    it must be that version's.
+    Raises :class:`ArtifactError` when the manifest is missing or foreign, when a file's
+    SHA-256 differs from the manifest's, when ``scorer.npz`` is malformed or when the
+    model file holds untrusted types. With ``signing_keys``, the manifest must be signed
+    by one of them; with ``version``, it must be that version's. With ``pipeline=False``
+    and a ``scorer.npz``, the pipeline is not loaded (nor skops imported) until asked for.
     """
     directory = artifact_dir(path)
     manifest = read_manifest(directory)
-    model_path = directory / manifest["model_file"]
-    if not model_path.is_file():
-        raise ArtifactError(f"{directory} has a manifest but no {model_path.name}", path=directory)
-    # Read once and verify those very bytes, so the file cannot change between check and load.
-    payload = model_path.read_bytes()
-    return artifact_from_bytes(manifest, payload, directory, signing_keys=signing_keys,
-                               version=version)
+    files = [manifest["model_file"]] + ([manifest["scorer_file"]]
+                                        if "scorer_file" in manifest else [])
+    for name in files:
+        if not (directory / name).is_file():
+            raise ArtifactError(f"{directory} has a manifest but no {name}", path=directory)
+    # Read once and verify those very bytes, so a file cannot change between check and load.
+    payload = (directory / manifest["model_file"]).read_bytes()
+    scorer = (directory / manifest["scorer_file"]).read_bytes() if len(files) > 1 else None
+    return artifact_from_bytes(manifest, payload, directory, scorer=scorer,
+                               signing_keys=signing_keys, version=version, pipeline=pipeline)
 
 
 def check_manifest(manifest: dict[str, Any], where: object, *,
@@ -273,22 +357,51 @@ def check_manifest(manifest: dict[str, Any], where: object, *,
 
 
 def artifact_from_bytes(manifest: dict[str, Any], payload: bytes, directory: Path, *,
+                        scorer: bytes | None = None,
                         signing_keys: Sequence[bytes] | None = None,
-                        version: str | None = None) -> Artifact:
-    """Verify a parsed manifest and the model file's bytes, then load the pipeline.
+                        version: str | None = None, pipeline: bool = True) -> Artifact:
+    """Verify a parsed manifest and the bytes of its model file and ``scorer.npz``, then
+    read the scorer's numbers and (with ``pipeline``, or without a ``scorer.npz``) load
+    the pipeline.
 
-    ``directory`` is where the artifact is (or would be) kept; it only names it in
-    messages and in the returned :class:`Artifact`.
+    ``scorer`` must be given exactly when the manifest names a scorer file. ``directory``
+    is where the artifact is (or would be) kept; it names it in messages, and the
+    pipeline is read from there if it is asked for later.
     """
     model_path = directory / manifest["model_file"]
     check_manifest(manifest, directory / MANIFEST_FILE, signing_keys=signing_keys,
                    version=version)
-    if not hmac.compare_digest(sha256_bytes(payload), str(manifest["model_sha256"])):
+    _check_sha(payload, manifest["model_sha256"], model_path, directory)
+    found = None
+    if "scorer_file" in manifest:
+        scorer_path = directory / manifest["scorer_file"]
+        if scorer is None:
+            raise ArtifactError(f"{directory} has a manifest but no {scorer_path.name}",
+                                path=directory)
+        _check_sha(scorer, manifest["scorer_sha256"], scorer_path, directory)
+        found = numbers.from_bytes(scorer, scorer_path)
+    elif scorer is not None:
+        raise ArtifactError(f"{directory}: a scorer file its manifest does not name; "
+                            "refusing it", path=directory)
+    fitted = _load_pipeline(payload, model_path, directory) if pipeline or found is None \
+        else None
+    return Artifact(manifest=manifest, directory=directory, numbers=found, fitted=fitted)
+
+
+def _check_sha(data: bytes, expected: object, path: Path, directory: Path) -> None:
+    if not hmac.compare_digest(sha256_bytes(data), str(expected)):
         raise ArtifactError(
-            f"{model_path} does not match the SHA-256 in its manifest; refusing to load a "
+            f"{path} does not match the SHA-256 in its manifest; refusing to load a "
             "modified model. Restore the file or retrain with `hedgerow train`",
             path=directory,
         )
+
+
+def _load_pipeline(payload: bytes, model_path: Path, directory: Path) -> Pipeline:
+    """The pipeline in verified model-file bytes, if they hold only trusted types."""
+    import sklearn.pipeline
+    import skops.io as sio
+
     foreign = untrusted_types(payload)
     if foreign:
         raise ArtifactError(
@@ -300,8 +413,7 @@ def artifact_from_bytes(manifest: dict[str, Any], payload: bytes, directory: Pat
         pipeline = sio.loads(payload, trusted=list(TRUSTED_TYPES))
     except Exception as exc:  # skops raises many types for malformed payloads
         raise ArtifactError(f"{model_path} could not be loaded ({exc})", path=directory) from None
-    if not isinstance(pipeline, Pipeline) or [n for n, _ in pipeline.steps] != [
-        "features", "classifier"
-    ]:
+    if not isinstance(pipeline, sklearn.pipeline.Pipeline) \
+            or [n for n, _ in pipeline.steps] != ["features", "classifier"]:
         raise ArtifactError(f"{model_path} is not a Hedgerow spam pipeline", path=directory)
-    return Artifact(pipeline=pipeline, manifest=manifest, directory=directory)
+    return pipeline

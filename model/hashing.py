@@ -7,6 +7,9 @@ all new n-grams of the comment (or batch) instead of one call per n-gram. The ca
 held to a budget in bytes, so text made of words never seen before costs memory only up
 to that budget. Tests check the n-grams against the analyzers' and the hashes against
 scikit-learn's ``murmurhash3_32``.
+
+One-off hashes come from :mod:`mmh3` rather than scikit-learn, so a process that only
+scores never imports scikit-learn (about 60 MiB of a worker's memory).
 """
 
 from __future__ import annotations
@@ -19,8 +22,8 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
+import mmh3
 import numpy as np
-from sklearn.utils import murmurhash3_32
 
 # Per process, per loaded model: the word n-gram cache and the word → character n-gram
 # columns cache each stay within this many bytes (approximately: keys, values and the
@@ -39,6 +42,18 @@ _VECTOR_MIN = 24
 _VECTOR_MAX_BYTES = 32
 
 V = TypeVar("V")
+
+
+def murmurhash3_32(key: str | bytes, seed: int = 0) -> int:
+    """Signed MurmurHash3 (x86, 32-bit) of ``key``, a string as UTF-8: what
+    ``sklearn.utils.murmurhash3_32(key, seed=seed)`` returns.
+
+    A string is encoded here, not by :mod:`mmh3`: one holding a lone surrogate raises
+    :class:`UnicodeEncodeError` (as scikit-learn's does), where mmh3 5.3 would crash.
+    """
+    if isinstance(key, str):
+        key = key.encode("utf-8")
+    return mmh3.hash(key, seed, True)
 
 
 def hash_index(token: str, n_features: int) -> int:

@@ -189,16 +189,18 @@ class Registry:
         return VersionInfo(version, path, str(manifest.get("created", "?")),
                            None if f1 is None else float(f1), version == active)
 
-    def load(self, version: str) -> Artifact:
-        """Load and verify ``version``: its hash and types, and its signature when keys are set.
+    def load(self, version: str, *, pipeline: bool = True) -> Artifact:
+        """Load and verify ``version``: its hashes and types, and its signature when keys are
+        set (``pipeline=False``: see :func:`~model.artifact.load_artifact`).
 
         The shipped default needs no signature: it is trusted for where it lives. A signed
         manifest must also name ``version``, so a signed model cannot pass as another.
         """
         path = self.path_of(version)
         if version == DEFAULT_VERSION or self.signing_keys is None:
-            return load_artifact(path)
-        return load_artifact(path, signing_keys=self.signing_keys, version=version)
+            return load_artifact(path, pipeline=pipeline)
+        return load_artifact(path, signing_keys=self.signing_keys, version=version,
+                             pipeline=pipeline)
 
     def promote(self, version: str) -> Path:
         """Make ``version`` active after checking that it loads; return its directory."""

@@ -23,11 +23,11 @@ from typing import Any
 
 import numpy as np
 
-from model import batch
+from model import batch, numbers
 from model.artifact import Artifact, load_artifact
 from model.confusables import skeleton_table
 from model.errors import ArtifactError
-from model.features import STRUCTURAL_FEATURES, PreparedComment, prepare_comment, to_matrix
+from model.features import PreparedComment, prepare_comment, to_matrix
 from model.fields import FILL_SECONDS_FIELD, HONEYPOT_FIELD
 from model.hashing import CharHasher, WordHasher, distinct
 from model.reasons import (
@@ -98,39 +98,24 @@ class Scorer:
                                 f"with ({exc})", path=artifact.directory) from None
 
     def _unpack(self, artifact: Artifact) -> None:
-        features = artifact.pipeline.named_steps["features"]
-        classifier = artifact.pipeline.named_steps["classifier"]
-        transformers = dict((name, t) for name, t, _ in features.transformers_)
-        slices = features.output_indices_
-        word, char, scaler = transformers["word"], transformers["char"], transformers["structural"]
-        for vec in (word, char):
-            if vec.alternate_sign or not vec.binary or vec.norm != "l2":
-                raise ValueError("unexpected hashing settings")
-        calibrated = classifier.calibrated_classifiers_
-        if len(calibrated) != 1 or len(calibrated[0].calibrators) != 1:
-            raise ValueError("expected one calibrated linear model")
-        linear, calibrator = calibrated[0].estimator, calibrated[0].calibrators[0]
-        coef = linear.coef_.ravel()
-        if len(scaler.scale_) != len(STRUCTURAL_FEATURES):
-            raise ValueError("structural features differ from this version's")
-        if word.analyzer != "word" or char.analyzer != "char_wb":
-            raise ValueError("unexpected analyzers")
-        self._word = WordHasher(word)
-        self._char = CharHasher(char)
-        self._w_word: np.ndarray = np.ascontiguousarray(coef[slices["word"]])
-        self._w_char: np.ndarray = np.ascontiguousarray(coef[slices["char"]])
-        w_struct = coef[slices["structural"]]
+        # From scorer.npz when the artifact has one; else from the pipeline's attributes.
+        found = artifact.numbers or numbers.from_pipeline(artifact.pipeline)
+        self._word = WordHasher(found.word)
+        self._char = CharHasher(found.char)
+        self._w_word: np.ndarray = found.word_weights
+        self._w_char: np.ndarray = found.char_weights
         # Fold the max-abs scaling into the weights: w * (x / scale) = (w / scale) * x.
-        self._w_struct_array: np.ndarray = w_struct / scaler.scale_
+        self._w_struct_array: np.ndarray = found.structural_weights / found.structural_scale
         self._w_struct: list[float] = self._w_struct_array.tolist()
-        self._intercept = float(linear.intercept_[0])
-        self._a = float(calibrator.a_)
-        self._b = float(calibrator.b_)
+        self._intercept = found.intercept
+        self._a = found.a
+        self._b = found.b
 
     @classmethod
     def load(cls, path: Path | str) -> Scorer:
-        """Load and verify the artifact at ``path`` (directory or its model.skops)."""
-        return cls(load_artifact(path))
+        """Load and verify the artifact at ``path`` (directory or its model.skops), without
+        its scikit-learn pipeline when it has a ``scorer.npz``."""
+        return cls(load_artifact(path, pipeline=False))
 
     @property
     def manifest(self) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import random
 import string
+import subprocess
 import sys
 import tracemalloc
 
@@ -13,6 +14,8 @@ import pytest
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.utils import murmurhash3_32
 
+from model import hashing
+from model.features import prepare_comment
 from model.hashing import (
     ENTRY_OVERHEAD,
     MAX_CACHED_CHARS,
@@ -39,6 +42,58 @@ def _vectorizer(analyzer: str = "char_wb", ngram_range: tuple[int, int] = (2, 5)
                 **settings: object) -> HashingVectorizer:
     return HashingVectorizer(analyzer=analyzer, ngram_range=ngram_range, n_features=N_FEATURES,
                              alternate_sign=False, binary=True, **settings)
+
+
+def _any_text(rng: random.Random, n: int) -> str:
+    """``n`` code points from every plane, surrogates left out (they cannot be UTF-8)."""
+    points: list[int] = []
+    while len(points) < n:
+        point = rng.choice([rng.randrange(0x80), rng.randrange(0x800), rng.randrange(0x10000),
+                            rng.randrange(0x110000)])
+        if not 0xD800 <= point <= 0xDFFF:
+            points.append(point)
+    return "".join(map(chr, points))
+
+
+def test_murmurhash_equals_scikit_learn_s_on_any_text_and_bytes() -> None:
+    rng = random.Random(11)
+    texts = [_any_text(rng, rng.randint(0, 40)) for _ in range(20000)]
+    texts += _random_words(rng, 3000, 0, 80) + ["", " ", "\0", "\U0010ffff", "\ufeff"]
+    # What the hashers are actually given: n-grams of normalised comments, and the UTF-8
+    # bytes of long ones.
+    for text in texts[:300]:
+        normalised = prepare_comment({"comment_content": text}).text.lower()
+        texts += normalised.split() + [normalised]
+    for text in texts:
+        assert hashing.murmurhash3_32(text) == murmurhash3_32(text, seed=0), repr(text)
+        data = text.encode("utf-8")
+        assert hashing.murmurhash3_32(data) == murmurhash3_32(data, seed=0), repr(text)
+        # positive=True is the same 32 bits read unsigned.
+        assert hashing.murmurhash3_32(text) & 0xFFFFFFFF == murmurhash3_32(text, positive=True)
+    for _ in range(5000):
+        raw = rng.randbytes(rng.randint(0, 70))
+        assert hashing.murmurhash3_32(raw) == murmurhash3_32(raw, seed=0), raw
+        seed = rng.randrange(2**32)
+        assert hashing.murmurhash3_32(raw, seed) == murmurhash3_32(raw, seed=seed), (raw, seed)
+
+
+LONE_SURROGATE = """
+import sys
+from {module} import murmurhash3_32
+try:
+    murmurhash3_32("a\\ud800b", seed=0)
+except UnicodeEncodeError:
+    sys.exit(3)
+"""
+
+
+@pytest.mark.parametrize("module", ["model.hashing", "sklearn.utils"])
+def test_a_lone_surrogate_raises_unicode_encode_error_as_scikit_learn_s_does(
+        module: str) -> None:
+    # In a process of its own: mmh3 itself, given such a string, crashes the interpreter.
+    done = subprocess.run([sys.executable, "-c", LONE_SURROGATE.format(module=module)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 3, (done.returncode, done.stderr)
 
 
 def test_vectorised_hash_equals_murmurhash3_32_on_every_length_and_alphabet() -> None:

@@ -135,9 +135,13 @@ def test_ngrams_match_the_vectorizers(default_scorer: Scorer, text: str) -> None
     prepared = prepare_comment({"comment_content": text}).text
     word, char = default_scorer._word, default_scorer._char
     assert word.fast and char.fast
-    assert word.grams(prepared, prepared.lower()) == list(word.analyzer(prepared))
+    # The reference: scikit-learn's analyzers of the vectorizers in the saved pipeline.
+    vectorizers = {name: t for name, t, _ in
+                   default_scorer.artifact.pipeline.named_steps["features"].transformers_}
+    assert word.grams(prepared, prepared.lower()) == list(
+        vectorizers["word"].build_analyzer()(prepared))
     assert [g for w in prepared.lower().split() for g in char._grams(w)] == list(
-        char.analyzer(prepared))
+        vectorizers["char"].build_analyzer()(prepared))
 
 
 def _fresh_comments(seed: int) -> list[dict[str, str]]:

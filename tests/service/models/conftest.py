@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from model.artifact import MANIFEST_FILE, MODEL_FILE, manifest_signature
+from model.numbers import SCORER_FILE
 from model.train import train, write_artifact
 from service.store.redis_store import Store
 from tests.model.conftest import tiny_rows, write_csv
@@ -26,7 +27,8 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def artifact_files(source: Path, key: bytes | None, **changes: object) -> dict[str, bytes]:
-    """The files of ``source`` with manifest ``changes``, signed with ``key`` (None: unsigned).
+    """The files of ``source`` (its scorer file too, when it has one) with manifest
+    ``changes``, signed with ``key`` (None: unsigned).
 
     The signature is computed by hand, so a manifest the artifact module would refuse to
     sign (an absolute ``model_file``, a crafted version) can still carry a valid one.
@@ -35,8 +37,11 @@ def artifact_files(source: Path, key: bytes | None, **changes: object) -> dict[s
     manifest.update({"parent": "default", **changes})
     if key is not None:
         manifest["signature"] = manifest_signature(manifest, key)
-    return {MODEL_FILE: (source / MODEL_FILE).read_bytes(),
-            MANIFEST_FILE: json.dumps(manifest).encode()}
+    files = {MODEL_FILE: (source / MODEL_FILE).read_bytes(),
+             MANIFEST_FILE: json.dumps(manifest).encode()}
+    if "scorer_file" in manifest:
+        files[SCORER_FILE] = (source / SCORER_FILE).read_bytes()
+    return files
 
 
 def publish_raw(store: Store, version: str, files: dict[str, bytes]) -> None:

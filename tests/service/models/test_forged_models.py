@@ -11,9 +11,11 @@ import pytest
 import requests
 from flask import Flask
 
-from model.artifact import MANIFEST_FILE, MODEL_FILE, sha256_bytes
+from model.artifact import MANIFEST_FILE, MODEL_FILE, manifest_signature, sha256_bytes
 from model.errors import RegistryError
+from model.numbers import SCORER_FILE
 from model.registry import default_artifact_dir
+from model.scorer import Scorer
 from service import create_app
 from service.models import publication
 from service.signing import model_signing_keys
@@ -42,6 +44,29 @@ def _swapped_file_only(models: dict[str, Path], key: bytes) -> dict[str, bytes]:
     return {**files, MODEL_FILE: (models["inverted"] / MODEL_FILE).read_bytes()}
 
 
+def _swapped_scorer_file(models: dict[str, Path], key: bytes) -> dict[str, bytes]:
+    files = artifact_files(models["honest"], key, version="v2")
+    return {**files, SCORER_FILE: (models["inverted"] / SCORER_FILE).read_bytes()}
+
+
+def _scorer_file_left_out(models: dict[str, Path], key: bytes) -> dict[str, bytes]:
+    files = artifact_files(models["honest"], key, version="v2")
+    del files[SCORER_FILE]
+    return files
+
+
+def _scorer_file_not_named(models: dict[str, Path], key: bytes) -> dict[str, bytes]:
+    # A signed manifest of a version without a scorer file, and one slipped in beside it.
+    manifest = json.loads((models["honest"] / MANIFEST_FILE).read_text())
+    for field in ("scorer_file", "scorer_sha256", "scorer_bytes"):
+        del manifest[field]
+    manifest.update(version="v2", parent="default")
+    manifest["signature"] = manifest_signature(manifest, key)
+    return {MODEL_FILE: (models["honest"] / MODEL_FILE).read_bytes(),
+            MANIFEST_FILE: json.dumps(manifest).encode(),
+            SCORER_FILE: (models["inverted"] / SCORER_FILE).read_bytes()}
+
+
 def _thresholds_changed(models: dict[str, Path], key: bytes) -> dict[str, bytes]:
     files = artifact_files(models["honest"], key, version="v2")
     manifest = json.loads(files[MANIFEST_FILE])
@@ -60,6 +85,11 @@ FORGERIES: dict[str, tuple[Forgery, str]] = {
         "thresholds must be probabilities"),
     "model swapped": (_swapped_model, "signature does not match"),
     "model file swapped": (_swapped_file_only, "does not match its signed manifest"),
+    "scorer file swapped": (_swapped_scorer_file,
+                            "published scorer file of v2 does not match its signed manifest"),
+    "scorer file left out": (_scorer_file_left_out,
+                             "published scorer file of v2 does not match its signed manifest"),
+    "scorer file not named": (_scorer_file_not_named, "its signed manifest does not name"),
     "absolute model_file": (lambda m, k: artifact_files(
         m["honest"], k, version="v2", model_file="/etc/passwd"),
         "not a file name inside the artifact folder"),
@@ -137,8 +167,14 @@ def test_signed_model_loads_from_redis_and_the_old_key_still_verifies(
         old_key = model_signing_keys(secret_keys)[0]
         publish_raw(state.store, "v2", artifact_files(trained["honest"], old_key, version="v2"))
         state.models.check_now()
-        assert state.models.current().version == "v2"
+        model = state.models.current()
+        assert model.version == "v2"
         assert (tmp_path / "data" / "models" / "v2" / MODEL_FILE).is_file()
+        assert (tmp_path / "data" / "models" / "v2" / SCORER_FILE).read_bytes() == (
+            trained["honest"] / SCORER_FILE).read_bytes()
+        # Scored from the published scorer file; the pipeline was never loaded.
+        assert isinstance(model, Scorer)
+        assert model.artifact.numbers is not None and model.artifact.fitted is None
         assert state.store.counters().get("model_refused") is None
         assert state.store.worker_reports()[0]["loaded"] == "v2"
     finally:
@@ -162,3 +198,20 @@ def test_a_worker_that_cannot_write_its_data_directory_still_switches(
         assert any("loading it from memory" in r.getMessage() for r in caplog.records)
     finally:
         state.close()
+
+
+def test_a_signed_version_saved_without_a_scorer_file_still_loads_from_redis(
+    state: AppState, trained: dict[str, Path],
+) -> None:
+    manifest = json.loads((trained["honest"] / MANIFEST_FILE).read_text())
+    for field in ("scorer_file", "scorer_sha256", "scorer_bytes"):
+        del manifest[field]
+    manifest.update(version="v2", parent="default")
+    manifest["signature"] = manifest_signature(manifest, _key(state))
+    publish_raw(state.store, "v2", {MODEL_FILE: (trained["honest"] / MODEL_FILE).read_bytes(),
+                                    MANIFEST_FILE: json.dumps(manifest).encode()})
+    state.models.check_now()
+    model = state.models.current()
+    assert model.version == "v2" and isinstance(model, Scorer)
+    assert model.artifact.numbers is None and model.artifact.fitted is not None
+    assert state.store.counters().get("model_refused") is None
