@@ -87,8 +87,8 @@ def _running(pid: int) -> bool:
 
 def preload() -> None:
     """Import, in the master, what every worker imports, so that the forked workers share
-    those pages instead of each building its own copy of scikit-learn and the app."""
-    import model.scorer  # noqa: F401  (scikit-learn, SciPy, skops)
+    those pages instead of each building its own copy of NumPy, the scorer and the app."""
+    import model.scorer  # noqa: F401  (NumPy; scikit-learn only if a model needs it)
     import service.api.akismet  # noqa: F401
     import service.api.captcha  # noqa: F401
     import service.api.comments  # noqa: F401
