@@ -3,16 +3,19 @@
 A command through the redis-py client takes a connection from its pool and gives it back
 every time: a lock twice, observability counters and several wrapper layers. For the few
 calls every request makes, :class:`Lane` keeps one connection per thread instead, made by
-the pool with the client's options, and sends on it directly. As the pool does, it first
-checks that the server has not closed the connection; the connection's own retry policy,
-health check and error handling are redis-py's, as they are through the client. A
-forked process starts with none of its parent's connections.
+the pool with the client's options, and sends on it directly. As the pool does, it checks
+that the server has not closed a connection before using it, but only one idle for a
+second or more: a restart within a second of a request costs the thread's next request an
+error, as it costs any request in flight. The connection's own retry policy, health check
+and error handling are redis-py's, as they are through the client. A forked process
+starts with none of its parent's connections.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 import weakref
 from collections.abc import Sequence
 from typing import Any
@@ -20,6 +23,10 @@ from typing import Any
 from redis.commands.core import Script
 from redis.connection import AbstractConnection, ConnectionPool
 from redis.exceptions import ConnectionError, NoScriptError, ResponseError, TimeoutError
+
+# A connection used within this many seconds is taken to be open without asking the
+# socket (a system call per request under load); one idle longer is checked first.
+IDLE_CHECK_SECONDS = 1.0
 
 
 class Lane:
@@ -36,20 +43,25 @@ class Lane:
         os.register_at_fork(after_in_child=lambda: (method := forget()) and method())
 
     def _connection(self) -> AbstractConnection:
-        connection: AbstractConnection | None = getattr(self._local, "connection", None)
+        local = self._local
+        connection: AbstractConnection | None = getattr(local, "connection", None)
         if connection is None:
             connection = self._pool.connection_class(**self._pool.connection_kwargs)
             with self._lock:
                 self._connections.append(connection)
-            self._local.connection = connection
-        try:
-            # As the pool does before lending a connection: one closed by the server while
-            # idle (a restart, its idle timeout) is made again before it is used.
-            if connection.can_read():
-                raise ConnectionError("Connection has data")
-        except (ConnectionError, TimeoutError, OSError):
-            connection.disconnect()
-            connection.connect()
+            local.connection = connection
+            local.used = 0.0
+        now = time.monotonic()
+        if now - local.used > IDLE_CHECK_SECONDS:
+            try:
+                # As the pool does before lending a connection: one the server closed while
+                # it was idle (a restart, its idle timeout) is made again before it is used.
+                if connection.can_read():
+                    raise ConnectionError("Connection has data")
+            except (ConnectionError, TimeoutError, OSError):
+                connection.disconnect()
+                connection.connect()
+        local.used = now
         return connection
 
     def _forget(self) -> None:

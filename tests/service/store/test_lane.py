@@ -7,8 +7,9 @@ import threading
 
 import pytest
 import redis
-from redis.exceptions import ResponseError
+from redis.exceptions import ConnectionError, ResponseError
 
+from service.store import lane as lane_module
 from service.store.lane import Lane
 from service.store.redis_store import Store, connect
 
@@ -50,10 +51,24 @@ def test_a_script_the_server_forgot_is_loaded_again(client: redis.Redis) -> None
     lane.close()
 
 
-def test_a_killed_connection_is_made_again(client: redis.Redis) -> None:
+def test_an_idle_connection_the_server_closed_is_made_again(
+        client: redis.Redis, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lane_module, "IDLE_CHECK_SECONDS", 0.0)  # every use is "idle"
     lane = Lane(client.connection_pool)
     assert lane.pipeline([("CLIENT", "SETNAME", "lane-test")]) == ["OK"]
     client.client_kill_filter(_type="normal", skipme=True)
+    assert lane.pipeline([("PING",)]) == ["PONG"]
+    lane.close()
+
+
+def test_a_busy_connection_the_server_closed_fails_once_then_is_made_again(
+        client: redis.Redis, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lane_module, "IDLE_CHECK_SECONDS", 3600.0)  # never "idle"
+    lane = Lane(client.connection_pool)
+    assert lane.pipeline([("PING",)]) == ["PONG"]
+    client.client_kill_filter(_type="normal", skipme=True)
+    with pytest.raises(ConnectionError):
+        lane.pipeline([("PING",)])
     assert lane.pipeline([("PING",)]) == ["PONG"]
     lane.close()
 
