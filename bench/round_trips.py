@@ -3,9 +3,10 @@
 Counted, not timed: each endpoint is called once to warm the worker's caches, then once
 more while every request this thread sends to Redis is counted
 (``tests/support/round_trips.py``), against a real (embedded) Redis, in-process. With
-rate limits on, each budget the request spends (a challenge spends its client's and its
-site's) is one more round trip, all the rules of the budget (``30/minute;500/hour``)
-together; on a Redis Cluster, one per rule.
+rate limits on, the budgets a request spends (a challenge spends its client's and its
+site's, every rule of each) run at the start of its operation's own script, in the same
+round trip (``service/store/budgets.py``); on a Redis Cluster, whose slots a script cannot
+span, each rule is one more.
 Run: ``.venv/bin/python bench/round_trips.py``.
 """
 
