@@ -26,6 +26,10 @@ of the service's workers, writing a flame graph per endpoint into DIR.
 
 ``--only TEXT`` measures only the endpoints whose name contains TEXT.
 
+``--limits`` turns rate limits on, every budget two rules as the defaults are but too
+large for the run to spend (``100000000/minute;100000000/hour``), so that each request
+pays for its budgets as it does in production; ``--write`` then fills the second table.
+
 Run: ``.venv/bin/python bench/load_bench.py [--rounds 3] [--seconds 5] [--write]
 [--profile docs/profiles] [--only challenge]``.
 """
@@ -64,6 +68,11 @@ from tests.support.solvers import solve_pow, solve_prompt  # noqa: E402
 
 RESULTS = REPO / "docs" / "benchmarks.md"
 MARKER = "<!-- load-bench -->"
+LIMITS_MARKER = "<!-- load-bench-limits -->"
+# Rate-limit budgets of the defaults' shape that no run can spend.
+UNSPENDABLE = "100000000/minute;100000000/hour"
+BUDGETS = ("CHALLENGE", "SOLVE", "CHALLENGE_SITE", "SOLVE_SITE", "SITEVERIFY",
+           "COMMENT_CHECK")
 POOL_SCRIPT = Path(__file__).resolve().parent / "wrk" / "pool.lua"
 ORIGIN = "https://bench.example"
 PREFIX = "loadbench"
@@ -274,6 +283,8 @@ def main() -> None:
     parser.add_argument("--compare-env", action="append", default=[], metavar="NAME=VALUE",
                         help="environment of the --compare server only (repeatable)")
     parser.add_argument("--py-spy", default=shutil.which("py-spy") or "py-spy")
+    parser.add_argument("--limits", action="store_true",
+                        help="rate limits on, with budgets no run can spend")
     parser.add_argument("--only", action="append", default=[], metavar="TEXT",
                         help="measure only the endpoints whose name contains TEXT "
                              "(repeatable; the bare app is always measured)")
@@ -308,7 +319,9 @@ def main() -> None:
             env = {k: v for k, v in os.environ.items() if not k.startswith("HEDGEROW_")}
             env.update(HEDGEROW_SECRET_KEY=key, HEDGEROW_REDIS_URL=redis_url,
                        HEDGEROW_DATA_DIR=str(tmp / "data"), HEDGEROW_KEY_PREFIX=PREFIX,
-                       HEDGEROW_RATELIMIT_ENABLED="false")
+                       HEDGEROW_RATELIMIT_ENABLED="true" if args.limits else "false")
+            if args.limits:
+                env.update({f"HEDGEROW_RATELIMIT_{name}": UNSPENDABLE for name in BUDGETS})
             service_port, bare_port = _free_port(), _free_port()
             service = _start([sys.executable, "-m", "service", "serve", "--port",
                               str(service_port), "--workers", str(args.workers)],
@@ -388,15 +401,17 @@ def main() -> None:
     text = table(results, targets[0].name)
     note = (f"wrk {WRK_THREADS} threads × {WRK_CONNECTIONS} connections, "
             f"{args.seconds:g} s a run, median of {args.rounds} interleaved rounds; "
-            f"{args.workers} workers × 4 threads; rate limits off.")
+            f"{args.workers} workers × 4 threads; rate limits "
+            + (f"on, every budget {UNSPENDABLE}." if args.limits else "off."))
     text += "\n\nWorker memory after the rounds:\n\n" + memory
     print(text)
     print(note)
     if args.write:
+        marker = LIMITS_MARKER if args.limits else MARKER
         doc = RESULTS.read_text(encoding="utf-8")
-        head, _, rest = doc.partition(MARKER)
-        _, _, tail = rest.partition(MARKER)
-        RESULTS.write_text(f"{head}{MARKER}\n{text}\n\n{note}\n{MARKER}{tail}",
+        head, _, rest = doc.partition(marker)
+        _, _, tail = rest.partition(marker)
+        RESULTS.write_text(f"{head}{marker}\n{text}\n\n{note}\n{marker}{tail}",
                            encoding="utf-8")
 
 
