@@ -104,13 +104,13 @@ def solve() -> Response:
         rate_limit("solve", client)  # a refused request spends the client's budget too
         raise
     captcha = app_state.captcha
-    token_site = captcha.site_of(token)
+    read = captcha.read_challenge(token)
     spends = [("solve", client)]
-    if token_site is not None:
-        spends.append(("solve_site", token_site.sitekey))
+    if read.site is not None:
+        spends.append(("solve_site", read.site.sitekey))
     # Spent in the round trip that spends the challenge, or alone when refused before it.
     result = captcha.solve(
-        token, fields.get("answer"), cors.request_origin(), fields.get("pow"), client,
+        read, fields.get("answer"), cors.request_origin(), fields.get("pow"), client,
         app_state.limits.budgets(*spends),
     )
     if result.error_codes == ["origin-not-allowed"]:

@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 
 from service.captcha import arithmetic, proof_of_work
 from service.captcha.clients import ClientIdentifier
-from service.signing import Purpose, TokenSigner, Verdict, new_nonce
+from service.signing import Purpose, TokenResult, TokenSigner, Verdict, new_nonce
 from service.sites.registry import Site, SiteRegistry
 from service.store.budgets import NO_BUDGETS, Budgets
 from service.store.redis_store import Store
@@ -73,6 +73,14 @@ class IssuedChallenge:
                 "difficulty": self.pow_difficulty,
             }
         return body
+
+
+@dataclass(frozen=True)
+class ChallengeRead:
+    """A challenge token as :meth:`Captcha.read_challenge` found it."""
+
+    checked: TokenResult
+    site: Site | None
 
 
 @dataclass(frozen=True)
@@ -194,7 +202,7 @@ class Captcha:
 
     def solve(
         self,
-        token: object,
+        token: object | ChallengeRead,
         raw_answer: object,
         origin: str = "",
         pow_counter: object = None,
@@ -203,16 +211,17 @@ class Captcha:
     ) -> SolveResult:
         """Check an answer; on success, a single-use response token for siteverify.
 
+        ``token`` is the challenge token, or what :meth:`read_challenge` read of it.
         ``client`` is the solver's identity; the response token carries it. ``budgets``
         are spent in the round trip that spends the challenge, or alone when the answer
         is refused before it (raising :class:`~service.store.budgets.OverBudget` when one
         has no room).
         """
-        checked = self.signer.verify(Purpose.CHALLENGE, token, self.challenge_ttl)
+        read = token if isinstance(token, ChallengeRead) else self.read_challenge(token)
+        checked, site = read.checked, read.site
         if checked.verdict in (Verdict.MALFORMED, Verdict.BAD_SIGNATURE):
             return self._unspent(budgets, SolveResult(False, ["invalid-input-token"]))
         payload = checked.payload or {}
-        site = self.sites.get(payload.get("k"))
         if site is None:
             return self._unspent(budgets, SolveResult(False, ["invalid-input-token"]))
         if origin and not site.allows_origin(origin):
@@ -278,12 +287,12 @@ class Captcha:
             return "wrong-answer"
         return ""
 
-    def site_of(self, token: object) -> Site | None:
-        """The site a challenge token was issued for, if the token is authentic."""
+    def read_challenge(self, token: object) -> ChallengeRead:
+        """A challenge token's signature and age checked once, and the site it names if it
+        is authentic (expired or not), for :meth:`solve` to go on from."""
         checked = self.signer.verify(Purpose.CHALLENGE, token, self.challenge_ttl)
-        if checked.payload is None:
-            return None
-        return self.sites.get(checked.payload.get("k"))
+        site = self.sites.get(checked.payload.get("k")) if checked.payload is not None else None
+        return ChallengeRead(checked, site)
 
     def verify(
         self, site: Site, response: object, idempotency_key: str = "", remoteip: str = "",
