@@ -38,6 +38,14 @@ _VECTOR_MIN = 24
 # hash steps through the longest key's 4-byte blocks, and long keys are few.
 _VECTOR_MAX_BYTES = 32
 
+# scikit-learn's default token pattern, with and without the flag that is the default anyway:
+# a token is a run of two or more word characters.
+_WORD_RUN_PATTERNS = frozenset({r"(?u)\b\w\w+\b", r"\b\w\w+\b"})
+# Each ASCII word character ([0-9A-Za-z_], what ``\w`` matches below 128) as itself, every
+# other byte as a space.
+_ASCII_WORD_OR_SPACE = bytes(c if chr(c).isalnum() and c < 128 or c == 95 else 32
+                             for c in range(256))
+
 V = TypeVar("V")
 
 
@@ -214,23 +222,22 @@ class BoundedCache(Generic[V]):
         Keys not cached get their values from one call of ``compute`` with all of them,
         and are cached unless longer than :data:`MAX_CACHED_CHARS`.
         """
-        # One lookup per key, then only the keys the young generation lacks are completed,
-        # from the old generation or ``compute``.
+        # One lookup per key, then only the distinct keys the young generation lacks are
+        # completed, from the old generation or ``compute``; a batch repeats its common
+        # n-grams many times over, so completing each once saves most of the work.
         values: list[Any] = list(map(self.young.get, keys))
         if None not in values:
             return values
-        pending = list(itertools.compress(itertools.count(),
-                                          map(operator.is_, values, itertools.repeat(None))))
-        cached = self.get_many(keys[i] for i in pending)
+        cached = self.get_many(itertools.compress(
+            keys, map(operator.is_, values, itertools.repeat(None))))
         new = [k for k, v in cached.items() if v is None]
         computed = compute(new) if new else []
         found = {k: v for k, v in cached.items() if v is not None}
         found.update(zip(new, computed, strict=True))
         keep = [i for i, k in enumerate(new) if len(k) <= MAX_CACHED_CHARS]
         self.put_many([new[i] for i in keep], [computed[i] for i in keep])
-        for i in pending:
-            values[i] = found[keys[i]]
-        return values
+        # A key found in the young generation is not in ``found`` and keeps its value.
+        return list(map(found.get, keys, values))
 
     def put_many(self, keys: Sequence[str], values: Sequence[V]) -> None:
         """Cache ``values[i]`` under ``keys[i]`` (distinct keys, none cached yet).
@@ -287,23 +294,33 @@ class WordHasher:
         pattern = re.compile(vectorizer.token_pattern)
         self.fast = _plain_settings(vectorizer) and pattern.groups == 0 and self.min_n >= 1
         self.findall = pattern.findall
+        # The usual pattern's tokens are the runs of two or more word characters, which
+        # ASCII text yields to a byte translation and a split several times faster.
+        self.split_ascii = self.fast and vectorizer.token_pattern in _WORD_RUN_PATTERNS
         self.cache: BoundedCache[int] = BoundedCache(cache_bytes, sys.getsizeof)
 
     def grams(self, text: str, lower: str) -> list[str]:
         """The analyzer's n-grams of ``text`` (``lower`` is ``text.lower()``)."""
         if not self.fast:
             return list(self.analyzer(text))
-        tokens = self.findall(lower)
+        tokens = self.tokens(lower)
         min_n, max_n = self.min_n, self.max_n
         grams = tokens if min_n == 1 else []
         if max_n > 1:
             grams = list(grams)
             for n in range(max(min_n, 2), min(max_n, len(tokens)) + 1):
                 if n == 2:
-                    grams += [a + " " + b for a, b in zip(tokens, tokens[1:], strict=False)]
+                    grams += map(" ".join, zip(tokens, tokens[1:], strict=False))
                 else:
                     grams += [" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
         return grams
+
+    def tokens(self, lower: str) -> list[str]:
+        """The tokens ``token_pattern`` finds in ``lower`` (a lower-case text)."""
+        if self.split_ascii and lower.isascii():
+            return [t for t in lower.encode("ascii").translate(_ASCII_WORD_OR_SPACE)
+                    .decode("ascii").split() if len(t) > 1]
+        return self.findall(lower)
 
     def columns(self, grams: list[str]) -> list[int]:
         """The column of each n-gram."""
@@ -316,6 +333,17 @@ class WordHasher:
     def columns_flat(self, grams: list[str]) -> list[int]:
         """The column of each n-gram (of any number of texts, back to back)."""
         return self.cache.values_flat(grams, self._hash)
+
+    def columns_batch(self, grams: list[str]) -> np.ndarray:
+        """The column of each n-gram of a batch of texts, back to back (int64).
+
+        Each distinct n-gram is hashed once, all of them together, and none is cached: a
+        batch of new comments holds more distinct n-grams than the cache keeps, so caching
+        them would only cycle entries through it, which costs more than hashing them.
+        """
+        index = dict.fromkeys(grams)
+        index.update(zip(index, self._hash(list(index)), strict=True))
+        return np.fromiter(map(index.__getitem__, grams), dtype=np.int64, count=len(grams))
 
     def _hash(self, new: list[str]) -> list[int]:
         return hash_strings(new, self.n_features).tolist()

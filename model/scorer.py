@@ -57,7 +57,8 @@ class _Decisions:
     The distinct word columns of comment ``i``, sorted, are
     ``word_columns[word_bounds[i]:word_bounds[i + 1]]`` and their weights the same slice of
     ``word_weights``; the columns of its n-grams ``grams[i]``, in order, are
-    ``gram_columns[gram_bounds[i]:gram_bounds[i + 1]]``.
+    ``gram_columns[gram_bounds[i]:gram_bounds[i + 1]]``. Without ``tokens`` (no reasons
+    asked for) the n-grams, their columns and both bounds are left empty.
     """
 
     values: list[float]
@@ -67,7 +68,7 @@ class _Decisions:
     word_columns: np.ndarray
     word_bounds: list[int]
     word_weights: np.ndarray
-    word_norms: list[float]
+    word_norms: np.ndarray
     struct_terms: np.ndarray
 
 
@@ -140,8 +141,9 @@ class Scorer:
     def _decisions(self, prepared: list[PreparedComment], tokens: bool) -> _Decisions:
         """Decision values of a batch, each computed exactly as for a comment on its own.
 
-        Per comment the sums run over NumPy slices in the same order as a lone comment's, so
-        a comment's score never depends on the batch it came in.
+        Per comment the sums run over the same sorted distinct columns, added in the same
+        order, as a lone comment's, so a comment's score never depends on the batch it came
+        in.
         """
         n = len(prepared)
         word, char = self._word, self._char
@@ -150,49 +152,30 @@ class Scorer:
 
         # Word n-grams: the distinct columns of each comment, sorted (as for the characters).
         gram_lists = [word.grams(t, low) for t, low in zip(texts, lowers, strict=True)]
-        gram_bounds = list(itertools.accumulate(map(len, gram_lists), initial=0))
-        gram_columns = word.columns_flat(list(itertools.chain.from_iterable(gram_lists)))
-        if n == 1:
-            word_columns = np.array(sorted(set(gram_columns)), dtype=np.intp)
-            word_bounds = [0, len(word_columns)]
-        else:
-            owners = np.repeat(np.arange(n, dtype=_key_type(n, word.n_features)),
-                               np.diff(gram_bounds))
-            keys = distinct(owners * word.n_features + np.array(gram_columns, dtype=owners.dtype))
-            rows = keys // word.n_features
-            word_columns = keys - rows * word.n_features
-            word_bounds = [0] + np.cumsum(np.bincount(rows, minlength=n)).tolist()
+        gram_counts = np.fromiter(map(len, gram_lists), dtype=np.int64, count=n)
+        gram_array = word.columns_batch(list(itertools.chain.from_iterable(gram_lists)))
+        word_columns, word_counts = _distinct_per_row(gram_array, gram_counts, word.n_features)
         word_w = self._w_word[word_columns]
-        word_norms = [math.sqrt(b - a) if b > a else 1.0
-                      for a, b in zip(word_bounds, word_bounds[1:], strict=False)]
+        word_norms = _norms(word_counts)
 
         # Character n-grams: the distinct columns of each comment's words, sorted.
         flat, counts = char.columns_flat(lowers)
-        if n == 1:
-            char_w = self._w_char[distinct(flat)]
-            char_bounds = [0, len(char_w)]
-        else:
-            rows = np.repeat(np.arange(n, dtype=_key_type(n, char.n_features)), counts)
-            keys = distinct(rows * char.n_features + flat.astype(rows.dtype, copy=False))
-            rows = keys // char.n_features
-            char_w = self._w_char[keys - rows * char.n_features]
-            char_bounds = [0] + np.cumsum(np.bincount(rows, minlength=n)).tolist()
+        char_columns, char_counts = _distinct_per_row(flat, counts, char.n_features)
+        char_norms = _norms(char_counts)
 
         terms = np.array([p.structural for p in prepared], dtype=float) * self._w_struct_array
         # Accumulating left to right gives the same float as summing the terms in Python.
-        struct_sums = np.cumsum(terms, axis=1)[:, -1].tolist()
-
-        decisions = []
-        intercept = self._intercept
-        for i in range(n):
-            w0, w1 = word_bounds[i], word_bounds[i + 1]
-            c0, c1 = char_bounds[i], char_bounds[i + 1]
-            char_norm = math.sqrt(c1 - c0) if c1 > c0 else 1.0
-            decisions.append(float(word_w[w0:w1].sum()) / word_norms[i]
-                             + float(char_w[c0:c1].sum()) / char_norm
-                             + struct_sums[i] + intercept)
-        return _Decisions(decisions, gram_lists if tokens else [], gram_columns, gram_bounds,
-                          word_columns, word_bounds, word_w, word_norms, terms)
+        struct_sums = np.cumsum(terms, axis=1)[:, -1]
+        # The same operations, in the same order, as a lone comment's decision.
+        values = (segment_sums(word_w, word_counts) / word_norms
+                  + segment_sums(self._w_char[char_columns], char_counts) / char_norms
+                  + struct_sums + self._intercept)
+        if not tokens:
+            return _Decisions(values.tolist(), [], [], [], word_columns, [], word_w,
+                              word_norms, terms)
+        return _Decisions(values.tolist(), gram_lists, gram_array.tolist(),
+                          [0, *np.cumsum(gram_counts).tolist()], word_columns,
+                          [0, *np.cumsum(word_counts).tolist()], word_w, word_norms, terms)
 
     def _decision(self, prepared: PreparedComment, reasons: bool) -> tuple[float, list[str]]:
         """One comment's decision value (the same arithmetic as :meth:`_decisions`)."""
@@ -209,7 +192,8 @@ class Scorer:
         struct_sum = 0.0
         for term in terms:  # left to right, as np.cumsum adds them in the batch path
             struct_sum += term
-        decision = (float(word_w.sum()) / word_norm + float(char_w.sum()) / char_norm
+        decision = (float(segment_sums(word_w, [len(word_w)])[0]) / word_norm
+                    + float(segment_sums(char_w, [len(char_w)])[0]) / char_norm
                     + struct_sum + self._intercept)
         if not reasons:
             return decision, []
@@ -319,6 +303,45 @@ class Scorer:
                 p = _sigmoid(math.log(p / (1.0 - p)) + extra)
             out.append(p)
         return out
+
+
+def segment_sums(values: np.ndarray, counts: np.ndarray | list[int]) -> np.ndarray:
+    """The sum of each run of ``values``, the runs ``counts`` long, back to back.
+
+    Each run is summed alone (its first value, then the rest added pairwise), so a run's
+    sum is the same float wherever it sits in ``values``: a comment's sum never depends on
+    its batch. An empty run sums to 0.
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    if not len(values):
+        return np.zeros(len(counts))
+    starts = np.cumsum(counts) - counts
+    # reduceat gives an empty run the value at its start (and needs every start in range):
+    # those are replaced by 0.
+    sums = np.add.reduceat(values, np.minimum(starts, len(values) - 1))
+    sums[counts == 0] = 0.0
+    return sums
+
+
+def _norms(counts: np.ndarray) -> np.ndarray:
+    """The L2 norm of each row of ``counts`` binary features (1 for an empty row)."""
+    return np.sqrt(np.maximum(counts, 1)).astype(float)
+
+
+def _distinct_per_row(columns: np.ndarray, counts: np.ndarray,
+                      n_features: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's distinct columns, sorted, back to back, and how many each row has.
+
+    ``columns`` holds the rows' columns back to back, ``counts[i]`` of them row ``i``'s.
+    """
+    n = len(counts)
+    if n == 1:
+        found = distinct(columns)
+        return found, np.array([len(found)], dtype=np.int64)
+    rows = np.repeat(np.arange(n, dtype=_key_type(n, n_features)), counts)
+    keys = distinct(rows * n_features + columns.astype(rows.dtype, copy=False))
+    rows = keys // n_features
+    return keys - rows * n_features, np.bincount(rows, minlength=n)
 
 
 def _key_type(rows: int, n_features: int) -> type[np.signedinteger[Any]]:
