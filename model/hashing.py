@@ -32,6 +32,8 @@ CHAR_CACHE_BYTES = 16 * 1024 * 1024
 MAX_CACHED_CHARS = 64
 # What a dictionary entry costs beyond its key and value: its slot, with growth slack.
 ENTRY_OVERHEAD = 48
+# The most word n-gram columns a batch keeps for its later comments (about 150 bytes each).
+BATCH_KNOWN_MAX = 200_000
 # Below this many new word n-grams, hashing them one by one beats setting up arrays.
 _VECTOR_MIN = 24
 # N-grams longer than this many UTF-8 bytes are hashed one call each: the vectorised
@@ -334,16 +336,23 @@ class WordHasher:
         """The column of each n-gram (of any number of texts, back to back)."""
         return self.cache.values_flat(grams, self._hash)
 
-    def columns_batch(self, grams: list[str]) -> np.ndarray:
+    def columns_batch(self, grams: list[str], known: dict[str, int] | None = None
+                      ) -> np.ndarray:
         """The column of each n-gram of a batch of texts, back to back (int64).
 
-        Each distinct n-gram is hashed once, all of them together, and none is cached: a
-        batch of new comments holds more distinct n-grams than the cache keeps, so caching
-        them would only cycle entries through it, which costs more than hashing them.
+        Each distinct n-gram not in ``known`` (the columns of n-grams met earlier in the
+        same batch) is hashed once, all of them together, and added to it. The cache is
+        left alone: a batch of new comments holds more distinct n-grams than it keeps, so
+        caching them would only cycle entries through it, which costs more than hashing.
+        ``known`` is emptied whenever it passes :data:`BATCH_KNOWN_MAX` entries.
         """
-        index = dict.fromkeys(grams)
-        index.update(zip(index, self._hash(list(index)), strict=True))
-        return np.fromiter(map(index.__getitem__, grams), dtype=np.int64, count=len(grams))
+        if known is None:
+            known = {}
+        elif len(known) > BATCH_KNOWN_MAX:
+            known.clear()
+        new = [g for g in dict.fromkeys(grams) if g not in known]
+        known.update(zip(new, self._hash(new), strict=True))
+        return np.fromiter(map(known.__getitem__, grams), dtype=np.int64, count=len(grams))
 
     def _hash(self, new: list[str]) -> list[int]:
         return hash_strings(new, self.n_features).tolist()

@@ -138,12 +138,14 @@ class Scorer:
         """The artifact's manifest."""
         return self.artifact.manifest
 
-    def _decisions(self, prepared: list[PreparedComment], tokens: bool) -> _Decisions:
+    def _decisions(self, prepared: list[PreparedComment], tokens: bool,
+                   known: dict[str, int] | None = None) -> _Decisions:
         """Decision values of a batch, each computed exactly as for a comment on its own.
 
         Per comment the sums run over the same sorted distinct columns, added in the same
         order, as a lone comment's, so a comment's score never depends on the batch it came
-        in.
+        in. ``known`` holds word n-gram columns (see
+        :meth:`~model.hashing.WordHasher.columns_batch`).
         """
         n = len(prepared)
         word, char = self._word, self._char
@@ -153,7 +155,7 @@ class Scorer:
         # Word n-grams: the distinct columns of each comment, sorted (as for the characters).
         gram_lists = [word.grams(t, low) for t, low in zip(texts, lowers, strict=True)]
         gram_counts = np.fromiter(map(len, gram_lists), dtype=np.int64, count=n)
-        gram_array = word.columns_batch(list(itertools.chain.from_iterable(gram_lists)))
+        gram_array = word.columns_batch(list(itertools.chain.from_iterable(gram_lists)), known)
         word_columns, word_counts = _distinct_per_row(gram_array, gram_counts, word.n_features)
         word_w = self._w_word[word_columns]
         word_norms = _norms(word_counts)
@@ -192,8 +194,7 @@ class Scorer:
         struct_sum = 0.0
         for term in terms:  # left to right, as np.cumsum adds them in the batch path
             struct_sum += term
-        decision = (float(segment_sums(word_w, [len(word_w)])[0]) / word_norm
-                    + float(segment_sums(char_w, [len(char_w)])[0]) / char_norm
+        decision = (run_sum(word_w) / word_norm + run_sum(char_w) / char_norm
                     + struct_sum + self._intercept)
         if not reasons:
             return decision, []
@@ -236,12 +237,15 @@ class Scorer:
         return batch.score_many(self, comments, reasons=reasons, processes=processes)
 
     def score_prepared(self, comments: list[Mapping[str, object]],
-                       prepared: list[PreparedComment], *, reasons: bool) -> list[Score]:
+                       prepared: list[PreparedComment], *, reasons: bool,
+                       known: dict[str, int] | None = None) -> list[Score]:
         """The verdicts on ``comments``, whose :func:`prepare_comment` results are ``prepared``.
 
         They are computed together, each exactly as :meth:`score` computes it alone.
+        ``known`` holds the columns of word n-grams met earlier in the same batch, and gets
+        those of this part (see :meth:`~model.hashing.WordHasher.columns_batch`).
         """
-        found = self._decisions(prepared, tokens=reasons)
+        found = self._decisions(prepared, tokens=reasons, known=known)
         if not reasons:
             return [self._verdict(comment, item, value, [])
                     for comment, item, value in zip(comments, prepared, found.values,
@@ -321,6 +325,14 @@ def segment_sums(values: np.ndarray, counts: np.ndarray | list[int]) -> np.ndarr
     sums = np.add.reduceat(values, np.minimum(starts, len(values) - 1))
     sums[counts == 0] = 0.0
     return sums
+
+
+def run_sum(values: np.ndarray) -> float:
+    """The sum of ``values`` as :func:`segment_sums` takes it for one run."""
+    return float(np.add.reduceat(values, _FIRST)[0]) if len(values) else 0.0
+
+
+_FIRST = np.zeros(1, dtype=np.intp)
 
 
 def _norms(counts: np.ndarray) -> np.ndarray:
