@@ -180,8 +180,7 @@ def _prepared(comment: Mapping[str, object], normalized: NormalizedText) -> Prep
     prose_bytes = prose.encode("ascii", "ignore")
     digits = len(prose_bytes) - len(prose_bytes.translate(None, _ASCII_DIGITS))
     chars = max(len(prose), _DIGIT_RATIO_MIN_CHARS)
-    tokens = (lower.encode("ascii").translate(_ASCII_WORDS_OR_SPACE).decode("ascii").split()
-              if lower.isascii() else _WORDS.findall(lower))
+    tokens = _words(lower)
     cta: tuple[str, ...] = ()
     promotion: tuple[str, ...] = ()
     if "subscri" in lower or not _CTA_TRIGGERS.isdisjoint(tokens):
@@ -221,6 +220,13 @@ def _prepared(comment: Mapping[str, object], normalized: NormalizedText) -> Prep
     return PreparedComment(normalized=normalized, structural=structural, cta=cta, money=money,
                            phone=phone, promotion=promotion, reputations=reputations,
                            evidence=fixed_evidence(comment, normalized))
+
+
+def _words(lower: str) -> list[str]:
+    """The matches of :data:`_WORDS` in ``lower``, found by a byte translation in ASCII text."""
+    if lower.isascii():
+        return lower.encode("ascii").translate(_ASCII_WORDS_OR_SPACE).decode("ascii").split()
+    return _WORDS.findall(lower)
 
 
 def _long_repeat(plain: str) -> bool:

@@ -317,13 +317,13 @@ def segment_sums(values: np.ndarray, counts: np.ndarray | list[int]) -> np.ndarr
     its batch. An empty run sums to 0.
     """
     counts = np.asarray(counts, dtype=np.int64)
-    if not len(values):
-        return np.zeros(len(counts))
-    starts = np.cumsum(counts) - counts
-    # reduceat gives an empty run the value at its start (and needs every start in range):
-    # those are replaced by 0.
-    sums = np.add.reduceat(values, np.minimum(starts, len(values) - 1))
-    sums[counts == 0] = 0.0
+    sums = np.zeros(len(counts))
+    # reduceat would give an empty run the value at its start, and the run before it only
+    # its first value: only the other runs are summed. Each one then ends where the next
+    # begins (or at the end).
+    filled = counts > 0
+    if len(values):
+        sums[filled] = np.add.reduceat(values, (np.cumsum(counts) - counts)[filled])
     return sums
 
 
