@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from model.features import prepare_many
+from model.hashing import BatchGrams
 from model.verdict import Score
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ def _score_range(scorer: Scorer, items: list[Mapping[str, object]],
                  reasons: bool) -> list[Score]:
     out: list[Score] = []
     # Word n-grams recur from slice to slice: each is hashed once for the whole batch.
-    known: dict[str, int] = {}
+    known = BatchGrams()
     for start in range(0, len(items), _CHUNK):
         chunk = items[start:start + _CHUNK]
         out += scorer.score_prepared(chunk, prepare_many(chunk), reasons=reasons, known=known)

@@ -336,6 +336,44 @@ class WordHasher:
         """The column of each n-gram (of any number of texts, back to back)."""
         return self.cache.values_flat(grams, self._hash)
 
+    @property
+    def pairs_only(self) -> bool:
+        """Whether the n-grams are the tokens and the pairs of neighbouring tokens (what
+        :meth:`token_columns` computes)."""
+        return self.fast and self.min_n == 1 and self.max_n == 2
+
+    def token_columns(self, token_lists: list[list[str]], known: BatchGrams
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        """The columns of each text's tokens and of its pairs of neighbouring tokens.
+
+        Returns the token columns of every text back to back, then the pair columns of
+        every text back to back (a text of ``t`` tokens has ``t - 1`` pairs); the n-grams
+        of a text, in the analyzer's order, are its tokens then its pairs. Only tokens and
+        pairs new to ``known`` are hashed (together), and they are added to it.
+        """
+        known.reset_when_full()
+        numbers, tokens = known.numbers, known.tokens
+        flat = list(itertools.chain.from_iterable(token_lists))
+        new = [t for t in dict.fromkeys(flat) if t not in numbers]
+        if new:
+            numbers.update(zip(new, range(len(tokens), len(tokens) + len(new)), strict=True))
+            tokens += new
+            known.columns = np.concatenate([known.columns, hash_strings(new, self.n_features)])
+        ids = np.fromiter(map(numbers.__getitem__, flat), dtype=np.int64, count=len(flat))
+        # A pair is two neighbouring tokens of one text: not a text's last and the next
+        # text's first.
+        counts = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
+        inner = np.ones(max(len(flat) - 1, 0), dtype=bool)
+        inner[(np.cumsum(counts) - 1)[(counts > 0)][:-1]] = False
+        keys = ((ids[:-1][inner] << 32) | ids[1:][inner]).tolist()
+        pairs = known.pairs
+        new_pairs = [k for k in dict.fromkeys(keys) if k not in pairs]
+        if new_pairs:
+            strings = [tokens[k >> 32] + " " + tokens[k & 0xFFFFFFFF] for k in new_pairs]
+            pairs.update(zip(new_pairs, self._hash(strings), strict=True))
+        return (known.columns[ids],
+                np.fromiter(map(pairs.__getitem__, keys), dtype=np.int64, count=len(keys)))
+
     def columns_batch(self, grams: list[str], known: dict[str, int] | None = None
                       ) -> np.ndarray:
         """The column of each n-gram of a batch of texts, back to back (int64).
@@ -356,6 +394,30 @@ class WordHasher:
 
     def _hash(self, new: list[str]) -> list[int]:
         return hash_strings(new, self.n_features).tolist()
+
+
+class BatchGrams:
+    """The word n-gram columns met so far in one batch, for its later texts.
+
+    Tokens are numbered as they come (``numbers``, ``tokens``, ``columns`` the column of
+    each token as a unigram); a bigram is known by its two tokens' numbers (``pairs``,
+    keyed ``first << 32 | second``), so a text's bigrams are looked up without being
+    written out. A hasher making other n-grams keeps them whole in ``grams``. Everything
+    is forgotten once :data:`BATCH_KNOWN_MAX` entries are held.
+    """
+
+    def __init__(self) -> None:
+        self.numbers: dict[str, int] = {}
+        self.tokens: list[str] = []
+        self.columns = np.zeros(0, dtype=np.int64)
+        self.pairs: dict[int, int] = {}
+        self.grams: dict[str, int] = {}
+
+    def reset_when_full(self) -> None:
+        """Forget everything once more than :data:`BATCH_KNOWN_MAX` entries are held."""
+        if len(self.tokens) + len(self.pairs) + len(self.grams) > BATCH_KNOWN_MAX:
+            self.numbers, self.tokens, self.pairs, self.grams = {}, [], {}, {}
+            self.columns = np.zeros(0, dtype=np.int64)
 
 
 class CharHasher:

@@ -29,7 +29,7 @@ from model.confusables import skeleton_table
 from model.errors import ArtifactError
 from model.features import STRUCTURAL_FEATURES, PreparedComment, prepare_comment, to_matrix
 from model.fields import FILL_SECONDS_FIELD, HONEYPOT_FIELD
-from model.hashing import CharHasher, WordHasher, distinct
+from model.hashing import BatchGrams, CharHasher, WordHasher, distinct
 from model.reasons import (
     HONEYPOT_REASON,
     MAX_REASONS,
@@ -56,15 +56,20 @@ class _Decisions:
 
     The distinct word columns of comment ``i``, sorted, are
     ``word_columns[word_bounds[i]:word_bounds[i + 1]]`` and their weights the same slice of
-    ``word_weights``; the columns of its n-grams ``grams[i]``, in order, are
-    ``gram_columns[gram_bounds[i]:gram_bounds[i + 1]]``. Without ``tokens`` (no reasons
-    asked for) the n-grams, their columns and both bounds are left empty.
+    ``word_weights``. Its n-grams, in order, are its tokens ``tokens[i]`` then the pairs of
+    neighbouring tokens (see :func:`_gram`; a hasher that makes other n-grams gives them
+    all as ``tokens[i]`` and no pairs), their columns
+    ``token_columns[token_bounds[i]:token_bounds[i + 1]]`` then
+    ``pair_columns[pair_bounds[i]:pair_bounds[i + 1]]``. Without ``tokens`` (no reasons
+    asked for) the tokens, the columns of both and their bounds are left empty.
     """
 
     values: list[float]
-    grams: list[list[str]]
-    gram_columns: list[int]
-    gram_bounds: list[int]
+    tokens: list[list[str]]
+    token_columns: list[int]
+    token_bounds: list[int]
+    pair_columns: list[int]
+    pair_bounds: list[int]
     word_columns: np.ndarray
     word_bounds: list[int]
     word_weights: np.ndarray
@@ -139,30 +144,45 @@ class Scorer:
         return self.artifact.manifest
 
     def _decisions(self, prepared: list[PreparedComment], tokens: bool,
-                   known: dict[str, int] | None = None) -> _Decisions:
+                   known: BatchGrams | None = None) -> _Decisions:
         """Decision values of a batch, each computed exactly as for a comment on its own.
 
         Per comment the sums run over the same sorted distinct columns, added in the same
         order, as a lone comment's, so a comment's score never depends on the batch it came
-        in. ``known`` holds word n-gram columns (see
-        :meth:`~model.hashing.WordHasher.columns_batch`).
+        in. ``known`` holds the word n-gram columns met earlier in the same batch.
         """
         n = len(prepared)
         word, char = self._word, self._char
         texts = [p.text for p in prepared]
         lowers = [t.lower() for t in texts]
+        if known is None:
+            known = BatchGrams()
 
         # Word n-grams: the distinct columns of each comment, sorted (as for the characters).
-        gram_lists = [word.grams(t, low) for t, low in zip(texts, lowers, strict=True)]
-        gram_counts = np.fromiter(map(len, gram_lists), dtype=np.int64, count=n)
-        gram_array = word.columns_batch(list(itertools.chain.from_iterable(gram_lists)), known)
-        word_columns, word_counts = _distinct_per_row(gram_array, gram_counts, word.n_features)
+        if word.pairs_only:
+            token_lists = [word.tokens(low) for low in lowers]
+            token_array, pair_array = word.token_columns(token_lists, known)
+            token_counts = np.fromiter(map(len, token_lists), dtype=np.int64, count=n)
+            pair_counts = np.maximum(token_counts - 1, 0)
+        else:
+            token_lists = [word.grams(t, low) for t, low in zip(texts, lowers, strict=True)]
+            token_array = word.columns_batch(list(itertools.chain.from_iterable(token_lists)),
+                                             known.grams)
+            token_counts = np.fromiter(map(len, token_lists), dtype=np.int64, count=n)
+            pair_array = np.zeros(0, dtype=np.int64)
+            pair_counts = np.zeros(n, dtype=np.int64)
+        word_columns, word_counts = _distinct_per_row(
+            np.concatenate([token_array, pair_array]),
+            np.concatenate([np.repeat(np.arange(n), token_counts),
+                            np.repeat(np.arange(n), pair_counts)]),
+            n, word.n_features)
         word_w = self._w_word[word_columns]
         word_norms = _norms(word_counts)
 
         # Character n-grams: the distinct columns of each comment's words, sorted.
         flat, counts = char.columns_flat(lowers)
-        char_columns, char_counts = _distinct_per_row(flat, counts, char.n_features)
+        char_columns, char_counts = _distinct_per_row(flat, np.repeat(np.arange(n), counts), n,
+                                                      char.n_features)
         char_norms = _norms(char_counts)
 
         terms = np.array([p.structural for p in prepared], dtype=float) * self._w_struct_array
@@ -173,10 +193,11 @@ class Scorer:
                   + segment_sums(self._w_char[char_columns], char_counts) / char_norms
                   + struct_sums + self._intercept)
         if not tokens:
-            return _Decisions(values.tolist(), [], [], [], word_columns, [], word_w,
+            return _Decisions(values.tolist(), [], [], [], [], [], word_columns, [], word_w,
                               word_norms, terms)
-        return _Decisions(values.tolist(), gram_lists, gram_array.tolist(),
-                          [0, *np.cumsum(gram_counts).tolist()], word_columns,
+        return _Decisions(values.tolist(), token_lists, token_array.tolist(),
+                          [0, *np.cumsum(token_counts).tolist()], pair_array.tolist(),
+                          [0, *np.cumsum(pair_counts).tolist()], word_columns,
                           [0, *np.cumsum(word_counts).tolist()], word_w, word_norms, terms)
 
     def _decision(self, prepared: PreparedComment, reasons: bool) -> tuple[float, list[str]]:
@@ -238,12 +259,12 @@ class Scorer:
 
     def score_prepared(self, comments: list[Mapping[str, object]],
                        prepared: list[PreparedComment], *, reasons: bool,
-                       known: dict[str, int] | None = None) -> list[Score]:
+                       known: BatchGrams | None = None) -> list[Score]:
         """The verdicts on ``comments``, whose :func:`prepare_comment` results are ``prepared``.
 
         They are computed together, each exactly as :meth:`score` computes it alone.
         ``known`` holds the columns of word n-grams met earlier in the same batch, and gets
-        those of this part (see :meth:`~model.hashing.WordHasher.columns_batch`).
+        those of this part.
         """
         found = self._decisions(prepared, tokens=reasons, known=known)
         if not reasons:
@@ -266,8 +287,9 @@ class Scorer:
             tokens: list[str] = []
             word_weights: list[float] = []
             if b > a:
-                columns = found.gram_columns[found.gram_bounds[i]:found.gram_bounds[i + 1]]
-                tokens, word_weights = _told_words(found.grams[i], columns, told_columns[a:b],
+                columns = (found.token_columns[found.token_bounds[i]:found.token_bounds[i + 1]]
+                           + found.pair_columns[found.pair_bounds[i]:found.pair_bounds[i + 1]])
+                tokens, word_weights = _told_words(found.tokens[i], columns, told_columns[a:b],
                                                    told_weights[a:b])
             why = reasons_for(item, tokens, word_weights, struct_terms[i])
             scores.append(self._verdict(comment, item, found.values[i], why))
@@ -340,18 +362,18 @@ def _norms(counts: np.ndarray) -> np.ndarray:
     return np.sqrt(np.maximum(counts, 1)).astype(float)
 
 
-def _distinct_per_row(columns: np.ndarray, counts: np.ndarray,
+def _distinct_per_row(columns: np.ndarray, rows: np.ndarray, n: int,
                       n_features: int) -> tuple[np.ndarray, np.ndarray]:
     """Each row's distinct columns, sorted, back to back, and how many each row has.
 
-    ``columns`` holds the rows' columns back to back, ``counts[i]`` of them row ``i``'s.
+    ``columns[k]`` belongs to row ``rows[k]``, one of ``n``.
     """
-    n = len(counts)
     if n == 1:
         found = distinct(columns)
         return found, np.array([len(found)], dtype=np.int64)
-    rows = np.repeat(np.arange(n, dtype=_key_type(n, n_features)), counts)
-    keys = distinct(rows * n_features + columns.astype(rows.dtype, copy=False))
+    key_type = _key_type(n, n_features)
+    rows = rows.astype(key_type, copy=False)
+    keys = distinct(rows * n_features + columns.astype(key_type, copy=False))
     rows = keys // n_features
     return keys - rows * n_features, np.bincount(rows, minlength=n)
 
@@ -362,16 +384,24 @@ def _key_type(rows: int, n_features: int) -> type[np.signedinteger[Any]]:
     return np.int32 if rows * n_features < 2**31 else np.int64
 
 
-def _told_words(grams: list[str], columns: list[int], told: list[int],
+def _told_words(tokens: list[str], columns: list[int], told: list[int],
                 weights: list[float]) -> tuple[list[str], list[float]]:
     """The n-grams of the ``told`` columns and their ``weights``, in order of appearance.
 
-    ``columns`` are the columns of ``grams``; a column shared by two n-grams is told as
-    the first.
+    ``columns`` are the columns of the n-grams of ``tokens`` (see :func:`_gram`); a column
+    shared by two n-grams is told as the first.
     """
     firsts = [columns.index(c) for c in told]
     ranked = sorted(range(len(told)), key=firsts.__getitem__)
-    return [grams[firsts[j]] for j in ranked], [weights[j] for j in ranked]
+    return [_gram(tokens, firsts[j]) for j in ranked], [weights[j] for j in ranked]
+
+
+def _gram(tokens: list[str], k: int) -> str:
+    """N-gram ``k`` of a text of ``tokens``: its tokens, then its pairs of neighbours."""
+    if k < len(tokens):
+        return tokens[k]
+    k -= len(tokens)
+    return tokens[k] + " " + tokens[k + 1]
 
 
 def _as_float(value: object) -> float | None:

@@ -152,3 +152,41 @@ def test_comments_without_words_score_as_alone_wherever_they_sit(scorer: Scorer)
     assert scorer.score_many(comments) == alone
     for i in range(len(comments)):
         assert scorer.score_many(comments[:i + 1]) == alone[:i + 1]
+
+
+def test_token_and_pair_columns_are_the_n_grams_columns(scorer: Scorer,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    word = scorer._word
+    assert word.pairs_only
+    texts = _strings(4_000, seed=33) + ["", "a", "one", "one two", "x" * 40 + " " + "é" * 20]
+    known = hashing.BatchGrams()
+    for part in (texts[:1_000], texts[1_000:], texts):  # new, then partly, then all known
+        token_lists = [word.tokens(t.lower()) for t in part]
+        tokens, pairs = word.token_columns(token_lists, known)
+        expected_tokens, expected_pairs = [], []
+        for text, found in zip(part, token_lists, strict=True):
+            grams = word.grams(text, text.lower())
+            columns = [hashing.hash_index(g, word.n_features) for g in grams]
+            assert grams[:len(found)] == found
+            expected_tokens += columns[:len(found)]
+            expected_pairs += columns[len(found):]
+        assert tokens.tolist() == expected_tokens
+        assert pairs.tolist() == expected_pairs
+    monkeypatch.setattr(hashing, "BATCH_KNOWN_MAX", 50)
+    again = word.token_columns([word.tokens(t.lower()) for t in texts[:300]], known)
+    assert len(known.tokens) + len(known.pairs) < 2_000  # forgotten, then filled again
+    assert again[0].tolist() == word.token_columns(
+        [word.tokens(t.lower()) for t in texts[:300]], hashing.BatchGrams())[0].tolist()
+
+
+def test_a_hasher_of_other_n_grams_scores_batches_as_alone(
+        scorer: Scorer, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    trigrams = hashing.WordHasher(HashingVectorizer(
+        n_features=scorer._word.n_features, ngram_range=(1, 3), alternate_sign=False,
+        binary=True))
+    assert not trigrams.pairs_only
+    monkeypatch.setattr(scorer, "_word", trigrams)
+    comments = [{"comment_content": t} for t in _strings(1_500, seed=34, longest=40)]
+    assert scorer.score_many(comments) == [scorer.score(c) for c in comments]
