@@ -365,14 +365,20 @@ class WordHasher:
         counts = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
         inner = np.ones(max(len(flat) - 1, 0), dtype=bool)
         inner[(np.cumsum(counts) - 1)[(counts > 0)][:-1]] = False
-        keys = ((ids[:-1][inner] << 32) | ids[1:][inner]).tolist()
-        pairs = known.pairs
-        new_pairs = [k for k in dict.fromkeys(keys) if k not in pairs]
-        if new_pairs:
-            strings = [tokens[k >> 32] + " " + tokens[k & 0xFFFFFFFF] for k in new_pairs]
-            pairs.update(zip(new_pairs, self._hash(strings), strict=True))
-        return (known.columns[ids],
-                np.fromiter(map(pairs.__getitem__, keys), dtype=np.int64, count=len(keys)))
+        keys, where = np.unique((ids[:-1][inner] << 32) | ids[1:][inner], return_inverse=True)
+        # The known pairs are kept sorted: each distinct pair is found by a binary search.
+        at: np.ndarray = np.asarray(np.searchsorted(known.pair_keys, keys))
+        found: np.ndarray = at < len(known.pair_keys)
+        found[found] = known.pair_keys[at[found]] == keys[found]
+        columns = np.empty(len(keys), dtype=np.int64)
+        columns[found] = known.pair_columns[at[found]]
+        new = keys[~found]
+        if len(new):
+            strings = [tokens[k >> 32] + " " + tokens[k & 0xFFFFFFFF] for k in new.tolist()]
+            columns[~found] = hash_strings(strings, self.n_features)
+            known.pair_keys = np.insert(known.pair_keys, at[~found], new)
+            known.pair_columns = np.insert(known.pair_columns, at[~found], columns[~found])
+        return known.columns[ids], columns[where]
 
     def columns_batch(self, grams: list[str], known: dict[str, int] | None = None
                       ) -> np.ndarray:
@@ -400,24 +406,28 @@ class BatchGrams:
     """The word n-gram columns met so far in one batch, for its later texts.
 
     Tokens are numbered as they come (``numbers``, ``tokens``, ``columns`` the column of
-    each token as a unigram); a bigram is known by its two tokens' numbers (``pairs``,
-    keyed ``first << 32 | second``), so a text's bigrams are looked up without being
-    written out. A hasher making other n-grams keeps them whole in ``grams``. Everything
-    is forgotten once :data:`BATCH_KNOWN_MAX` entries are held.
+    each token as a unigram); a bigram is known by its two tokens' numbers
+    (``first << 32 | second``, kept sorted in ``pair_keys`` with their ``pair_columns``),
+    so a text's bigrams are looked up without being written out. A hasher making other
+    n-grams keeps them whole in ``grams``. Everything is forgotten once
+    :data:`BATCH_KNOWN_MAX` entries are held.
     """
 
     def __init__(self) -> None:
         self.numbers: dict[str, int] = {}
         self.tokens: list[str] = []
         self.columns = np.zeros(0, dtype=np.int64)
-        self.pairs: dict[int, int] = {}
+        self.pair_keys = np.zeros(0, dtype=np.int64)
+        self.pair_columns = np.zeros(0, dtype=np.int64)
         self.grams: dict[str, int] = {}
 
     def reset_when_full(self) -> None:
         """Forget everything once more than :data:`BATCH_KNOWN_MAX` entries are held."""
-        if len(self.tokens) + len(self.pairs) + len(self.grams) > BATCH_KNOWN_MAX:
-            self.numbers, self.tokens, self.pairs, self.grams = {}, [], {}, {}
+        if len(self.tokens) + len(self.pair_keys) + len(self.grams) > BATCH_KNOWN_MAX:
+            self.numbers, self.tokens, self.grams = {}, [], {}
             self.columns = np.zeros(0, dtype=np.int64)
+            self.pair_keys = np.zeros(0, dtype=np.int64)
+            self.pair_columns = np.zeros(0, dtype=np.int64)
 
 
 class CharHasher:

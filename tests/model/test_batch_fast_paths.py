@@ -174,7 +174,7 @@ def test_token_and_pair_columns_are_the_n_grams_columns(scorer: Scorer,
         assert pairs.tolist() == expected_pairs
     monkeypatch.setattr(hashing, "BATCH_KNOWN_MAX", 50)
     again = word.token_columns([word.tokens(t.lower()) for t in texts[:300]], known)
-    assert len(known.tokens) + len(known.pairs) < 2_000  # forgotten, then filled again
+    assert len(known.tokens) + len(known.pair_keys) < 2_000  # forgotten, then filled again
     assert again[0].tolist() == word.token_columns(
         [word.tokens(t.lower()) for t in texts[:300]], hashing.BatchGrams())[0].tolist()
 
