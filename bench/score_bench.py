@@ -92,38 +92,42 @@ def _worker(root: Path, repeat: int) -> None:
 def _stages(root: Path, passes: int = 5) -> None:
     """Print where this checkout's scoring time goes: CPU time of each stage over the
     10,000 comments, medians of ``passes`` passes."""
-    from model.features import comment_text, prepare_comment
-    from model.normalize import normalize_text
+    sys.path.insert(0, str(REPO))  # this checkout's packages, not the installed ones
+    from model.features import comment_text, prepare_many
+    from model.hashing import BatchGrams
+    from model.normalize import normalize_many
     from model.registry import default_artifact_dir
     from model.scorer import Scorer
 
     comments = _comments(root, 11_000, seed=0)
     warm, batch = comments[:1000], comments[1000:]
-    names = ("normalize_text (part of prepare_comment)", "prepare_comment",
-             "n-gram hashing and sums, new n-grams hashed", "n-gram hashing and sums, cached",
-             "reasons", "score_many, with reasons")
+    names = ("normalize_many (part of prepare_many)", "prepare_many",
+             "n-gram hashing and sums, new n-grams hashed",
+             "n-gram hashing and sums, every word n-gram known", "reasons",
+             "score_many, with reasons")
     found: dict[str, list[float]] = {name: [] for name in names}
     clock = time.process_time
     for _ in range(passes):
         scorer = Scorer.load(default_artifact_dir())
         scorer.score_many(warm)
         start = clock()
-        for comment in batch:
-            normalize_text(comment_text(comment))
+        for i in range(0, len(batch), 1000):
+            normalize_many([comment_text(c) for c in batch[i:i + 1000]])
         found[names[0]].append(clock() - start)
         spent = dict.fromkeys(names[1:5], 0.0)
+        known = BatchGrams()  # as score_many keeps one for the whole batch
         for i in range(0, len(batch), 1000):
             chunk: list[Mapping[str, object]] = list(batch[i:i + 1000])
             t0 = clock()
-            prepared = [prepare_comment(c) for c in chunk]
+            prepared = prepare_many(chunk)
             t1 = clock()
-            scorer._decisions(prepared, tokens=True)  # first time: hashes what is new
+            scorer._decisions(prepared, tokens=True, known=known)  # hashes what is new
             t2 = clock()
-            scorer._decisions(prepared, tokens=True)
+            scorer._decisions(prepared, tokens=True, known=known)
             t3 = clock()
-            scorer.score_prepared(chunk, prepared, reasons=False)
+            scorer.score_prepared(chunk, prepared, reasons=False, known=known)
             t4 = clock()
-            scorer.score_prepared(chunk, prepared, reasons=True)
+            scorer.score_prepared(chunk, prepared, reasons=True, known=known)
             t5 = clock()
             spent[names[1]] += t1 - t0
             spent[names[2]] += t2 - t1

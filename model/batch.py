@@ -11,7 +11,8 @@ import multiprocessing
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
-from model.features import prepare_comment
+from model.features import prepare_many
+from model.hashing import BatchGrams
 from model.verdict import Score
 
 if TYPE_CHECKING:
@@ -44,10 +45,11 @@ def score_many(scorer: Scorer, comments: Iterable[Mapping[str, object]], *,
 def _score_range(scorer: Scorer, items: list[Mapping[str, object]],
                  reasons: bool) -> list[Score]:
     out: list[Score] = []
+    # Word n-grams recur from slice to slice: each is hashed once for the whole batch.
+    known = BatchGrams()
     for start in range(0, len(items), _CHUNK):
         chunk = items[start:start + _CHUNK]
-        out += scorer.score_prepared(chunk, [prepare_comment(c) for c in chunk],
-                                     reasons=reasons)
+        out += scorer.score_prepared(chunk, prepare_many(chunk), reasons=reasons, known=known)
     return out
 
 

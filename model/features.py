@@ -22,7 +22,7 @@ import numpy as np
 
 from model.evidence import Evidence, fixed_evidence
 from model.fields import CONTENT
-from model.normalize import NormalizedText, link_domain, normalize_text
+from model.normalize import NormalizedText, link_domain, normalize_many, normalize_text
 from model.reputation import Reputation, classify_host, is_shortener
 
 TEXT_FIELDS = (CONTENT, "content", "CONTENT", "text")
@@ -69,13 +69,29 @@ _CTA_TRIGGERS = frozenset(
     "check my visit see watch hear listen follow click please pls plz give thumbs thumb "
     "sign call text reply order buy limited act apply sub subs".split()
 )
+# Text each phrase pattern's every match holds one of ("now" stands for "call now", "order
+# now", "buy now", "act now" and "apply now"); a text holding none cannot match, and
+# looking for these strings is several times faster than running the pattern.
+_CALL_TO_ACTION_HINTS = ("check", "subscribe", "click", "please", "pls", "plz", "thumb",
+                         "sign", "now", "text", "reply", "limited")
+_SELF_PROMOTION_HINTS = ("check", "visit", "see", "watch", "hear", "listen", "sub", "follow",
+                         "give")
+_CURRENCY_HINTS = ("$", "£", "€", "usd", "dollar", "euro", "pound")
 # Four or more of one visible character in a row. It is looked for in normalised text, where
 # runs of a word character are already cut to two (``www`` aside), so only the other
 # visible characters ("!!!!", "$$$$") need to be tried, which is several times faster.
 _LONG_REPEAT = re.compile(r"([^\w\s])\1{3,}")
+_LONG_REPEAT_BYTES = re.compile(rb"(.)\1{3}", re.DOTALL)
 _ASCII_UPPER = bytes(range(65, 91))
 _ASCII_LETTERS = bytes(range(65, 91)) + bytes(range(97, 123))
 _ASCII_DIGITS = b"0123456789"
+# Every ASCII byte _WORDS does not take ([a-z0-9$'] among ASCII) as a space: split on
+# spaces after this translation, ASCII text gives _WORDS's tokens.
+_ASCII_WORDS_OR_SPACE = bytes(c if chr(c) in "abcdefghijklmnopqrstuvwxyz0123456789$'" else 32
+                              for c in range(256))
+# Word characters and white space among ASCII bytes: what remains without them is what
+# _LONG_REPEAT can match in ASCII text.
+_ASCII_WORD_AND_SPACE = bytes(c for c in range(128) if re.match(r"[\w\s]", chr(c)))
 
 STRUCTURAL_FEATURES: tuple[str, ...] = (
     "reputable_links",
@@ -141,7 +157,17 @@ def comment_text(comment: Mapping[str, object]) -> str:
 
 def prepare_comment(comment: Mapping[str, object]) -> PreparedComment:
     """Normalise a comment and compute its structural signals."""
-    normalized = normalize_text(comment_text(comment))
+    return _prepared(comment, normalize_text(comment_text(comment)))
+
+
+def prepare_many(comments: Sequence[Mapping[str, object]]) -> list[PreparedComment]:
+    """:func:`prepare_comment` of each comment, their texts normalised together."""
+    texts = normalize_many([comment_text(c) for c in comments])
+    return [_prepared(c, n) for c, n in zip(comments, texts, strict=True)]
+
+
+def _prepared(comment: Mapping[str, object], normalized: NormalizedText) -> PreparedComment:
+    """The comment made ready, its text normalised as ``normalized``."""
     plain = normalized.plain
 
     lower = plain.lower()
@@ -154,34 +180,38 @@ def prepare_comment(comment: Mapping[str, object]) -> PreparedComment:
     prose_bytes = prose.encode("ascii", "ignore")
     digits = len(prose_bytes) - len(prose_bytes.translate(None, _ASCII_DIGITS))
     chars = max(len(prose), _DIGIT_RATIO_MIN_CHARS)
-    tokens = _WORDS.findall(lower)
+    tokens = _words(lower)
     cta: tuple[str, ...] = ()
     promotion: tuple[str, ...] = ()
     if "subscri" in lower or not _CTA_TRIGGERS.isdisjoint(tokens):
-        cta = tuple(_CALL_TO_ACTION.findall(lower))
-        promotion = tuple(_SELF_PROMOTION.findall(lower))
+        if any(hint in lower for hint in _CALL_TO_ACTION_HINTS):
+            cta = tuple(_CALL_TO_ACTION.findall(lower))
+        if any(hint in lower for hint in _SELF_PROMOTION_HINTS):
+            promotion = tuple(_SELF_PROMOTION.findall(lower))
     if "my" in tokens:
         promotion += tuple(_OWN_THINGS.findall(lower))
     money: tuple[str, ...] = ()
     if not MONEY_WORDS.isdisjoint(tokens):
         money = tuple(t for t in tokens if t in MONEY_WORDS)
-    if digits:
+    if digits and any(hint in lower for hint in _CURRENCY_HINTS):
         money += tuple(_CURRENCY.findall(lower))
     phone = digits >= 9 and bool(_PHONE.search(prose))
     words = len(plain.split())
-    reputations = tuple(classify_host(d) for d in normalized.domains)
-    by_link = [classify_host(d) for d in map(link_domain, normalized.links)]
+    domains = normalized.domains
+    reputations = tuple(classify_host(d) for d in domains) if domains else ()
+    by_link = ([classify_host(d) for d in map(link_domain, normalized.links)]
+               if normalized.links else [])
     structural = (
         math.log1p(by_link.count(Reputation.REPUTABLE)),
         math.log1p(by_link.count(Reputation.NEUTRAL)),
         math.log1p(by_link.count(Reputation.SUSPICIOUS)),
-        1.0 if any(is_shortener(d) for d in normalized.domains) else 0.0,
+        1.0 if domains and any(is_shortener(d) for d in domains) else 0.0,
         1.0 if normalized.emails else 0.0,
         1.0 if phone else 0.0,
         digits / chars,
         uppers / letters if letters >= 8 else 0.0,
         math.log1p(min(plain.count("!"), 20)),
-        1.0 if _LONG_REPEAT.search(normalized.plain) else 0.0,
+        1.0 if _long_repeat(plain) else 0.0,
         math.log1p(min(len(plain), LENGTH_CAP)),
         math.log1p(min(words, WORDS_CAP)),
         math.log1p(len(money)),
@@ -190,6 +220,27 @@ def prepare_comment(comment: Mapping[str, object]) -> PreparedComment:
     return PreparedComment(normalized=normalized, structural=structural, cta=cta, money=money,
                            phone=phone, promotion=promotion, reputations=reputations,
                            evidence=fixed_evidence(comment, normalized))
+
+
+def _words(lower: str) -> list[str]:
+    """The matches of :data:`_WORDS` in ``lower``, found by a byte translation in ASCII text."""
+    if lower.isascii():
+        return lower.encode("ascii").translate(_ASCII_WORDS_OR_SPACE).decode("ascii").split()
+    return _WORDS.findall(lower)
+
+
+def _long_repeat(plain: str) -> bool:
+    """Whether ``plain`` holds a run of four of one visible character (:data:`_LONG_REPEAT`).
+
+    In ASCII text only the characters other than word characters and white space can make
+    a run, and they are few: a run in the text is a run among them, so where they hold
+    none the text holds none.
+    """
+    if plain.isascii():
+        others = plain.encode("ascii").translate(None, _ASCII_WORD_AND_SPACE)
+        if len(others) < 4 or _LONG_REPEAT_BYTES.search(others) is None:
+            return False
+    return _LONG_REPEAT.search(plain) is not None
 
 
 def to_matrix(prepared: Sequence[PreparedComment]) -> np.ndarray:

@@ -35,11 +35,21 @@ CHAR_CACHE_BYTES = 16 * 1024 * 1024
 MAX_CACHED_CHARS = 64
 # What a dictionary entry costs beyond its key and value: its slot, with growth slack.
 ENTRY_OVERHEAD = 48
+# The most word n-gram columns a batch keeps for its later comments (about 150 bytes each).
+BATCH_KNOWN_MAX = 200_000
 # Below this many new word n-grams, hashing them one by one beats setting up arrays.
 _VECTOR_MIN = 24
 # N-grams longer than this many UTF-8 bytes are hashed one call each: the vectorised
 # hash steps through the longest key's 4-byte blocks, and long keys are few.
 _VECTOR_MAX_BYTES = 32
+
+# scikit-learn's default token pattern, with and without the flag that is the default anyway:
+# a token is a run of two or more word characters.
+_WORD_RUN_PATTERNS = frozenset({r"(?u)\b\w\w+\b", r"\b\w\w+\b"})
+# Each ASCII word character ([0-9A-Za-z_], what ``\w`` matches below 128) as itself, every
+# other byte as a space.
+_ASCII_WORD_OR_SPACE = bytes(c if chr(c).isalnum() and c < 128 or c == 95 else 32
+                             for c in range(256))
 
 V = TypeVar("V")
 
@@ -229,23 +239,22 @@ class BoundedCache(Generic[V]):
         Keys not cached get their values from one call of ``compute`` with all of them,
         and are cached unless longer than :data:`MAX_CACHED_CHARS`.
         """
-        # One lookup per key, then only the keys the young generation lacks are completed,
-        # from the old generation or ``compute``.
+        # One lookup per key, then only the distinct keys the young generation lacks are
+        # completed, from the old generation or ``compute``; a batch repeats its common
+        # n-grams many times over, so completing each once saves most of the work.
         values: list[Any] = list(map(self.young.get, keys))
         if None not in values:
             return values
-        pending = list(itertools.compress(itertools.count(),
-                                          map(operator.is_, values, itertools.repeat(None))))
-        cached = self.get_many(keys[i] for i in pending)
+        cached = self.get_many(itertools.compress(
+            keys, map(operator.is_, values, itertools.repeat(None))))
         new = [k for k, v in cached.items() if v is None]
         computed = compute(new) if new else []
         found = {k: v for k, v in cached.items() if v is not None}
         found.update(zip(new, computed, strict=True))
         keep = [i for i, k in enumerate(new) if len(k) <= MAX_CACHED_CHARS]
         self.put_many([new[i] for i in keep], [computed[i] for i in keep])
-        for i in pending:
-            values[i] = found[keys[i]]
-        return values
+        # A key found in the young generation is not in ``found`` and keeps its value.
+        return list(map(found.get, keys, values))
 
     def put_many(self, keys: Sequence[str], values: Sequence[V]) -> None:
         """Cache ``values[i]`` under ``keys[i]`` (distinct keys, none cached yet).
@@ -302,23 +311,33 @@ class WordHasher:
         pattern = re.compile(vectorizer.token_pattern)
         self.fast = _plain_settings(vectorizer) and pattern.groups == 0 and self.min_n >= 1
         self.findall = pattern.findall
+        # The usual pattern's tokens are the runs of two or more word characters, which
+        # ASCII text yields to a byte translation and a split several times faster.
+        self.split_ascii = self.fast and vectorizer.token_pattern in _WORD_RUN_PATTERNS
         self.cache: BoundedCache[int] = BoundedCache(cache_bytes, sys.getsizeof)
 
     def grams(self, text: str, lower: str) -> list[str]:
         """The analyzer's n-grams of ``text`` (``lower`` is ``text.lower()``)."""
         if not self.fast:
             return list(self.analyzer(text))
-        tokens = self.findall(lower)
+        tokens = self.tokens(lower)
         min_n, max_n = self.min_n, self.max_n
         grams = tokens if min_n == 1 else []
         if max_n > 1:
             grams = list(grams)
             for n in range(max(min_n, 2), min(max_n, len(tokens)) + 1):
                 if n == 2:
-                    grams += [a + " " + b for a, b in zip(tokens, tokens[1:], strict=False)]
+                    grams += map(" ".join, zip(tokens, tokens[1:], strict=False))
                 else:
                     grams += [" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
         return grams
+
+    def tokens(self, lower: str) -> list[str]:
+        """The tokens ``token_pattern`` finds in ``lower`` (a lower-case text)."""
+        if self.split_ascii and lower.isascii():
+            return [t for t in lower.encode("ascii").translate(_ASCII_WORD_OR_SPACE)
+                    .decode("ascii").split() if len(t) > 1]
+        return self.findall(lower)
 
     def columns(self, grams: list[str]) -> list[int]:
         """The column of each n-gram."""
@@ -332,8 +351,98 @@ class WordHasher:
         """The column of each n-gram (of any number of texts, back to back)."""
         return self.cache.values_flat(grams, self._hash)
 
+    @property
+    def pairs_only(self) -> bool:
+        """Whether the n-grams are the tokens and the pairs of neighbouring tokens (what
+        :meth:`token_columns` computes)."""
+        return self.fast and self.min_n == 1 and self.max_n == 2
+
+    def token_columns(self, token_lists: list[list[str]], known: BatchGrams
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        """The columns of each text's tokens and of its pairs of neighbouring tokens.
+
+        Returns the token columns of every text back to back, then the pair columns of
+        every text back to back (a text of ``t`` tokens has ``t - 1`` pairs); the n-grams
+        of a text, in the analyzer's order, are its tokens then its pairs. Only tokens and
+        pairs new to ``known`` are hashed (together), and they are added to it.
+        """
+        known.reset_when_full()
+        numbers, tokens = known.numbers, known.tokens
+        flat = list(itertools.chain.from_iterable(token_lists))
+        new = [t for t in dict.fromkeys(flat) if t not in numbers]
+        if new:
+            numbers.update(zip(new, range(len(tokens), len(tokens) + len(new)), strict=True))
+            tokens += new
+            known.columns = np.concatenate([known.columns, hash_strings(new, self.n_features)])
+        ids = np.fromiter(map(numbers.__getitem__, flat), dtype=np.int64, count=len(flat))
+        # A pair is two neighbouring tokens of one text: not a text's last and the next
+        # text's first.
+        counts = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
+        inner = np.ones(max(len(flat) - 1, 0), dtype=bool)
+        inner[(np.cumsum(counts) - 1)[(counts > 0)][:-1]] = False
+        keys, where = np.unique((ids[:-1][inner] << 32) | ids[1:][inner], return_inverse=True)
+        # The known pairs are kept sorted: each distinct pair is found by a binary search.
+        at: np.ndarray = np.asarray(np.searchsorted(known.pair_keys, keys))
+        found: np.ndarray = at < len(known.pair_keys)
+        found[found] = known.pair_keys[at[found]] == keys[found]
+        columns = np.empty(len(keys), dtype=np.int64)
+        columns[found] = known.pair_columns[at[found]]
+        new = keys[~found]
+        if len(new):
+            strings = [tokens[k >> 32] + " " + tokens[k & 0xFFFFFFFF] for k in new.tolist()]
+            columns[~found] = hash_strings(strings, self.n_features)
+            known.pair_keys = np.insert(known.pair_keys, at[~found], new)
+            known.pair_columns = np.insert(known.pair_columns, at[~found], columns[~found])
+        return known.columns[ids], columns[where]
+
+    def columns_batch(self, grams: list[str], known: dict[str, int] | None = None
+                      ) -> np.ndarray:
+        """The column of each n-gram of a batch of texts, back to back (int64).
+
+        Each distinct n-gram not in ``known`` (the columns of n-grams met earlier in the
+        same batch) is hashed once, all of them together, and added to it. The cache is
+        left alone: a batch of new comments holds more distinct n-grams than it keeps, so
+        caching them would only cycle entries through it, which costs more than hashing.
+        ``known`` is emptied whenever it passes :data:`BATCH_KNOWN_MAX` entries.
+        """
+        if known is None:
+            known = {}
+        elif len(known) > BATCH_KNOWN_MAX:
+            known.clear()
+        new = [g for g in dict.fromkeys(grams) if g not in known]
+        known.update(zip(new, self._hash(new), strict=True))
+        return np.fromiter(map(known.__getitem__, grams), dtype=np.int64, count=len(grams))
+
     def _hash(self, new: list[str]) -> list[int]:
         return hash_strings(new, self.n_features).tolist()
+
+
+class BatchGrams:
+    """The word n-gram columns met so far in one batch, for its later texts.
+
+    Tokens are numbered as they come (``numbers``, ``tokens``, ``columns`` the column of
+    each token as a unigram); a bigram is known by its two tokens' numbers
+    (``first << 32 | second``, kept sorted in ``pair_keys`` with their ``pair_columns``),
+    so a text's bigrams are looked up without being written out. A hasher making other
+    n-grams keeps them whole in ``grams``. Everything is forgotten once
+    :data:`BATCH_KNOWN_MAX` entries are held.
+    """
+
+    def __init__(self) -> None:
+        self.numbers: dict[str, int] = {}
+        self.tokens: list[str] = []
+        self.columns = np.zeros(0, dtype=np.int64)
+        self.pair_keys = np.zeros(0, dtype=np.int64)
+        self.pair_columns = np.zeros(0, dtype=np.int64)
+        self.grams: dict[str, int] = {}
+
+    def reset_when_full(self) -> None:
+        """Forget everything once more than :data:`BATCH_KNOWN_MAX` entries are held."""
+        if len(self.tokens) + len(self.pair_keys) + len(self.grams) > BATCH_KNOWN_MAX:
+            self.numbers, self.tokens, self.grams = {}, [], {}
+            self.columns = np.zeros(0, dtype=np.int64)
+            self.pair_keys = np.zeros(0, dtype=np.int64)
+            self.pair_columns = np.zeros(0, dtype=np.int64)
 
 
 class CharHasher:

@@ -23,6 +23,7 @@ import regex
 
 from model.confusables import unconfuse
 from model.reputation import Reputation, classify_host
+from model.text_hints import ALL_HINTS, LEET, LONG_RUN, SPACED_DOT, SPACED_LETTERS, batch_hints
 
 # Characters that render as nothing and are used to split words past filters: every format
 # character (general category Cf: zero-width spaces and joiners, soft hyphen, invisible
@@ -209,31 +210,42 @@ def markup_to_text(raw: str) -> tuple[str, list[str]]:
     return text, hrefs
 
 
-def deobfuscate(text: str) -> str:
+def deobfuscate(text: str, hints: int = ALL_HINTS) -> str:
     """Undo common tricks that hide words and links from filters.
 
     Rejoins spaced-out addresses ("w w w . site . com", "site (dot) com"), spaced letters
     ("s u b s c r i b e"), look-alike digits inside words ("subscr1be"), and shortens runs of
-    one repeated letter to two.
+    one repeated letter to two. ``hints`` are the flags :func:`~model.text_hints.batch_hints`
+    gave ``text``: a quick test below is skipped when its flag is absent and no rewrite has
+    changed the text yet.
     """
     # Each rewrite runs only when a cheap test says it could apply: most comments need none.
     lower = text.lower()
-    if "/" in text:
+    original = text
+    if "/" in text and ":" in text:
         text = _SPACED_SCHEME.sub(lambda m: f"http{m.group(1)}://", text)
     if "w w" in lower:
         text = _SPACED_WWW.sub("www.", text)
-    if "dot" in lower or _SPACED_DOT_HINT.search(lower):
+    # This test reads the text as it came, so its flag holds whatever was rewritten.
+    if "dot" in lower or (hints & SPACED_DOT and _SPACED_DOT_HINT.search(lower)):
         text = _SPACED_DOT.sub(".", text)
-    if _SPACED_LETTERS_HINT.search(text):
+    if text != original:
+        hints = ALL_HINTS
+    if hints & SPACED_LETTERS and _SPACED_LETTERS_HINT.search(text):
         text = _SPACED_LETTERS.sub(_join_letters, text)
-    text = _LEET_RUN.sub(_unleet, text)
-    return _LONG_RUN.sub(_shorten_run, text) if _LONG_RUN_HINT.search(text) else text
+        hints = ALL_HINTS if text != original else hints
+    if hints & LEET:
+        text = _LEET_RUN.sub(_unleet, text)
+        hints = ALL_HINTS if text != original else hints
+    if hints & LONG_RUN and _LONG_RUN_HINT.search(text):
+        return _LONG_RUN.sub(_shorten_run, text)
+    return text
 
 
 def squeeze_spaces(text: str) -> str:
     """``text`` with each run of spaces and tabs (not line breaks) made one space."""
-    # Tabs and the like are not printable: the test is a quick look that misses no run.
-    if "  " in text or not text.isprintable():
+    # A run to rewrite holds two spaces or one of these; a line break alone is kept.
+    if "  " in text or "\t" in text or "\r" in text or "\f" in text or "\v" in text:
         return _SPACES.sub(" ", text)
     return text
 
@@ -275,6 +287,20 @@ def clean(raw: str) -> CleanText:
     ``<a href>`` markup (within the first :data:`MAX_RAW_CHARS` of ``raw``), and counts
     the words that mixed alphabets before look-alike letters were mapped to Latin.
     """
+    return _finish(*_unmask(raw))
+
+
+def clean_many(raws: list[str]) -> list[CleanText]:
+    """:func:`clean` of each text, the quick tests of the de-obfuscation taken together."""
+    unmasked = [_unmask(raw) for raw in raws]
+    hints = batch_hints([u[0] for u in unmasked])
+    return [_finish(*u, hints=h) for u, h in zip(unmasked, hints, strict=True)]
+
+
+def _unmask(raw: str) -> tuple[str, list[str], int, tuple[str, ...]]:
+    """The steps of :func:`clean` before de-obfuscation: invisible characters out, markup
+    to text, NFKC and look-alikes mapped. Returns the text, the ``<a href>`` targets, and
+    the count and alphabets of words mixing alphabets."""
     text = strip_invisible(raw[:MAX_RAW_CHARS])
     hrefs: list[str] = []
     if "<" in text or "&" in text:
@@ -288,7 +314,13 @@ def clean(raw: str) -> CleanText:
         text = _SURROGATE.sub("\ufffd", text)
         unconfused = unconfuse(text)
         text, mixed, scripts = unconfused.text, unconfused.mixed_words, unconfused.scripts
-    text = squeeze_spaces(deobfuscate(text))
+    return text, hrefs, mixed, scripts
+
+
+def _finish(text: str, hrefs: list[str], mixed: int, scripts: tuple[str, ...],
+            hints: int = ALL_HINTS) -> CleanText:
+    """The rest of :func:`clean` after :func:`_unmask`: obfuscation undone, spaces squeezed."""
+    text = squeeze_spaces(deobfuscate(text, hints))
     if "\n" in text:
         text = _NEWLINES.sub("\n", text)
     return CleanText(text.strip(), hrefs, mixed, scripts)
@@ -380,7 +412,16 @@ def normalize_text(raw: str) -> NormalizedText:
 
     Neither ``text`` nor ``plain`` is longer than :data:`MAX_CHARS`.
     """
-    cleaned = clean(raw)
+    return _with_links(clean(raw))
+
+
+def normalize_many(raws: list[str]) -> list[NormalizedText]:
+    """:func:`normalize_text` of each text, the texts cleaned together (:func:`clean_many`)."""
+    return [_with_links(cleaned) for cleaned in clean_many(raws)]
+
+
+def _with_links(cleaned: CleanText) -> NormalizedText:
+    """The normalised text of a cleaned one: e-mail addresses and links found and replaced."""
     plain, hrefs = cleaned.text, cleaned.hrefs
     links: list[str] = []
     seen = set()
@@ -402,7 +443,7 @@ def normalize_text(raw: str) -> NormalizedText:
         return " weblink " + " ".join(domain.split(".")) + " "
 
     email_spans = _email_spans(plain) if "@" in plain else []
-    emails = tuple(plain[start:end] for start, end in email_spans)
+    emails = tuple(plain[start:end] for start, end in email_spans) if email_spans else ()
     text = _replace_spans(plain, email_spans, lambda _: " emailaddress ") if emails else plain
     lower = text.lower()
     if "http" in lower or "www" in lower or _TLD_AFTER_DOT.search(lower):
@@ -411,7 +452,7 @@ def normalize_text(raw: str) -> NormalizedText:
         if href.lower() not in seen:
             seen.add(href.lower())
             links.append(href)
-    domains = dict.fromkeys(d for d in map(link_domain, links) if d)
+    domains = dict.fromkeys(d for d in map(link_domain, links) if d) if links else {}
     if links:
         text = squeeze_spaces(text).strip()
     # Links and addresses are replaced by longer words; the model reads no more than the cap.

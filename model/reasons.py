@@ -79,8 +79,8 @@ def reasons_for(prepared: PreparedComment, tokens: list[str], word_weights: list
     weight = struct_terms
     n = prepared.normalized
     # Links are told by where they point; a cited source is never a reason.
-    for index, reputation, what in ((_SUSPICIOUS, Reputation.SUSPICIOUS, "suspicious "),
-                                    (_NEUTRAL, Reputation.NEUTRAL, "")):
+    for index, reputation, what in (((_SUSPICIOUS, Reputation.SUSPICIOUS, "suspicious "),
+                                     (_NEUTRAL, Reputation.NEUTRAL, "")) if n.domains else ()):
         domains = [d for d, r in zip(n.domains, prepared.reputations, strict=False)
                    if r is reputation]
         if domains and weight[index] > MIN_REASON_LOG_ODDS:

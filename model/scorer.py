@@ -29,7 +29,7 @@ from model.confusables import skeleton_table
 from model.errors import ArtifactError
 from model.features import PreparedComment, prepare_comment, to_matrix
 from model.fields import FILL_SECONDS_FIELD, HONEYPOT_FIELD
-from model.hashing import CharHasher, WordHasher, distinct
+from model.hashing import BatchGrams, CharHasher, WordHasher, distinct
 from model.reasons import (
     HONEYPOT_REASON,
     MAX_REASONS,
@@ -56,18 +56,24 @@ class _Decisions:
 
     The distinct word columns of comment ``i``, sorted, are
     ``word_columns[word_bounds[i]:word_bounds[i + 1]]`` and their weights the same slice of
-    ``word_weights``; the columns of its n-grams ``grams[i]``, in order, are
-    ``gram_columns[gram_bounds[i]:gram_bounds[i + 1]]``.
+    ``word_weights``. Its n-grams, in order, are its tokens ``tokens[i]`` then the pairs of
+    neighbouring tokens (see :func:`_gram`; a hasher that makes other n-grams gives them
+    all as ``tokens[i]`` and no pairs), their columns
+    ``token_columns[token_bounds[i]:token_bounds[i + 1]]`` then
+    ``pair_columns[pair_bounds[i]:pair_bounds[i + 1]]``. Without ``tokens`` (no reasons
+    asked for) the tokens, the columns of both and their bounds are left empty.
     """
 
     values: list[float]
-    grams: list[list[str]]
-    gram_columns: list[int]
-    gram_bounds: list[int]
+    tokens: list[list[str]]
+    token_columns: list[int]
+    token_bounds: list[int]
+    pair_columns: list[int]
+    pair_bounds: list[int]
     word_columns: np.ndarray
     word_bounds: list[int]
     word_weights: np.ndarray
-    word_norms: list[float]
+    word_norms: np.ndarray
     struct_terms: np.ndarray
 
 
@@ -122,62 +128,62 @@ class Scorer:
         """The artifact's manifest."""
         return self.artifact.manifest
 
-    def _decisions(self, prepared: list[PreparedComment], tokens: bool) -> _Decisions:
+    def _decisions(self, prepared: list[PreparedComment], tokens: bool,
+                   known: BatchGrams | None = None) -> _Decisions:
         """Decision values of a batch, each computed exactly as for a comment on its own.
 
-        Per comment the sums run over NumPy slices in the same order as a lone comment's, so
-        a comment's score never depends on the batch it came in.
+        Per comment the sums run over the same sorted distinct columns, added in the same
+        order, as a lone comment's, so a comment's score never depends on the batch it came
+        in. ``known`` holds the word n-gram columns met earlier in the same batch.
         """
         n = len(prepared)
         word, char = self._word, self._char
         texts = [p.text for p in prepared]
         lowers = [t.lower() for t in texts]
+        if known is None:
+            known = BatchGrams()
 
         # Word n-grams: the distinct columns of each comment, sorted (as for the characters).
-        gram_lists = [word.grams(t, low) for t, low in zip(texts, lowers, strict=True)]
-        gram_bounds = list(itertools.accumulate(map(len, gram_lists), initial=0))
-        gram_columns = word.columns_flat(list(itertools.chain.from_iterable(gram_lists)))
-        if n == 1:
-            word_columns = np.array(sorted(set(gram_columns)), dtype=np.intp)
-            word_bounds = [0, len(word_columns)]
+        if word.pairs_only:
+            token_lists = [word.tokens(low) for low in lowers]
+            token_array, pair_array = word.token_columns(token_lists, known)
+            token_counts = np.fromiter(map(len, token_lists), dtype=np.int64, count=n)
+            pair_counts = np.maximum(token_counts - 1, 0)
         else:
-            owners = np.repeat(np.arange(n, dtype=_key_type(n, word.n_features)),
-                               np.diff(gram_bounds))
-            keys = distinct(owners * word.n_features + np.array(gram_columns, dtype=owners.dtype))
-            rows = keys // word.n_features
-            word_columns = keys - rows * word.n_features
-            word_bounds = [0] + np.cumsum(np.bincount(rows, minlength=n)).tolist()
+            token_lists = [word.grams(t, low) for t, low in zip(texts, lowers, strict=True)]
+            token_array = word.columns_batch(list(itertools.chain.from_iterable(token_lists)),
+                                             known.grams)
+            token_counts = np.fromiter(map(len, token_lists), dtype=np.int64, count=n)
+            pair_array = np.zeros(0, dtype=np.int64)
+            pair_counts = np.zeros(n, dtype=np.int64)
+        word_columns, word_counts = _distinct_per_row(
+            np.concatenate([token_array, pair_array]),
+            np.concatenate([np.repeat(np.arange(n), token_counts),
+                            np.repeat(np.arange(n), pair_counts)]),
+            n, word.n_features)
         word_w = self._w_word[word_columns]
-        word_norms = [math.sqrt(b - a) if b > a else 1.0
-                      for a, b in zip(word_bounds, word_bounds[1:], strict=False)]
+        word_norms = _norms(word_counts)
 
         # Character n-grams: the distinct columns of each comment's words, sorted.
         flat, counts = char.columns_flat(lowers)
-        if n == 1:
-            char_w = self._w_char[distinct(flat)]
-            char_bounds = [0, len(char_w)]
-        else:
-            rows = np.repeat(np.arange(n, dtype=_key_type(n, char.n_features)), counts)
-            keys = distinct(rows * char.n_features + flat.astype(rows.dtype, copy=False))
-            rows = keys // char.n_features
-            char_w = self._w_char[keys - rows * char.n_features]
-            char_bounds = [0] + np.cumsum(np.bincount(rows, minlength=n)).tolist()
+        char_columns, char_counts = _distinct_per_row(flat, np.repeat(np.arange(n), counts), n,
+                                                      char.n_features)
+        char_norms = _norms(char_counts)
 
         terms = np.array([p.structural for p in prepared], dtype=float) * self._w_struct_array
         # Accumulating left to right gives the same float as summing the terms in Python.
-        struct_sums = np.cumsum(terms, axis=1)[:, -1].tolist()
-
-        decisions = []
-        intercept = self._intercept
-        for i in range(n):
-            w0, w1 = word_bounds[i], word_bounds[i + 1]
-            c0, c1 = char_bounds[i], char_bounds[i + 1]
-            char_norm = math.sqrt(c1 - c0) if c1 > c0 else 1.0
-            decisions.append(float(word_w[w0:w1].sum()) / word_norms[i]
-                             + float(char_w[c0:c1].sum()) / char_norm
-                             + struct_sums[i] + intercept)
-        return _Decisions(decisions, gram_lists if tokens else [], gram_columns, gram_bounds,
-                          word_columns, word_bounds, word_w, word_norms, terms)
+        struct_sums = np.cumsum(terms, axis=1)[:, -1]
+        # The same operations, in the same order, as a lone comment's decision.
+        values = (segment_sums(word_w, word_counts) / word_norms
+                  + segment_sums(self._w_char[char_columns], char_counts) / char_norms
+                  + struct_sums + self._intercept)
+        if not tokens:
+            return _Decisions(values.tolist(), [], [], [], [], [], word_columns, [], word_w,
+                              word_norms, terms)
+        return _Decisions(values.tolist(), token_lists, token_array.tolist(),
+                          [0, *np.cumsum(token_counts).tolist()], pair_array.tolist(),
+                          [0, *np.cumsum(pair_counts).tolist()], word_columns,
+                          [0, *np.cumsum(word_counts).tolist()], word_w, word_norms, terms)
 
     def _decision(self, prepared: PreparedComment, reasons: bool) -> tuple[float, list[str]]:
         """One comment's decision value (the same arithmetic as :meth:`_decisions`)."""
@@ -194,7 +200,7 @@ class Scorer:
         struct_sum = 0.0
         for term in terms:  # left to right, as np.cumsum adds them in the batch path
             struct_sum += term
-        decision = (float(word_w.sum()) / word_norm + float(char_w.sum()) / char_norm
+        decision = (run_sum(word_w) / word_norm + run_sum(char_w) / char_norm
                     + struct_sum + self._intercept)
         if not reasons:
             return decision, []
@@ -237,12 +243,15 @@ class Scorer:
         return batch.score_many(self, comments, reasons=reasons, processes=processes)
 
     def score_prepared(self, comments: list[Mapping[str, object]],
-                       prepared: list[PreparedComment], *, reasons: bool) -> list[Score]:
+                       prepared: list[PreparedComment], *, reasons: bool,
+                       known: BatchGrams | None = None) -> list[Score]:
         """The verdicts on ``comments``, whose :func:`prepare_comment` results are ``prepared``.
 
         They are computed together, each exactly as :meth:`score` computes it alone.
+        ``known`` holds the columns of word n-grams met earlier in the same batch, and gets
+        those of this part.
         """
-        found = self._decisions(prepared, tokens=reasons)
+        found = self._decisions(prepared, tokens=reasons, known=known)
         if not reasons:
             return [self._verdict(comment, item, value, [])
                     for comment, item, value in zip(comments, prepared, found.values,
@@ -263,8 +272,9 @@ class Scorer:
             tokens: list[str] = []
             word_weights: list[float] = []
             if b > a:
-                columns = found.gram_columns[found.gram_bounds[i]:found.gram_bounds[i + 1]]
-                tokens, word_weights = _told_words(found.grams[i], columns, told_columns[a:b],
+                columns = (found.token_columns[found.token_bounds[i]:found.token_bounds[i + 1]]
+                           + found.pair_columns[found.pair_bounds[i]:found.pair_bounds[i + 1]])
+                tokens, word_weights = _told_words(found.tokens[i], columns, told_columns[a:b],
                                                    told_weights[a:b])
             why = reasons_for(item, tokens, word_weights, struct_terms[i])
             scores.append(self._verdict(comment, item, found.values[i], why))
@@ -306,22 +316,77 @@ class Scorer:
         return out
 
 
+def segment_sums(values: np.ndarray, counts: np.ndarray | list[int]) -> np.ndarray:
+    """The sum of each run of ``values``, the runs ``counts`` long, back to back.
+
+    Each run is summed alone (its first value, then the rest added pairwise), so a run's
+    sum is the same float wherever it sits in ``values``: a comment's sum never depends on
+    its batch. An empty run sums to 0.
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    sums = np.zeros(len(counts))
+    # reduceat would give an empty run the value at its start, and the run before it only
+    # its first value: only the other runs are summed. Each one then ends where the next
+    # begins (or at the end).
+    filled = counts > 0
+    if len(values):
+        sums[filled] = np.add.reduceat(values, (np.cumsum(counts) - counts)[filled])
+    return sums
+
+
+def run_sum(values: np.ndarray) -> float:
+    """The sum of ``values`` as :func:`segment_sums` takes it for one run."""
+    return float(np.add.reduceat(values, _FIRST)[0]) if len(values) else 0.0
+
+
+_FIRST = np.zeros(1, dtype=np.intp)
+
+
+def _norms(counts: np.ndarray) -> np.ndarray:
+    """The L2 norm of each row of ``counts`` binary features (1 for an empty row)."""
+    return np.sqrt(np.maximum(counts, 1)).astype(float)
+
+
+def _distinct_per_row(columns: np.ndarray, rows: np.ndarray, n: int,
+                      n_features: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's distinct columns, sorted, back to back, and how many each row has.
+
+    ``columns[k]`` belongs to row ``rows[k]``, one of ``n``.
+    """
+    if n == 1:
+        found = distinct(columns)
+        return found, np.array([len(found)], dtype=np.int64)
+    key_type = _key_type(n, n_features)
+    rows = rows.astype(key_type, copy=False)
+    keys = distinct(rows * n_features + columns.astype(key_type, copy=False))
+    rows = keys // n_features
+    return keys - rows * n_features, np.bincount(rows, minlength=n)
+
+
 def _key_type(rows: int, n_features: int) -> type[np.signedinteger[Any]]:
     """The smallest integer type for ``row * n_features + column`` keys (sorting 32-bit
     keys takes half the time)."""
     return np.int32 if rows * n_features < 2**31 else np.int64
 
 
-def _told_words(grams: list[str], columns: list[int], told: list[int],
+def _told_words(tokens: list[str], columns: list[int], told: list[int],
                 weights: list[float]) -> tuple[list[str], list[float]]:
     """The n-grams of the ``told`` columns and their ``weights``, in order of appearance.
 
-    ``columns`` are the columns of ``grams``; a column shared by two n-grams is told as
-    the first.
+    ``columns`` are the columns of the n-grams of ``tokens`` (see :func:`_gram`); a column
+    shared by two n-grams is told as the first.
     """
     firsts = [columns.index(c) for c in told]
     ranked = sorted(range(len(told)), key=firsts.__getitem__)
-    return [grams[firsts[j]] for j in ranked], [weights[j] for j in ranked]
+    return [_gram(tokens, firsts[j]) for j in ranked], [weights[j] for j in ranked]
+
+
+def _gram(tokens: list[str], k: int) -> str:
+    """N-gram ``k`` of a text of ``tokens``: its tokens, then its pairs of neighbours."""
+    if k < len(tokens):
+        return tokens[k]
+    k -= len(tokens)
+    return tokens[k] + " " + tokens[k + 1]
 
 
 def _as_float(value: object) -> float | None:
