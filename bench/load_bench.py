@@ -282,7 +282,8 @@ def main() -> None:
                         help="another checkout whose service is measured in the same rounds")
     parser.add_argument("--compare-env", action="append", default=[], metavar="NAME=VALUE",
                         help="environment of the --compare server only (repeatable)")
-    parser.add_argument("--py-spy", default=shutil.which("py-spy") or "py-spy")
+    parser.add_argument("--py-spy", default=shutil.which("py-spy")
+                        or str(Path(sys.executable).with_name("py-spy")))
     parser.add_argument("--limits", action="store_true",
                         help="rate limits on, with budgets no run can spend")
     parser.add_argument("--only", action="append", default=[], metavar="TEXT",
