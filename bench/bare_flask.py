@@ -76,6 +76,7 @@ def main() -> None:
         "workers": args.workers,
         "worker_class": "gthread",
         "threads": args.threads,
+        "worker_connections": 16,
         "timeout": 30,
         "keepalive": 5,
         "limit_request_line": 8190,

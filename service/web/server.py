@@ -23,6 +23,13 @@ from service.config import Settings
 from service.web import metrics
 
 GRACEFUL_TIMEOUT = 20
+# The connections one worker holds at once (in requests and kept alive). Clients that
+# keep their connections open (a proxy's pool of upstream connections, a load tester)
+# open them in a burst, and one worker's accept loop can win all of them, leaving the
+# other workers idle for as long as the connections live; a worker that holds this many
+# stops accepting, so the others take the rest. Beyond it, connections wait in the
+# listen queue (of 2,048) until one is answered or its keep-alive ends.
+WORKER_CONNECTIONS = 16
 METRICS_DIR_PREFIX = "hedgerow-metrics-"
 
 
@@ -117,6 +124,7 @@ def run(
                 "workers": workers,
                 "worker_class": "gthread",
                 "threads": threads,
+                "worker_connections": WORKER_CONNECTIONS,
                 "timeout": 30,
                 "graceful_timeout": GRACEFUL_TIMEOUT,
                 "keepalive": 5,

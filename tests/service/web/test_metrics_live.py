@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import socket
 import tempfile
 import time
 from collections.abc import Iterator
@@ -154,3 +155,40 @@ def test_every_request_has_an_id_echoed_and_one_json_log_line(
     assert isinstance(check["ms"], float) and check["status"] == 200
     log = process.log_path.read_text()
     assert secret not in log and text not in log and "querysecret" not in log
+
+
+def test_kept_alive_connections_opened_at_once_are_shared_by_the_workers(
+    server: tuple[ServeProcess, dict[str, str]],
+) -> None:
+    # A proxy's pool of upstream connections (or a load tester) opens them in a burst and
+    # keeps them; one worker must not take them all and leave the other idle.
+    process, _ = server
+    _wait_for_every_worker(based_session(process.url), 2)
+    host, port = process.url.removeprefix("http://").split(":")
+    connections = [socket.create_connection((host, int(port)), timeout=30) for _ in range(32)]
+    try:
+        for i, connection in enumerate(connections):
+            connection.sendall(f"GET /healthz HTTP/1.1\r\nHost: {host}\r\n"
+                               f"X-Request-Id: balance-{i:04d}\r\n\r\n".encode())
+        for connection in connections:
+            reply = b""
+            while b"\r\n\r\n" not in reply or not reply.endswith(b"}\n"):
+                chunk = connection.recv(4096)
+                assert chunk, reply
+                reply += chunk
+            assert reply.startswith(b"HTTP/1.1 200")
+    finally:
+        for connection in connections:
+            connection.close()
+    served: dict[int, int] = {}
+    deadline = time.monotonic() + 10
+    while sum(served.values()) < 32 and time.monotonic() < deadline:
+        served = {}
+        for line in process.log_path.read_text().splitlines():
+            if '"request_id":"balance-' in line:
+                pid = json.loads(line)["pid"]
+                served[pid] = served.get(pid, 0) + 1
+        time.sleep(0.1)
+    assert sum(served.values()) == 32, served
+    # Each worker holds at most 16 at once (a connection or so more while it notices).
+    assert len(served) == 2 and min(served.values()) >= 12, served
