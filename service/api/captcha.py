@@ -63,7 +63,7 @@ def get_challenge() -> Response:
     # Both budgets are spent in the challenge's one round trip (or refuse it).
     budgets = app_state.limits.budgets(("challenge", client), ("challenge_site", site.sitekey))
     captcha = app_state.captcha
-    first_shown = captcha.first_shown_of(site, request.args.get("previous", ""))
+    first_shown = captcha.first_shown_of(site, _arg("previous"))
     response = jsonify(captcha.issue(site, client, first_shown, mode, budgets).to_json())
     response.headers["Cache-Control"] = "no-store"
     return cors.allow(response, site)
@@ -71,10 +71,10 @@ def get_challenge() -> Response:
 
 def _challenge_request() -> tuple[str, Site]:
     """The mode and the site a challenge is asked for, checked (with the page's origin)."""
-    mode = request.args.get("mode") or "arithmetic"
+    mode = _arg("mode") or "arithmetic"
     if mode not in MODES:
         raise BadRequest("mode is arithmetic (the default) or work.", code="invalid-input-mode")
-    sitekey = request.args.get("sitekey", "")
+    sitekey = _arg("sitekey")
     if not sitekey:
         raise BadRequest("Pass the site's public key as ?sitekey=…", code="missing-input-sitekey")
     site = state().sites.get(sitekey)
@@ -87,6 +87,13 @@ def _challenge_request() -> tuple[str, Site]:
     if origin and not site.allows_origin(origin):
         raise cors.origin_not_allowed(origin)
     return mode, site
+
+
+def _arg(name: str) -> str:
+    """A query-string field, or ''. (Asked first: werkzeug's ``get`` raises and catches an
+    exception for each field that is absent, as ``mode`` and ``previous`` usually are.)"""
+    args = request.args
+    return args[name] if name in args else ""
 
 
 @bp.post("/v1/solve")

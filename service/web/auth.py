@@ -20,7 +20,8 @@ class Unauthorized(ApiError):
 
 def bearer_secret() -> str:
     """The token of an ``Authorization: Bearer …`` header, or ''."""
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    sent = str(request.environ.get("HTTP_AUTHORIZATION", ""))  # as cors.request_origin
+    scheme, _, token = sent.partition(" ")
     return token.strip() if scheme.lower() == "bearer" else ""
 
 

@@ -22,7 +22,9 @@ def request_origin() -> str:
     ``data:`` pages and after cross-origin redirects. It matches no registered origin,
     so such a page is refused like any unknown origin rather than treated as a server.
     """
-    return request.headers.get("Origin", "")
+    # From the WSGI environ: werkzeug's header lookup raises and catches an exception when
+    # the header is absent, as it is for every server-to-server call.
+    return str(request.environ.get("HTTP_ORIGIN", ""))
 
 
 def origin_not_allowed(origin: str = "") -> Forbidden:

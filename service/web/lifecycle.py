@@ -37,9 +37,12 @@ def init_app(app: Flask, app_state: AppState, app_metrics: Metrics, *, access_li
         req = request._get_current_object()  # type: ignore[attr-defined]
         ctx_globals = g._get_current_object()
         ctx_globals.hedgerow_started = time.perf_counter()
-        ctx_globals.request_id = access_log.request_id_from(req.headers.get(access_log.HEADER))
+        # Headers straight from the WSGI environ: werkzeug's lookup raises and catches an
+        # exception for each header that is absent, and these usually are.
+        environ = req.environ
+        ctx_globals.request_id = access_log.request_id_from(environ.get("HTTP_X_REQUEST_ID"))
         if forwarding.watching:
-            forwarding.observe(req.remote_addr, req.headers.get("X-Forwarded-For"))
+            forwarding.observe(req.remote_addr, environ.get("HTTP_X_FORWARDED_FOR"))
         request_data.check_request_text(req)
 
     @app.after_request

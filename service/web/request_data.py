@@ -25,7 +25,8 @@ MAX_FIELD_NAME = 100
 # field value name the field instead of only saying "too deep".
 MAX_JSON_DEPTH = 4
 # Headers whose values are read as credentials or origins; they must be plain ASCII.
-CHECKED_HEADERS = ("Authorization", "Origin")
+# (With their WSGI environ keys, read directly: most requests carry neither.)
+CHECKED_HEADERS = (("Authorization", "HTTP_AUTHORIZATION"), ("Origin", "HTTP_ORIGIN"))
 
 _FIELD_NAME = re.compile(r"[\x20-\x7e]+")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -90,8 +91,8 @@ def check_request_text(request: Request) -> None:
     unrepeated names, and ``Authorization`` and ``Origin`` printable ASCII.
     """
     _to_fields(parse_query(request.query_string), MAX_COMMENT_CHARS, where="query string")
-    for name in CHECKED_HEADERS:
-        value = request.headers.get(name)
+    for name, key in CHECKED_HEADERS:
+        value = request.environ.get(key)
         if value is not None and not _VISIBLE_ASCII.fullmatch(value):
             raise BadRequest(
                 f"The {name} header may hold only printable ASCII characters.",
