@@ -26,7 +26,7 @@ from service.web.metrics import note_outcome
 from service.web.quotas import refuse_over_quota
 from service.web.ratelimit import secret_identity
 from service.web.request_data import read_fields
-from service.web.state import rate_limit, state
+from service.web.state import rate_limit, spending_if_refused, state
 
 bp = Blueprint("akismet", __name__)
 
@@ -162,16 +162,13 @@ def comment_check() -> Response:
     app_state = state()
     # Spent in the check's one round trip, or alone when the call is refused before it.
     budgets = app_state.limits.budgets(("comment_check", secret_identity(key)))
-    try:
+    with spending_if_refused(budgets, (AkismetError,)):
         claim = app_state.sites.claim(key)
         if claim is None:
             raise _unknown_key()
         _check_blog(fields, claim.site, need_blog=True)
         if not fields.get("user_ip", "").strip():
             raise AkismetError('Empty "user_ip" value')
-    except AkismetError:
-        app_state.store.spend_budgets(budgets)
-        raise
     try:
         decision = app_state.moderator.check(claim.site, fields, secret_hash=claim.digest,
                                              budgets=budgets)

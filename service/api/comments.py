@@ -8,11 +8,11 @@ from model.fields import MAX_COMMENT_CHARS
 from service.spam import moderation
 from service.spam.moderation import SecretNotCurrent
 from service.web.auth import bearer_secret, claim_for_secret, no_such_site, site_for_secret
-from service.web.errors import ApiError, BadRequest
+from service.web.errors import BadRequest
 from service.web.metrics import note_outcome
 from service.web.quotas import refuse_over_quota
 from service.web.request_data import read_fields
-from service.web.state import state
+from service.web.state import spending_if_refused, state
 
 bp = Blueprint("comment_check", __name__)
 
@@ -35,11 +35,8 @@ def _comment_fields(extra: frozenset[str]) -> dict[str, str]:
 def comment_check() -> Response:
     """Score a comment for the site whose secret authorises the call."""
     claim, budgets = claim_for_secret(bearer_secret(), "comment_check")
-    try:
+    with spending_if_refused(budgets):
         fields = _comment_fields(frozenset({"response"}))
-    except ApiError:
-        state().store.spend_budgets(budgets)
-        raise
     try:
         decision = state().moderator.check(claim.site, fields, fields.get("response") or None,
                                            secret_hash=claim.digest, budgets=budgets)

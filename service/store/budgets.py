@@ -86,10 +86,15 @@ def guarded_script(operation: str) -> str:
     )
 
 
+def check_room(budgets: Budgets, refused: int) -> None:
+    """Raise :class:`OverBudget` for rule number ``refused`` (from 1) of ``budgets``, as
+    the scripts report it; 0 means every rule had room."""
+    if refused:
+        raise OverBudget(budgets.rules[refused - 1])
+
+
 def outcome(reply: list[Any], budgets: Budgets) -> Any:
     """What the operation returned, from a guarded script's reply; raises
     :class:`OverBudget` when a rule had no room."""
-    refused = int(reply[0])
-    if refused:
-        raise OverBudget(budgets.rules[refused - 1])
+    check_room(budgets, int(reply[0]))
     return reply[1] if len(reply) > 1 else None

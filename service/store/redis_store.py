@@ -23,8 +23,8 @@ from redis.commands.core import Script
 from service.store.budgets import (
     NO_BUDGETS,
     Budgets,
-    OverBudget,
     budgets_script,
+    check_room,
     guarded_script,
     outcome,
 )
@@ -129,8 +129,8 @@ class Store:
         self._budgets = register(budgets_script())
         # The hot operations again, after the request's rate-limit budgets (one round trip
         # for both); keyed by the operation's own script.
-        self._guarded = {
-            script.sha: register(guarded_script(_script(name)))
+        self._guarded: dict[Script, Script] = {
+            script: register(guarded_script(_script(name)))
             for script, name in ((self._note_request, "note_request.lua"),
                                  (self._spend_challenge, "spend_challenge.lua"),
                                  (self._spend_response, "spend_response.lua"),
@@ -153,9 +153,9 @@ class Store:
         """One of the store's scripts, in one round trip; with ``budgets``, only when they
         have room (else :class:`OverBudget`, and nothing is done)."""
         if budgets:
-            if self._cluster:  # pragma: no cover - RateLimits spends them itself there
+            if self._cluster:  # RateLimits.budgets spends them itself there, giving none
                 raise ValueError("budgets cannot go with an operation on a cluster")
-            script = self._guarded[script.sha]
+            script = self._guarded[script]
             keys = [*budgets.script_keys(), *keys]
             args = [*budgets.script_args(), *args]
             return outcome(self._run(script, keys, args), budgets)
@@ -167,10 +167,8 @@ class Store:
         """Spend ``budgets`` alone (for a request that ends before its operation);
         raises :class:`OverBudget` when a rule has no room."""
         if budgets:
-            refused = int(self._run(self._budgets, budgets.script_keys(),
-                                    budgets.script_args()))
-            if refused:
-                raise OverBudget(budgets.rules[refused - 1])
+            check_room(budgets, int(self._run(self._budgets, budgets.script_keys(),
+                                              budgets.script_args())))
 
     # -- keys ------------------------------------------------------------------------
     def _key(self, *parts: str) -> str:

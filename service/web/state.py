@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import Flask, current_app, g, request
@@ -17,7 +19,9 @@ from service.sites.registry import SiteRegistry
 from service.spam.adaptation import SiteAdaptation
 from service.spam.feedback import Quota
 from service.spam.moderation import Moderator
+from service.store.budgets import Budgets
 from service.store.redis_store import Store, connect
+from service.web.errors import ApiError
 from service.web.proxy_check import ForwardedForCheck
 from service.web.ratelimit import SCOPES, RateLimits
 
@@ -98,6 +102,19 @@ def init_app(app: Flask, config: Settings) -> AppState:
     app_state = build_state(config)
     app.extensions[EXTENSION_KEY] = app_state
     return app_state
+
+
+@contextmanager
+def spending_if_refused(budgets: Budgets, refusals: tuple[type[Exception], ...] = (ApiError,)
+                        ) -> Iterator[None]:
+    """Run the block; when it refuses the request (raises one of ``refusals``) before the
+    operation that would have spent ``budgets``, spend them alone first: a refused request
+    pays as an answered one does."""
+    try:
+        yield
+    except refusals:
+        state().store.spend_budgets(budgets)
+        raise
 
 
 def rate_limit(scope: str, identity: str | None = None) -> None:

@@ -9,6 +9,7 @@ import pytest
 from service.store.budgets import Budgets, OverBudget
 from service.store.redis_store import Store, connect
 from service.web.ratelimit import RateLimits
+from tests.support.round_trips import counting_round_trips
 
 
 @pytest.fixture
@@ -64,7 +65,9 @@ def test_budgets_spent_alone_refuse_like_the_guarded_scripts(store: Store, limit
     store.spend_budgets(budgets)
     with pytest.raises(OverBudget):
         store.spend_budgets(budgets)
-    store.spend_budgets(Budgets())  # nothing to spend: nothing asked of Redis
+    with counting_round_trips() as trips:
+        store.spend_budgets(Budgets())
+    assert trips.count == 0  # nothing to spend: nothing asked of Redis
 
 
 def test_a_comment_linking_thousands_of_domains_goes_through_the_guarded_script(
