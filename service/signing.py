@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -19,6 +18,8 @@ from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSaf
 from itsdangerous.encoding import base64_encode, want_bytes
 from itsdangerous.signer import HMACAlgorithm, Signer
 from itsdangerous.url_safe import URLSafeSerializerMixin
+
+from service import randomness
 
 MAX_TOKEN_LENGTH = 2048
 
@@ -59,7 +60,7 @@ class TokenResult:
 
 def new_nonce() -> str:
     """A 128-bit random nonce, URL-safe."""
-    return secrets.token_urlsafe(16)
+    return randomness.token_urlsafe(16)
 
 
 class _Signer(TimestampSigner):

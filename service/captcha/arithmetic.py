@@ -8,8 +8,9 @@ whatever the prompt looks like, and the best blind guess passes ``1/len(ANSWERS)
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
+
+from service.randomness import StrongRandom
 
 BLANK = "\u2610"  # ☐
 PLUS = "+"
@@ -17,7 +18,7 @@ MINUS = "\u2212"  # − (not the ASCII hyphen)
 TIMES = "\u00d7"  # ×
 
 ANSWERS = range(10, 100)
-_rng = secrets.SystemRandom()
+_rng = StrongRandom()
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ from typing import Any
 
 from flask import Request, Response
 
+from service import randomness
+
 HEADER = "X-Request-Id"
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:+=/-]{8,128}$")
 
@@ -26,7 +28,7 @@ def request_id_from(sent: str | None) -> str:
     unless it sent a sane one."""
     if sent and _SANE_ID.match(sent):
         return sent
-    return os.urandom(16).hex()
+    return randomness.token_hex(16)
 
 
 def write_line(line: str) -> None:

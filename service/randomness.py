@@ -1,0 +1,57 @@
+"""Unpredictable numbers for the hot paths, drawn without a system call each.
+
+``os.urandom`` (and so :mod:`secrets` and ``random.SystemRandom``) makes a
+``getrandom(2)`` call per draw and lets go of the GIL around it. A challenge drew about
+nine times (its request id, its nonce, each choice of its question), and under load each
+release hands the GIL to another thread and has to win it back: measured with
+``bench/load_bench.py``, that cost a challenge about a fifth of its worker CPU.
+
+OpenSSL's generator (``ssl.RAND_bytes``) is as strong: a DRBG seeded from the operating
+system, reseeded on its own schedule and after a ``fork`` (so gunicorn's workers never
+share a stream with their parent or each other). It draws in this process and keeps the
+GIL, which for 16 bytes is far cheaper than letting go of it. Cold paths (site secrets,
+the signing key) keep :mod:`secrets`.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+import ssl
+
+_RECIP_BPF = 2.0 ** -53
+
+
+def token_bytes(size: int) -> bytes:
+    """``size`` random bytes from OpenSSL's generator."""
+    return ssl.RAND_bytes(size)
+
+
+def token_urlsafe(size: int) -> str:
+    """``size`` random bytes as unpadded URL-safe base64 (as :func:`secrets.token_urlsafe`)."""
+    return base64.urlsafe_b64encode(ssl.RAND_bytes(size)).rstrip(b"=").decode("ascii")
+
+
+def token_hex(size: int) -> str:
+    """``size`` random bytes as ``2 * size`` hex digits."""
+    return ssl.RAND_bytes(size).hex()
+
+
+class StrongRandom(random.SystemRandom):
+    """:class:`random.SystemRandom`, drawing from OpenSSL's generator instead of
+    ``os.urandom``. Like it, it cannot be seeded and has no state to save."""
+
+    def random(self) -> float:
+        """A float in [0, 1) with 53 random bits."""
+        return (int.from_bytes(ssl.RAND_bytes(7), "big") >> 3) * _RECIP_BPF
+
+    def getrandbits(self, k: int) -> int:
+        """An int of ``k`` random bits (the draw every ``randrange``/``choice`` makes)."""
+        if k < 0:
+            raise ValueError("number of bits must be non-negative")
+        size = (k + 7) // 8
+        return int.from_bytes(ssl.RAND_bytes(size), "big") >> (size * 8 - k)
+
+    def randbytes(self, n: int) -> bytes:
+        """``n`` random bytes."""
+        return ssl.RAND_bytes(n)

@@ -1,0 +1,64 @@
+"""The hot paths' random numbers: strong, fork-safe, and drawn without ``os.urandom``."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+
+import pytest
+
+from service import randomness
+from service.captcha import arithmetic
+from service.randomness import StrongRandom
+from service.signing import new_nonce
+from service.web.access_log import request_id_from
+
+
+def test_tokens_have_the_secrets_modules_shapes() -> None:
+    assert len(randomness.token_bytes(16)) == 16
+    assert re.fullmatch(r"[0-9a-f]{32}", randomness.token_hex(16))
+    assert re.fullmatch(r"[A-Za-z0-9_-]{22}", randomness.token_urlsafe(16))
+    assert len({randomness.token_urlsafe(16) for _ in range(1000)}) == 1000
+
+
+def test_the_hot_paths_never_ask_the_operating_system(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refused(size: int) -> bytes:
+        raise AssertionError("os.urandom called on a hot path")
+
+    monkeypatch.setattr(os, "urandom", refused)
+    for _ in range(200):
+        assert len(new_nonce()) == 22
+        assert len(request_id_from(None)) == 32
+        arithmetic.generate()
+
+
+def test_a_forked_child_draws_a_stream_of_its_own() -> None:
+    randomness.token_bytes(16)  # the parent's generator is in use before the fork
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.write(write, randomness.token_bytes(32))
+        finally:
+            os._exit(0)
+    os.close(write)
+    child = os.read(read, 32)
+    os.waitpid(pid, 0)
+    os.close(read)
+    assert len(child) == 32 and child != randomness.token_bytes(32)
+
+
+def test_draws_are_in_range_and_every_value_turns_up() -> None:
+    rng = StrongRandom()
+    assert rng.getrandbits(0) == 0
+    with pytest.raises(ValueError):
+        rng.getrandbits(-1)
+    for bits in (1, 7, 8, 9, 63, 64, 65, 200):
+        assert all(0 <= rng.getrandbits(bits) < 2 ** bits for _ in range(200))
+    assert all(0.0 <= rng.random() < 1.0 for _ in range(2000))
+    assert len(rng.randbytes(5)) == 5
+    # 90 values drawn 27,000 times: each expected 300 times; 200 is over 5.7 sigmas off.
+    counts = Counter(rng.choice(arithmetic.ANSWERS) for _ in range(27_000))
+    assert set(counts) == set(arithmetic.ANSWERS)
+    assert min(counts.values()) > 200 and max(counts.values()) < 400
