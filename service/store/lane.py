@@ -9,11 +9,20 @@ second or more: a restart within a second of a request costs the thread's next r
 error, as it costs any request in flight. The connection's own retry policy, health check
 and error handling are redis-py's, as they are through the client. A forked process
 starts with none of its parent's connections.
+
+A plain TCP or Unix-socket connection keeps its timeout in the kernel (``SO_RCVTIMEO``
+and ``SO_SNDTIMEO`` on a blocking socket) rather than in Python: a Python socket with a
+timeout polls before every send and receive, and each poll lets go of the GIL, which
+under load means handing it to another thread and waiting to win it back. A server that
+stops answering still fails the call after the same time (as a connection error).
+TLS connections keep Python's timeout.
 """
 
 from __future__ import annotations
 
 import os
+import socket
+import struct
 import threading
 import time
 import weakref
@@ -21,7 +30,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from redis.commands.core import Script
-from redis.connection import AbstractConnection, ConnectionPool
+from redis.connection import (
+    AbstractConnection,
+    Connection,
+    ConnectionPool,
+    UnixDomainSocketConnection,
+)
 from redis.exceptions import ConnectionError, NoScriptError, ResponseError, TimeoutError
 
 # A connection used within this many seconds is taken to be open without asking the
@@ -29,11 +43,64 @@ from redis.exceptions import ConnectionError, NoScriptError, ResponseError, Time
 IDLE_CHECK_SECONDS = 1.0
 
 
+def wait_in_kernel(sock: socket.socket, timeout: float | None) -> None:
+    """Make ``sock`` blocking, its send and receive limited to ``timeout`` seconds by the
+    kernel (no limit for None)."""
+    sock.settimeout(None)
+    if timeout is None:
+        return
+    seconds, fraction = divmod(timeout, 1)
+    # A zero timeval means "no limit" to the kernel: the shortest real limit is 1 µs.
+    micros = int(fraction * 1_000_000) or (0 if seconds else 1)
+    limit = struct.pack("ll", int(seconds), micros)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, limit)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, limit)
+
+
+class _KernelTimeouts(AbstractConnection):
+    """A connection whose socket waits in the kernel (see the module's docstring)."""
+
+    socket_timeout: float | None
+
+    def _connect(self) -> socket.socket:
+        sock: socket.socket = super()._connect()  # type: ignore[safe-super]
+        wait_in_kernel(sock, self.socket_timeout)
+        return sock
+
+    def can_read(self, timeout: float = 0) -> bool:
+        # The parser polls with a Python timeout and puts the connection's back after.
+        try:
+            return super().can_read(timeout)
+        finally:
+            sock = self._sock
+            if sock is not None:
+                sock.settimeout(None)
+
+
+class _KernelTimeoutConnection(_KernelTimeouts, Connection):
+    """A TCP connection waiting in the kernel."""
+
+
+class _KernelTimeoutUnixConnection(_KernelTimeouts, UnixDomainSocketConnection):
+    """A Unix-socket connection waiting in the kernel."""
+
+
+def _waiting_in_kernel(kind: type[AbstractConnection]) -> type[AbstractConnection]:
+    """The kind of connection to make for a pool making ``kind``: plain TCP and Unix
+    sockets wait in the kernel; anything else (TLS, a subclass) is made as the pool does."""
+    if kind is Connection:
+        return _KernelTimeoutConnection
+    if kind is UnixDomainSocketConnection:
+        return _KernelTimeoutUnixConnection
+    return kind
+
+
 class Lane:
     """Commands, pipelines and scripts on the calling thread's own connection."""
 
     def __init__(self, pool: ConnectionPool) -> None:
         self._pool = pool
+        self._connection_class = _waiting_in_kernel(pool.connection_class)
         self._local = threading.local()
         self._lock = threading.Lock()
         self._connections: list[AbstractConnection] = []
@@ -46,7 +113,7 @@ class Lane:
         local = self._local
         connection: AbstractConnection | None = getattr(local, "connection", None)
         if connection is None:
-            connection = self._pool.connection_class(**self._pool.connection_kwargs)
+            connection = self._connection_class(**self._pool.connection_kwargs)
             with self._lock:
                 self._connections.append(connection)
             local.connection = connection

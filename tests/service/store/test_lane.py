@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import os
+import signal
+import socket
+import struct
 import threading
+from pathlib import Path
 
 import pytest
 import redis
-from redis.exceptions import ConnectionError, ResponseError
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError, ResponseError, TimeoutError
+from redis.retry import Retry
 
 from service.store import lane as lane_module
 from service.store.lane import Lane
 from service.store.redis_store import Store, connect
+from tests.support.redis_server import RedisServer
 
 
 @pytest.fixture
@@ -115,3 +122,74 @@ def test_a_forked_child_makes_its_own_connection_and_leaves_the_parents(
     assert lane.pipeline([("CLIENT", "ID")])[0] == parent_id
     assert not store.consume_once("challenge", "in-child", 60).first_use
     store.close()
+
+
+def _socket_of(lane: Lane) -> socket.socket:
+    """The calling thread's socket in ``lane``."""
+    sock: socket.socket = lane._local.connection._sock
+    return sock
+
+
+@pytest.mark.parametrize("over", ["tcp", "unix"])
+def test_a_connection_waits_in_the_kernel_not_in_python(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, over: str) -> None:
+    path = tmp_path / "r.sock"
+    server = RedisServer(tmp_path, None, "--unixsocket", str(path),
+                         "--unixsocketperm", "700").start()
+    url = server.url if over == "tcp" else f"unix://{path}"
+    try:
+        lane = Lane(redis.Redis.from_url(url, socket_timeout=1.5).connection_pool)
+        monkeypatch.setattr(lane_module, "IDLE_CHECK_SECONDS", 0.0)  # the poll every call
+        for _ in range(2):  # the second call comes after the idle check's poll
+            assert lane.pipeline([("PING",)]) == [b"PONG"]
+            sock = _socket_of(lane)
+            assert sock.gettimeout() is None  # blocking: no poll before each call
+            for option in (socket.SO_RCVTIMEO, socket.SO_SNDTIMEO):
+                limit = struct.unpack("ll", sock.getsockopt(socket.SOL_SOCKET, option, 16))
+                assert limit == (1, 500_000)
+        lane.close()
+    finally:
+        server.stop()
+
+
+def test_a_tls_connection_keeps_pythons_timeout(redis_url: str) -> None:
+    class Kept(redis.connection.Connection):
+        """Any connection class but the two plain ones is made as the pool makes it."""
+
+    pool = redis.ConnectionPool.from_url(redis_url, socket_timeout=1.5, connection_class=Kept)
+    lane = Lane(pool)
+    assert lane.pipeline([("PING",)]) == [b"PONG"]
+    assert _socket_of(lane).gettimeout() == 1.5
+    lane.close()
+
+
+def test_a_server_that_stops_answering_fails_the_call_and_the_lane_recovers(
+        tmp_path: Path) -> None:
+    server = RedisServer(tmp_path).start()
+    assert server.process is not None
+    try:
+        client = redis.Redis.from_url(server.url, socket_timeout=0.3,
+                                      retry=Retry(NoBackoff(), 0))
+        lane = Lane(client.connection_pool)
+        assert lane.pipeline([("PING",)]) == [b"PONG"]
+        os.kill(server.process.pid, signal.SIGSTOP)
+        try:
+            outcome: list[BaseException | object] = []
+
+            def call() -> None:
+                try:
+                    outcome.append(lane.pipeline([("PING",)]))
+                except (ConnectionError, TimeoutError) as error:
+                    outcome.append(error)
+
+            caller = threading.Thread(target=call, daemon=True)
+            caller.start()
+            caller.join(30)  # a socket with no limit would wait for ever
+            assert not caller.is_alive()
+            assert isinstance(outcome[0], ConnectionError | TimeoutError)
+        finally:
+            os.kill(server.process.pid, signal.SIGCONT)
+        assert lane.pipeline([("PING",)]) == [b"PONG"]
+        lane.close()
+    finally:
+        server.stop()
