@@ -29,6 +29,7 @@ def init_app(app: Flask, app_state: AppState, app_metrics: Metrics, *, access_li
              ) -> None:
     """Register the before and after hooks of every request of ``app``."""
     clock = access_log.Clock()
+    lines = access_log.writer()
     forwarding = app_state.forwarding
     models = app_state.models
 
@@ -59,8 +60,8 @@ def init_app(app: Flask, app_state: AppState, app_metrics: Metrics, *, access_li
         started = ctx_globals.get("hedgerow_started")
         seconds = time.perf_counter() - started if started is not None else None
         if access_lines:
-            access_log.write_line(access_log.line(clock, req, ctx_globals, response,
-                                                  request_id, seconds))
+            lines.write(access_log.line(clock, req, ctx_globals, response, request_id,
+                                        seconds))
         if seconds is not None:
             app_metrics.observe(req, ctx_globals, response, seconds)
         return response

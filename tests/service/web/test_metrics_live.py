@@ -19,6 +19,7 @@ from tests.support.live_server import based_session
 from tests.support.processes import ServeProcess, clean_env, run_cli
 from tests.support.redis_server import free_port
 from tests.support.solvers import solve_prompt
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 ORIGIN = "https://blog.example.com"
@@ -145,9 +146,13 @@ def test_every_request_has_an_id_echoed_and_one_json_log_line(
     requests.post(process.url + "/v1/comment-check?token=querysecret",
                   headers={"Authorization": f"Bearer {secret}", "X-Request-Id": "check-0000001"},
                   data={"comment_content": text})
-    lines = [json.loads(line) for line in process.log_path.read_text().splitlines()
-             if line.startswith("{")]
-    by_id = {line["request_id"]: line for line in lines}
+    def logged() -> dict[str, dict[str, object]]:  # lines close together leave together
+        lines = [json.loads(line) for line in process.log_path.read_text().splitlines()
+                 if line.startswith("{")]
+        found = {line["request_id"]: line for line in lines}
+        return found if {sent, "check-0000001", *made} <= set(found) else {}
+
+    by_id = wait_for(logged, timeout=10)
     assert by_id[sent]["status"] == 200 and by_id[sent]["path"] == "/healthz"
     assert made <= set(by_id)
     check = by_id["check-0000001"]

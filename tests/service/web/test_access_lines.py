@@ -1,0 +1,98 @@
+"""Access lines: at once when rare, gathered into one write when they come close together."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+from service.web.access_log import LineWriter, writer
+from tests.support.waiting import wait_for
+
+
+class Recording(io.StringIO):
+    """A stand-in for stderr that keeps each ``write`` call apart."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.writes.append(text)
+        return len(text)
+
+
+@contextlib.contextmanager
+def recorded_stderr() -> Iterator[Recording]:
+    """``sys.stderr`` recorded within the block (set in the test's body: pytest puts its
+    own capture in place as a test's call begins, after its fixtures)."""
+    recording = Recording()
+    kept = sys.stderr
+    sys.stderr = recording
+    try:
+        yield recording
+    finally:
+        sys.stderr = kept
+
+
+def test_a_rare_line_is_written_at_once() -> None:
+    lines = LineWriter(gather_seconds=0.05)
+    with recorded_stderr() as stderr:
+        lines.write("one")
+        assert stderr.writes == ["one\n"]
+        time.sleep(0.06)
+        lines.write("two")
+        assert stderr.writes == ["one\n", "two\n"]
+
+
+def test_lines_close_together_leave_in_order_in_one_write() -> None:
+    lines = LineWriter(gather_seconds=0.2)
+    with recorded_stderr() as stderr:
+        for n in range(50):
+            lines.write(f"line {n}")
+        assert stderr.writes == ["line 0\n"]  # the rest wait for the gathering thread
+        assert wait_for(lambda: len(stderr.writes) == 2, timeout=10)
+    assert stderr.writes[1] == "".join(f"line {n}\n" for n in range(1, 50))
+
+
+def test_gathered_lines_past_the_limit_are_written_without_waiting() -> None:
+    lines = LineWriter(gather_seconds=3600, gather_limit=100)
+    with recorded_stderr() as stderr:
+        lines.write("first")
+        for n in range(20):
+            lines.write(f"{n:010d}")  # 10 of these reach the limit
+    assert stderr.writes[0] == "first\n"
+    assert stderr.writes[1:] == ["".join(f"{n:010d}\n" for n in range(10)),
+                                 "".join(f"{n:010d}\n" for n in range(10, 20))]
+
+
+def test_gathered_lines_are_written_before_the_process_exits() -> None:
+    code = ("from service.web.access_log import LineWriter\n"
+            "w = LineWriter(gather_seconds=3600)\n"
+            "for n in range(100): w.write(f'line {n}')\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert done.stderr.splitlines() == [f"line {n}" for n in range(100)]
+
+
+def test_a_forked_child_does_not_write_its_parents_gathered_lines() -> None:
+    code = ("import os, sys\n"
+            "from service.web.access_log import LineWriter\n"
+            "w = LineWriter(gather_seconds=3600)\n"
+            "w.write('parent first'); w.write('parent gathered')\n"
+            "pid = os.fork()\n"
+            "if pid == 0:\n"
+            "    w.write('child'); w.flush(); sys.stderr.flush(); os._exit(0)\n"
+            "os.waitpid(pid, 0)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert sorted(done.stderr.splitlines()) == ["child", "parent first", "parent gathered"]
+
+
+def test_the_process_has_one_writer() -> None:
+    assert writer() is writer()
+    assert os.getpid() > 0
