@@ -30,6 +30,7 @@ class Recording(io.StringIO):
 def recorded_stderr() -> Iterator[Recording]:
     """``sys.stderr`` recorded within the block (set in the test's body: pytest puts its
     own capture in place as a test's call begins, after its fixtures)."""
+    writer().flush()  # lines of earlier tests' requests leave first, not into the record
     recording = Recording()
     kept = sys.stderr
     sys.stderr = recording
