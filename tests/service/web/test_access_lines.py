@@ -22,7 +22,8 @@ class Recording(io.StringIO):
         self.writes: list[str] = []
 
     def write(self, text: str) -> int:
-        self.writes.append(text)
+        if not text.startswith('{"ts"'):  # an app's access lines, from another test
+            self.writes.append(text)
         return len(text)
 
 
