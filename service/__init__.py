@@ -33,6 +33,7 @@ def create_app(
         JSON_SORT_KEYS=False,
         HEDGEROW=config,
     )
+    # Answers are UTF-8 with keys in their order (service.web.replies makes the same bytes).
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
 

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, request
 
 from service.captcha.flow import MODES
 from service.sites.registry import Site
 from service.web import cors
 from service.web.errors import ApiError, BadRequest
 from service.web.metrics import note_outcome
-from service.web.request_data import read_fields
+from service.web.replies import json_reply
+from service.web.request_data import query_field, read_fields
 from service.web.state import client_identity, rate_limit, state
 
 bp = Blueprint("captcha", __name__)
 bp.after_request(cors.expose_refusal)
 
+_NO_STORE = {"Cache-Control": "no-store"}
 _SOLVE_STATUS = {"invalid-input-token": 400, "missing-input-token": 400}
 _SOLVE_MESSAGES = {
     "invalid-input-token": "The challenge token is malformed or was not issued here; "
@@ -63,18 +65,18 @@ def get_challenge() -> Response:
     # Both budgets are spent in the challenge's one round trip (or refuse it).
     budgets = app_state.limits.budgets(("challenge", client), ("challenge_site", site.sitekey))
     captcha = app_state.captcha
-    first_shown = captcha.first_shown_of(site, _arg("previous"))
-    response = jsonify(captcha.issue(site, client, first_shown, mode, budgets).to_json())
-    response.headers["Cache-Control"] = "no-store"
+    first_shown = captcha.first_shown_of(site, query_field("previous"))
+    response = json_reply(captcha.issue(site, client, first_shown, mode, budgets).to_json(),
+                          headers=_NO_STORE)
     return cors.allow(response, site)
 
 
 def _challenge_request() -> tuple[str, Site]:
     """The mode and the site a challenge is asked for, checked (with the page's origin)."""
-    mode = _arg("mode") or "arithmetic"
+    mode = query_field("mode") or "arithmetic"
     if mode not in MODES:
         raise BadRequest("mode is arithmetic (the default) or work.", code="invalid-input-mode")
-    sitekey = _arg("sitekey")
+    sitekey = query_field("sitekey")
     if not sitekey:
         raise BadRequest("Pass the site's public key as ?sitekey=…", code="missing-input-sitekey")
     site = state().sites.get(sitekey)
@@ -87,13 +89,6 @@ def _challenge_request() -> tuple[str, Site]:
     if origin and not site.allows_origin(origin):
         raise cors.origin_not_allowed(origin)
     return mode, site
-
-
-def _arg(name: str) -> str:
-    """A query-string field, or ''. (Asked first: werkzeug's ``get`` raises and catches an
-    exception for each field that is absent, as ``mode`` and ``previous`` usually are.)"""
-    args = request.args
-    return args[name] if name in args else ""
 
 
 @bp.post("/v1/solve")
@@ -135,7 +130,5 @@ def solve() -> Response:
         body["message"] = _SOLVE_MESSAGES.get(
             result.error_codes[0], "The answer was not accepted; fetch a new challenge.")
     note_outcome("solved" if result.success else result.error_codes[0])
-    response = jsonify(body)
-    response.status_code = status
-    response.headers["Cache-Control"] = "no-store"
+    response = json_reply(body, status, _NO_STORE)
     return cors.allow(response, result.site)

@@ -11,6 +11,7 @@ from service.web.auth import bearer_secret, claim_for_secret, no_such_site, site
 from service.web.errors import BadRequest
 from service.web.metrics import note_outcome
 from service.web.quotas import refuse_over_quota
+from service.web.replies import json_reply
 from service.web.request_data import read_fields
 from service.web.state import spending_if_refused, state
 
@@ -43,7 +44,7 @@ def comment_check() -> Response:
     except SecretNotCurrent:
         raise no_such_site() from None
     note_outcome(decision.action)
-    return jsonify(decision.to_json())
+    return json_reply(decision.to_json())
 
 
 @bp.post("/v1/feedback")

@@ -15,6 +15,7 @@ from service.store.redis_store import Store
 from service.web.auth import bearer_secret
 from service.web.errors import ApiError, Forbidden
 from service.web.metrics import metrics_of
+from service.web.replies import json_reply
 from service.web.state import client_ip, state
 
 bp = Blueprint("health", __name__)
@@ -32,7 +33,7 @@ def index() -> ResponseReturnValue:
 @bp.get("/healthz")
 def healthz() -> Response:
     """Liveness: the process answers. Never touches Redis."""
-    return jsonify({"status": "ok"})
+    return json_reply({"status": "ok"})
 
 
 @bp.get("/readyz")

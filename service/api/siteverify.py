@@ -6,11 +6,12 @@ use, so their client libraries work unchanged with only the URL changed.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, request
 
 from service.web.errors import ApiError
 from service.web.metrics import note_outcome
 from service.web.ratelimit import secret_identity
+from service.web.replies import json_reply
 from service.web.request_data import read_fields
 from service.web.state import state
 
@@ -45,9 +46,7 @@ def _answer(success: bool, codes: list[str], status: int = 200, message: str = "
     note_outcome("success" if success else codes[0])
     if not success:
         body["message"] = message or message_for(codes)
-    response = jsonify(body)
-    response.status_code = status
-    return response
+    return json_reply(body, status)
 
 
 @bp.post("/v1/siteverify")
@@ -88,4 +87,4 @@ def siteverify() -> Response:
     if not result.success:
         body["message"] = message_for(result.error_codes)
     note_outcome("success" if result.success else result.error_codes[0])
-    return jsonify(body)
+    return json_reply(body)

@@ -40,7 +40,10 @@ def origin_not_allowed(origin: str = "") -> Forbidden:
 def allow(response: Response, site: Site | None) -> Response:
     """Let the caller's origin read ``response`` when it is one of ``site``'s origins."""
     origin = request_origin()
-    response.vary.add("Origin")
+    if "Vary" in response.headers:
+        response.vary.add("Origin")
+    else:  # the usual case, without parsing the header into a set and writing it back
+        response.headers["Vary"] = "Origin"
     if origin and site is not None and site.allows_origin(origin):
         response.headers["Access-Control-Allow-Origin"] = origin
     return response

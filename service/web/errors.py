@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, g, has_request_context, jsonify
+from flask import Flask, Response, g, has_request_context
 from werkzeug.exceptions import HTTPException
 
 from service.web.headers import header_value
 from service.web.metrics import note_outcome
+from service.web.replies import json_reply
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +81,7 @@ def error_response(
     code: str, message: str, status: int, headers: dict[str, str] | None = None, **extra: Any
 ) -> Response:
     """A JSON error response in the standard shape (header values made safe to send)."""
-    response = jsonify(error_body(code, message, **extra))
-    response.status_code = status
+    response = json_reply(error_body(code, message, **extra), status)
     note_outcome(code)
     for name, value in (headers or {}).items():
         response.headers[name] = header_value(value)

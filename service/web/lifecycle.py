@@ -1,7 +1,8 @@
 """What every request goes through around its view: one hook before, one after.
 
 Before the view: the clock starts, the request gets its id, a forwarded request from an
-untrusted proxy is noticed, and the query string and credential headers are checked.
+untrusted proxy is noticed, and the query string and credential headers are checked (the
+query's fields kept for :func:`~service.web.request_data.query_field`).
 After it (on the final response, errors included): the security headers, the id echoed,
 the model gauge, the access line and the metrics.
 
@@ -44,7 +45,7 @@ def init_app(app: Flask, app_state: AppState, app_metrics: Metrics, *, access_li
         ctx_globals.request_id = access_log.request_id_from(environ.get("HTTP_X_REQUEST_ID"))
         if forwarding.watching:
             forwarding.observe(req.remote_addr, environ.get("HTTP_X_FORWARDED_FOR"))
-        request_data.check_request_text(req)
+        ctx_globals.hedgerow_query = request_data.check_request_text(req)
 
     @app.after_request
     def _after(response: Response) -> Response:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any, NoReturn
 from urllib.parse import parse_qsl
 
-from flask import Request
+from flask import Request, g, request
 
 from model.fields import MAX_COMMENT_CHARS
 from service.web.errors import BadRequest
@@ -84,13 +84,15 @@ def parse_query(raw: bytes, where: str = "query string") -> list[tuple[str, str]
     return pairs
 
 
-def check_request_text(request: Request) -> None:
-    """Refuse a request whose query string or credential headers carry bad characters.
+def check_request_text(request: Request) -> dict[str, str]:
+    """Refuse a request whose query string or credential headers carry bad characters;
+    the query string's fields, checked.
 
     Run before every view: the query string must be valid UTF-8 with well-formed,
     unrepeated names, and ``Authorization`` and ``Origin`` printable ASCII.
     """
-    _to_fields(parse_query(request.query_string), MAX_COMMENT_CHARS, where="query string")
+    query = _to_fields(parse_query(request.query_string), MAX_COMMENT_CHARS,
+                       where="query string")
     for name, key in CHECKED_HEADERS:
         value = request.environ.get(key)
         if value is not None and not _VISIBLE_ASCII.fullmatch(value):
@@ -98,6 +100,16 @@ def check_request_text(request: Request) -> None:
                 f"The {name} header may hold only printable ASCII characters.",
                 code="invalid-header",
             )
+    return query
+
+
+def query_field(name: str) -> str:
+    """A field of the current request's query string, '' when absent: from the fields
+    checked before the view (parsed once), else from the request itself."""
+    checked: dict[str, str] | None = g.get("hedgerow_query")
+    if checked is None:
+        checked = check_request_text(request)
+    return checked.get(name, "")
 
 
 def _json_pairs(raw: bytes) -> list[tuple[str, Any]]:
