@@ -2,8 +2,10 @@
 
 A command through the redis-py client takes a connection from its pool and gives it back
 every time: a lock twice, observability counters and several wrapper layers. For the few
-calls every request makes, :class:`Lane` keeps one connection per thread instead, made by
-the pool with the client's options, and sends on it directly. As the pool does, it checks
+calls every request makes, :class:`Lane` keeps one connection per thread instead, made
+(and connected, with its handshake) by redis-py with the client's options, and sends and
+reads on its socket directly: commands packed by hiredis, replies parsed by a hiredis
+reader of the thread's own. As the pool does, it checks
 that the server has not closed a connection before using it, but only one idle for a
 second or more: a restart within a second of a request costs the thread's next request an
 error, as it costs any request in flight. The connection's own retry policy, health check
@@ -20,6 +22,7 @@ TLS connections keep Python's timeout.
 
 from __future__ import annotations
 
+import builtins
 import os
 import socket
 import struct
@@ -29,6 +32,7 @@ import weakref
 from collections.abc import Sequence
 from typing import Any
 
+import hiredis
 from redis.commands.core import Script
 from redis.connection import (
     AbstractConnection,
@@ -41,6 +45,8 @@ from redis.exceptions import ConnectionError, NoScriptError, ResponseError, Time
 # A connection used within this many seconds is taken to be open without asking the
 # socket (a system call per request under load); one idle longer is checked first.
 IDLE_CHECK_SECONDS = 1.0
+# What a reader answers while a reply is incomplete (no reply is this object).
+_INCOMPLETE = object()
 
 
 def wait_in_kernel(sock: socket.socket, timeout: float | None) -> None:
@@ -95,6 +101,59 @@ def _waiting_in_kernel(kind: type[AbstractConnection]) -> type[AbstractConnectio
     return kind
 
 
+class Wire:
+    """One thread's connection, and the reader of the replies on its current socket."""
+
+    def __init__(self, connection: AbstractConnection) -> None:
+        self.connection = connection
+        self.used = 0.0
+        self._sock: socket.socket | None = None
+        self._reader: Any = None
+        self._buffer = bytearray(65536)
+
+    def exchange(self, packed: bytes, count: int) -> list[Any]:
+        """Send ``packed`` (``count`` commands) and read their ``count`` replies; error
+        replies come back as :class:`hiredis.ReplyError` values, not raised."""
+        connection = self.connection
+        sock: socket.socket | None = connection._sock
+        if sock is None:
+            connection.connect()
+            sock = connection._sock
+            assert sock is not None
+        if sock is not self._sock:  # a new socket: a fresh reader, nothing half read
+            encoder = connection.encoder
+            self._sock, self._reader = sock, hiredis.Reader(
+                notEnoughData=_INCOMPLETE,
+                **({"encoding": encoder.encoding, "errors": encoder.encoding_errors}
+                   if encoder.decode_responses else {}))
+        reader, buffer = self._reader, self._buffer
+        replies: list[Any] = []
+        try:
+            sock.sendall(packed)
+            while len(replies) < count:
+                reply = reader.gets()
+                if reply is not _INCOMPLETE:
+                    replies.append(reply)
+                    continue
+                size = sock.recv_into(buffer)
+                if not size:
+                    raise ConnectionError("Connection closed by server.")
+                reader.feed(buffer, 0, size)
+        except builtins.TimeoutError as error:  # socket.timeout: a TLS socket's own limit
+            raise TimeoutError(f"Timeout talking to Redis: {error}") from error
+        except OSError as error:
+            raise ConnectionError(f"Error talking to Redis: {error}") from error
+        return replies
+
+
+def _raised(reply: hiredis.ReplyError) -> ResponseError:
+    """The redis-py error for an error reply (a script the server lacks, or any other)."""
+    message = str(reply)
+    if message.startswith("NOSCRIPT"):
+        return NoScriptError(message)
+    return ResponseError(message)
+
+
 class Lane:
     """Commands, pipelines and scripts on the calling thread's own connection."""
 
@@ -109,17 +168,17 @@ class Lane:
         forget = weakref.WeakMethod(self._forget)
         os.register_at_fork(after_in_child=lambda: (method := forget()) and method())
 
-    def _connection(self) -> AbstractConnection:
+    def _wire(self) -> Wire:
         local = self._local
-        connection: AbstractConnection | None = getattr(local, "connection", None)
-        if connection is None:
+        wire: Wire | None = getattr(local, "wire", None)
+        if wire is None:
             connection = self._connection_class(**self._pool.connection_kwargs)
             with self._lock:
                 self._connections.append(connection)
-            local.connection = connection
-            local.used = 0.0
+            wire = local.wire = Wire(connection)
+        connection = wire.connection
         now = time.monotonic()
-        if now - local.used > IDLE_CHECK_SECONDS:
+        if now - wire.used > IDLE_CHECK_SECONDS:
             try:
                 # As the pool does before lending a connection: one the server closed while
                 # it was idle (a restart, its idle timeout) is made again before it is used.
@@ -128,8 +187,8 @@ class Lane:
             except (ConnectionError, TimeoutError, OSError):
                 connection.disconnect()
                 connection.connect()
-        local.used = now
-        return connection
+        wire.used = now
+        return wire
 
     def _forget(self) -> None:
         self._lock = threading.Lock()
@@ -142,24 +201,15 @@ class Lane:
         A reply that is an error raises it, after every reply has been read (so the
         connection stays in step).
         """
-        connection = self._connection()
-        packed = connection.pack_commands(commands)
-
-        def send_and_read() -> list[Any]:
-            connection.send_packed_command(packed)
-            replies: list[Any] = []
-            for _ in commands:
-                try:
-                    replies.append(connection.read_response())
-                except ResponseError as error:
-                    replies.append(error)
-            return replies
-
-        replies = connection.retry.call_with_retry(
-            send_and_read, lambda error: connection.disconnect())
+        wire = self._wire()
+        connection = wire.connection
+        packed = b"".join([hiredis.pack_command(tuple(command)) for command in commands])
+        replies: list[Any] = connection.retry.call_with_retry(
+            lambda: wire.exchange(packed, len(commands)),
+            lambda error: connection.disconnect())
         for reply in replies:
-            if isinstance(reply, ResponseError):
-                raise reply
+            if isinstance(reply, hiredis.ReplyError):
+                raise _raised(reply)
         return replies
 
     def script(self, script: Script, keys: Sequence[Any], args: Sequence[Any]) -> Any:

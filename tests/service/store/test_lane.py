@@ -38,6 +38,18 @@ def test_a_pipeline_answers_as_the_client_does_in_one_round_trip(client: redis.R
     lane.close()
 
 
+def test_replies_longer_than_one_read_come_whole_and_in_order(client: redis.Redis) -> None:
+    lane = Lane(client.connection_pool)
+    big = "☐" * 200_000  # 600 kB of UTF-8: many reads of the socket
+    client.set("t:big", big)
+    commands = [("GET", "t:big"), *[("INCR", "t:n") for _ in range(2000)], ("GET", "t:big")]
+    replies = lane.pipeline(commands)
+    assert replies[0] == big and replies[-1] == big
+    assert replies[1:-1] == list(range(1, 2001))
+    assert lane.pipeline([("GET", "t:n")]) == ["2000"]
+    lane.close()
+
+
 def test_an_error_reply_is_raised_after_every_reply_is_read(client: redis.Redis) -> None:
     lane = Lane(client.connection_pool)
     client.set("t:text", "x")
@@ -126,7 +138,7 @@ def test_a_forked_child_makes_its_own_connection_and_leaves_the_parents(
 
 def _socket_of(lane: Lane) -> socket.socket:
     """The calling thread's socket in ``lane``."""
-    sock: socket.socket = lane._local.connection._sock
+    sock: socket.socket = lane._local.wire.connection._sock
     return sock
 
 
