@@ -115,6 +115,8 @@ class Wire:
         """Send ``packed`` (``count`` commands) and read their ``count`` replies; error
         replies come back as :class:`hiredis.ReplyError` values, not raised."""
         connection = self.connection
+        # The socket redis-py connected and greeted (AUTH, SELECT, the client's name);
+        # only the I/O of each call goes past its layers.
         sock: socket.socket | None = connection._sock
         if sock is None:
             connection.connect()
@@ -143,6 +145,8 @@ class Wire:
             raise TimeoutError(f"Timeout talking to Redis: {error}") from error
         except OSError as error:
             raise ConnectionError(f"Error talking to Redis: {error}") from error
+        except hiredis.ProtocolError as error:  # not Redis speaking: start afresh
+            raise ConnectionError(f"Unreadable reply from Redis: {error}") from error
         return replies
 
 

@@ -205,3 +205,30 @@ def test_a_server_that_stops_answering_fails_the_call_and_the_lane_recovers(
         lane.close()
     finally:
         server.stop()
+
+
+def test_a_server_that_answers_garbage_fails_the_call_with_a_connection_error() -> None:
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def serve() -> None:  # greets as Redis would, then answers with bytes that are not RESP
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                while sent := conn.recv(65536):
+                    greetings = sent.count(b"SETINFO")
+                    conn.sendall(b"+OK\r\n" * greetings if greetings
+                                 else b"?this is not redis\r\n")
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        client = redis.Redis(port=port, socket_timeout=2, retry=Retry(NoBackoff(), 1))
+        lane = Lane(client.connection_pool)
+        with pytest.raises(ConnectionError, match="Unreadable reply"):
+            lane.pipeline([("PING",)])
+        lane.close()
+    finally:
+        listener.close()
