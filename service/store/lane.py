@@ -5,12 +5,12 @@ every time: a lock twice, observability counters and several wrapper layers. For
 calls every request makes, :class:`Lane` keeps one connection per thread instead, made
 (and connected, with its handshake) by redis-py with the client's options, and sends and
 reads on its socket directly: commands packed by hiredis, replies parsed by a hiredis
-reader of the thread's own. As the pool does, it checks
-that the server has not closed a connection before using it, but only one idle for a
-second or more: a restart within a second of a request costs the thread's next request an
-error, as it costs any request in flight. The connection's own retry policy, health check
-and error handling are redis-py's, as they are through the client. A forked process
-starts with none of its parent's connections.
+reader of the thread's own. As the pool does, it checks that the server has not closed a
+connection before using it, but only one idle for a second or more: a restart within a
+second of a request costs the thread's next request an error, as it costs any request in
+flight. The connection's retry policy is redis-py's, as through the client; an error on
+the socket, or bytes that are not Redis's protocol, drop the connection and make a new
+one. A forked process starts with none of its parent's connections.
 
 A plain TCP or Unix-socket connection keeps its timeout in the kernel (``SO_RCVTIMEO``
 and ``SO_SNDTIMEO`` on a blocking socket) rather than in Python: a Python socket with a

@@ -95,13 +95,13 @@ class LineWriter:
             else:
                 self._lines.append(line)
                 self._size += len(line)
-            gathered, full = len(self._lines), self._size >= self.gather_limit
+                if len(self._lines) == 1:
+                    self._wake()
+            full = self._size >= self.gather_limit
         if at_once:
             write_line(line)
         elif full:
             self.flush()
-        elif gathered == 1:
-            self._wake()
 
     def flush(self) -> None:
         """Write the gathered lines now, in one ``write``."""
@@ -112,6 +112,7 @@ class LineWriter:
             write_line("\n".join(lines))
 
     def _wake(self) -> None:
+        """Have the gathering thread write the lines in a moment (called holding the lock)."""
         if self._thread is None or not self._thread.is_alive():
             self._thread = threading.Thread(target=self._gather, name="access-log",
                                             daemon=True)

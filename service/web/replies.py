@@ -14,7 +14,10 @@ from typing import Any
 
 from flask import Response
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=False, separators=(",", ":"))
+# Anything else is written as its text rather than failing the answer (an error answer
+# must never become a 500).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=False, separators=(",", ":"),
+                            default=str)
 _JSON = "application/json"
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+import decimal
 from typing import Any
 
 import pytest
@@ -29,3 +31,8 @@ def test_the_bytes_and_headers_are_jsonifys(app: Flask, body: Any) -> None:
     assert made.status_code == 409 and made.headers["Cache-Control"] == "no-store"
     assert made.headers["Content-Type"] == expected.headers["Content-Type"]
     assert made.headers["Content-Length"] == expected.headers["Content-Length"]
+
+
+def test_a_value_json_has_no_type_for_is_written_as_its_text() -> None:
+    reply = json_reply({"at": datetime.date(2026, 11, 29), "n": decimal.Decimal("1.5")})
+    assert reply.get_json() == {"at": "2026-11-29", "n": "1.5"}

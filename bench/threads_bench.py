@@ -1,0 +1,207 @@
+"""CPU per request of the hot endpoints with several threads calling the app at once.
+
+gunicorn's threaded worker calls the WSGI app from four threads of one process, which
+take turns holding the GIL; every system call that lets go of it hands it to another
+thread, and the caller then waits to win it back. Here as many threads call the app
+directly (no HTTP, no gunicorn), against an embedded Redis, and the process's CPU time
+per request is reported for each endpoint and for a bare Flask app with one JSON route
+(``bench/bare_flask.py``). Each measurement runs in a fresh child process; with
+``--compare DIR`` a second child imports another checkout's code (``git archive`` one
+into DIR), and the rounds alternate between the two. Medians over the rounds.
+
+Run: ``.venv/bin/python bench/threads_bench.py [--threads 4] [--requests 4000]
+[--rounds 3] [--compare DIR]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+ENDPOINTS = ("bare Flask GET /", "GET /healthz", "GET /v1/challenge", "POST /v1/siteverify",
+             "POST /v1/comment-check", "POST /1.1/comment-check")
+COMMENT = {
+    "comment_content": "Thanks for the write-up, the part about pruning hawthorn in late "
+                       "winter was new to me. See https://example.org/hedges for photos.",
+    "comment_author": "Ann Example", "comment_author_email": "ann@example.org",
+    "user_ip": "192.0.2.7", "user_agent": "Mozilla/5.0 (X11; Linux x86_64; rv:120.0)",
+}
+ORIGIN = "https://bench.example"
+
+
+def _environ(method: str, path: str, query: str = "", body: bytes = b"",
+             content_type: str = "", headers: dict[str, str] | None = None) -> dict[str, Any]:
+    """A WSGI environ as gunicorn builds one for a request from 127.0.0.1."""
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method, "SCRIPT_NAME": "", "PATH_INFO": path,
+        "QUERY_STRING": query, "SERVER_PROTOCOL": "HTTP/1.1", "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000", "REMOTE_ADDR": "127.0.0.1", "REMOTE_PORT": "5555",
+        "HTTP_HOST": "127.0.0.1:8000", "HTTP_USER_AGENT": "bench", "HTTP_ACCEPT": "*/*",
+        "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body), "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True, "wsgi.multiprocess": True, "wsgi.run_once": False,
+        "wsgi.version": (1, 0),
+    }
+    if method == "POST":
+        environ["CONTENT_LENGTH"] = str(len(body))
+        environ["CONTENT_TYPE"] = content_type
+    for name, value in (headers or {}).items():
+        environ["HTTP_" + name.upper().replace("-", "_")] = value
+    return environ
+
+
+def _call(app: Any, environ: dict[str, Any]) -> bytes:
+    statuses: list[str] = []
+    body = b"".join(app(environ, lambda status, headers, exc_info=None: statuses.append(status)))
+    if not statuses[0].startswith("200"):
+        raise RuntimeError(f"{environ['PATH_INFO']}: {statuses[0]} {body[:200]!r}")
+    return body
+
+
+def _cpu_us(app: Any, environs: Iterator[dict[str, Any]], threads: int) -> float:
+    """Process CPU µs per request while ``threads`` threads call ``app`` with each of
+    ``environs``."""
+    lock = threading.Lock()
+    requests = 0
+
+    def worker() -> None:
+        nonlocal requests
+        while True:
+            with lock:
+                environ = next(environs, None)
+                if environ is None:
+                    return
+                requests += 1
+            _call(app, environ)
+
+    started = time.process_time()
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    return (time.process_time() - started) / requests * 1e6
+
+
+def child(threads: int, requests: int) -> dict[str, float]:
+    """Measure every endpoint once in this process (the code on ``sys.path``)."""
+    sys.path.insert(0, str(REPO / "bench"))
+    import bare_flask
+
+    from service import create_app
+    from service.signing import Purpose, new_nonce
+    from service.store.embedded import EmbeddedRedis
+
+    with tempfile.TemporaryDirectory(prefix="hr-threads-") as tmp, \
+            EmbeddedRedis(Path(tmp)) as redis_server:
+        app = create_app({"SECRET_KEY": [secrets.token_urlsafe(48)],
+                          "REDIS_URL": redis_server.url, "DATA_DIR": tmp,
+                          "RATELIMIT_ENABLED": False})
+        state = app.extensions["hedgerow"]
+        site, secret = state.sites.add("Bench", [ORIGIN])
+        state.models.current()
+        bare = bare_flask.create_app()
+        comment = json.dumps(COMMENT).encode()
+        akismet = urllib.parse.urlencode({**COMMENT, "api_key": secret, "blog": ORIGIN}).encode()
+
+        def siteverify_body() -> bytes:
+            now = round(time.time(), 3)
+            token = state.signer.sign(Purpose.RESPONSE, {
+                "n": new_nonce(), "k": site.sitekey, "c": now, "f": now,
+                "h": "bench.example", "i": "bench"})
+            return urllib.parse.urlencode({"secret": secret, "response": token}).encode()
+
+        makers: dict[str, Callable[[], dict[str, Any]]] = {
+            "bare Flask GET /": lambda: _environ("GET", "/"),
+            "GET /healthz": lambda: _environ("GET", "/healthz"),
+            "GET /v1/challenge": lambda: _environ("GET", "/v1/challenge",
+                                                  f"sitekey={site.sitekey}"),
+            # Single-use tokens, minted before the clock starts.
+            "POST /v1/siteverify": lambda: _environ(
+                "POST", "/v1/siteverify", body=siteverify_body(),
+                content_type="application/x-www-form-urlencoded"),
+            "POST /v1/comment-check": lambda: _environ(
+                "POST", "/v1/comment-check", body=comment, content_type="application/json",
+                headers={"Authorization": f"Bearer {secret}"}),
+            "POST /1.1/comment-check": lambda: _environ(
+                "POST", "/1.1/comment-check", body=akismet,
+                content_type="application/x-www-form-urlencoded"),
+        }
+        errors, sys.stderr = sys.stderr, open(os.devnull, "w")  # the access lines
+        try:
+            results = {}
+            for name, make in makers.items():
+                target = bare if name.startswith("bare") else app
+                for _ in range(200):
+                    _call(target, make())
+                environs = [make() for _ in range(requests)]
+                results[name] = _cpu_us(target, iter(environs), threads)
+        finally:
+            sys.stderr.close()
+            sys.stderr = errors
+        return results
+
+
+def _measure(code: Path, threads: int, requests: int) -> dict[str, float]:
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", "--threads", str(threads),
+         "--requests", str(requests)],
+        env={**os.environ, "PYTHONPATH": str(code)}, cwd=code, capture_output=True, text=True,
+        check=False)
+    if done.returncode:
+        raise SystemExit(f"measuring {code} failed:\n{done.stderr[-3000:]}")
+    result: dict[str, float] = json.loads(done.stdout.splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--requests", type=int, default=4000,
+                        help="requests per endpoint and round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--compare", type=Path, default=None,
+                        help="another checkout, measured in alternate rounds")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.threads, args.requests)))
+        return
+    codes = {"now": REPO}
+    if args.compare is not None:
+        codes[args.compare.resolve().name] = args.compare.resolve()
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in codes}
+    for round_number in range(1, args.rounds + 1):
+        for name, code in codes.items():
+            runs[name].append(_measure(code, args.threads, args.requests))
+            print(f"round {round_number} {name}: " + ", ".join(
+                f"{k} {v:.0f}" for k, v in runs[name][-1].items()), file=sys.stderr)
+    names = list(codes)
+    print("| endpoint | " + " | ".join(f"{n}, CPU µs/request" for n in names)
+          + (" | now ÷ " + names[1] if len(names) > 1 else "") + " |")
+    print("|---|" + "---:|" * (len(names) + (len(names) > 1)))
+    for endpoint in ENDPOINTS:
+        medians = [statistics.median(r[endpoint] for r in runs[n]) for n in names]
+        cells = [f"{m:,.0f}" for m in medians]
+        if len(medians) > 1:
+            cells.append(f"{medians[0] / medians[1]:.2f}")
+        print(f"| {endpoint} | " + " | ".join(cells) + " |")
+    print(f"\n{args.threads} threads, {args.requests} requests per endpoint, median of "
+          f"{args.rounds} rounds, each in a fresh process.")
+
+
+if __name__ == "__main__":
+    main()
