@@ -131,10 +131,19 @@ def hedgerow(
             service.stop()
 
 
+def login_form_settled(page: Page) -> None:
+    """Wait out wp-login.php's autofocus: 200 ms after the page loads it focuses and
+    selects the name field (or the password field, emptying it, when the name is known),
+    so what is typed before then can end up replacing the name or be wiped."""
+    page.wait_for_function(
+        "document.activeElement && ['user_login', 'user_pass'].includes(document.activeElement.id)")
+
+
 def log_in(context: BrowserContext, url: str) -> None:
     """Log the context in as the site's administrator through wp-login.php."""
     page = context.new_page()
     page.goto(url + "/wp-login.php")
+    login_form_settled(page)
     page.fill("#user_login", ADMIN[0])
     page.fill("#user_pass", ADMIN[1])
     page.click("#wp-submit")

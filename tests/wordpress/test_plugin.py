@@ -21,7 +21,7 @@ from service.spam import feedback
 from tests.browser.helpers import solve, widget
 from tests.support.chromium import VISITOR_USER_AGENT
 from tests.support.waiting import wait_for
-from tests.wordpress.conftest import Site, log_in, screenshot
+from tests.wordpress.conftest import Site, log_in, login_form_settled, screenshot
 from tests.wordpress.site import ADMIN
 
 POST = "/?p=1"
@@ -332,6 +332,7 @@ def test_the_login_form_asks_the_question_when_chosen(site: Site, browser: Brows
     try:
         page = context.new_page()
         page.goto(site.wordpress.url + "/wp-login.php")
+        login_form_settled(page)
         assert_widget_fits(page)
         screenshot(page.locator("#login"), "login")
         page.fill("#user_login", ADMIN[0])
@@ -345,6 +346,7 @@ def test_the_login_form_asks_the_question_when_chosen(site: Site, browser: Brows
         printed = PHP_MESSAGE.findall(html)
         assert not [m for m in printed if "plugins/hedgerow" in m]
 
+        login_form_settled(page)
         page.fill("#user_login", ADMIN[0])
         page.fill("#user_pass", ADMIN[1])
         solve(widget(page))
