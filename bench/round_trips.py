@@ -13,9 +13,7 @@ Run: ``.venv/bin/python bench/round_trips.py``.
 from __future__ import annotations
 
 import argparse
-import secrets
 import sys
-import tempfile
 import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
@@ -24,26 +22,17 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # the checkout's packages, and tests/ for the solvers
 
-from service import create_app  # noqa: E402
-from service.store.embedded import EmbeddedRedis  # noqa: E402
+from bench.apps import ORIGIN, bench_app  # noqa: E402
 from tests.support.flow import solution  # noqa: E402
 from tests.support.round_trips import counting_round_trips  # noqa: E402
 
-ORIGIN = "https://bench.example"
 COMMENT = {"comment_content": "Thanks, the pruning tips worked for our hedge.",
            "comment_author": "Ann", "user_ip": "192.0.2.7"}
 
 
 def count(limits: bool) -> dict[str, int]:
     """Round trips of each hot endpoint's second call."""
-    with tempfile.TemporaryDirectory(prefix="hr-trips-") as tmp, \
-            EmbeddedRedis(Path(tmp)) as redis_server:
-        app = create_app({"SECRET_KEY": [secrets.token_urlsafe(48)],
-                          "REDIS_URL": redis_server.url, "DATA_DIR": tmp,
-                          "RATELIMIT_ENABLED": limits})
-        state = app.extensions["hedgerow"]
-        site, secret = state.sites.add("Bench", [ORIGIN])
-        state.models.current()
+    with bench_app("hr-trips-", RATELIMIT_ENABLED=limits) as (app, state, site, secret):
         client: Any = app.test_client()
         challenge = f"/v1/challenge?sitekey={site.sitekey}"
         answers = iter([solution(client.get(challenge).json) for _ in range(2)])

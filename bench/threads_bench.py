@@ -19,11 +19,9 @@ import argparse
 import io
 import json
 import os
-import secrets
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.parse
@@ -40,7 +38,6 @@ COMMENT = {
     "comment_author": "Ann Example", "comment_author_email": "ann@example.org",
     "user_ip": "192.0.2.7", "user_agent": "Mozilla/5.0 (X11; Linux x86_64; rv:120.0)",
 }
-ORIGIN = "https://bench.example"
 
 
 def _environ(method: str, path: str, query: str = "", body: bytes = b"",
@@ -100,19 +97,11 @@ def child(threads: int, requests: int) -> dict[str, float]:
     """Measure every endpoint once in this process (the code on ``sys.path``)."""
     sys.path.insert(0, str(REPO / "bench"))
     import bare_flask
+    from apps import ORIGIN, bench_app
 
-    from service import create_app
     from service.signing import Purpose, new_nonce
-    from service.store.embedded import EmbeddedRedis
 
-    with tempfile.TemporaryDirectory(prefix="hr-threads-") as tmp, \
-            EmbeddedRedis(Path(tmp)) as redis_server:
-        app = create_app({"SECRET_KEY": [secrets.token_urlsafe(48)],
-                          "REDIS_URL": redis_server.url, "DATA_DIR": tmp,
-                          "RATELIMIT_ENABLED": False})
-        state = app.extensions["hedgerow"]
-        site, secret = state.sites.add("Bench", [ORIGIN])
-        state.models.current()
+    with bench_app("hr-threads-", RATELIMIT_ENABLED=False) as (app, state, site, secret):
         bare = bare_flask.create_app()
         comment = json.dumps(COMMENT).encode()
         akismet = urllib.parse.urlencode({**COMMENT, "api_key": secret, "blog": ORIGIN}).encode()
