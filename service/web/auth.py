@@ -8,7 +8,7 @@ from service.sites.registry import SecretClaim, Site
 from service.store.budgets import Budgets
 from service.web.errors import ApiError
 from service.web.ratelimit import secret_identity
-from service.web.state import rate_limit, state
+from service.web.state import rate_limit, spending_if_refused, state
 
 
 class Unauthorized(ApiError):
@@ -42,10 +42,10 @@ def claim_for_secret(secret: str, scope: str) -> tuple[SecretClaim, Budgets]:
     _require(secret)
     app_state = state()
     budgets = app_state.limits.budgets((scope, secret_identity(secret)))
-    claim = app_state.sites.claim(secret)
-    if claim is None:
-        app_state.store.spend_budgets(budgets)
-        raise no_such_site()
+    with spending_if_refused(budgets):
+        claim = app_state.sites.claim(secret)
+        if claim is None:
+            raise no_such_site()
     note_site(claim.site)
     return claim, budgets
 

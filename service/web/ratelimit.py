@@ -159,11 +159,13 @@ class RateLimits:
         keys: list[str] = []
         args: list[int] = []
         rules: list[tuple[str, str, RateLimitItem]] = []
+        storage = None
         for scope, identity in spends:
             items = self.rules.get(scope)
             if not items:
                 continue
-            storage = self._get_limiter().storage
+            if storage is None:  # the limiter once per call, made on first need
+                storage = self._get_limiter().storage
             if type(storage) is not RedisStorage:
                 self.check(scope, identity)
                 continue
