@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 
 from service import config as settings
+from service.web.application import HedgerowFlask
 
 
 def create_app(
@@ -19,7 +20,7 @@ def create_app(
     Raises :class:`service.config.ConfigError` when a setting is missing or invalid
     (there is no default secret key).
     """
-    app = Flask(__name__)
+    app = HedgerowFlask(__name__)
     if config is None:
         config = settings.load(overrides=test_config, require_secret=False)
     if not config.SECRET_KEY:

@@ -20,6 +20,7 @@ import random
 import ssl
 
 _RECIP_BPF = 2.0 ** -53
+_SPAN = 1 << 32
 
 
 def token_bytes(size: int) -> bytes:
@@ -35,6 +36,21 @@ def token_urlsafe(size: int) -> str:
 def token_hex(size: int) -> str:
     """``size`` random bytes as ``2 * size`` hex digits."""
     return ssl.RAND_bytes(size).hex()
+
+
+def below(n: int) -> int:
+    """A uniform int in ``[0, n)``, for ``0 < n < 2**32``, from one 32-bit draw (drawn
+    again in the rare case it falls in the top slice that ``n`` does not divide).
+
+    The same distribution as ``StrongRandom().randrange(n)``, through fewer layers.
+    """
+    if not 0 < n < _SPAN:
+        raise ValueError("n must be in [1, 2**32)")
+    limit = _SPAN - _SPAN % n
+    while True:
+        value = int.from_bytes(ssl.RAND_bytes(4), "big")
+        if value < limit:
+            return value % n
 
 
 class StrongRandom(random.SystemRandom):

@@ -8,9 +8,10 @@ whatever the prompt looks like, and the best blind guess passes ``1/len(ANSWERS)
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
-from service.randomness import StrongRandom
+from service.randomness import below
 
 BLANK = "\u2610"  # ☐
 PLUS = "+"
@@ -18,7 +19,6 @@ MINUS = "\u2212"  # − (not the ASCII hyphen)
 TIMES = "\u00d7"  # ×
 
 ANSWERS = range(10, 100)
-_rng = StrongRandom()
 
 
 @dataclass(frozen=True)
@@ -29,8 +29,15 @@ class Challenge:
     answer: int
 
 
-def _times_factors(answer: int) -> list[tuple[int, int]]:
-    return [(a, answer // a) for a in range(2, 10) if answer % a == 0 and 2 <= answer // a <= 12]
+@functools.cache
+def _times_factors(answer: int) -> tuple[tuple[int, int], ...]:
+    return tuple((a, answer // a) for a in range(2, 10)
+                 if answer % a == 0 and 2 <= answer // a <= 12)
+
+
+@functools.cache
+def _shapes(answer: int) -> tuple[str, ...]:
+    return ("a+_", "_+a", "a-_", "_-a") + (("axb",) if _times_factors(answer) else ())
 
 
 def generate() -> Challenge:
@@ -39,24 +46,23 @@ def generate() -> Challenge:
     All numbers stay below 200 and multiplication stays within the times tables, so
     a person solves it in their head.
     """
-    x = _rng.choice(ANSWERS)
-    shapes = ["a+_", "_+a", "a-_", "_-a"]
-    if _times_factors(x):
-        shapes.append("axb")
-    shape = _rng.choice(shapes)
+    x = ANSWERS[below(len(ANSWERS))]
+    shapes = _shapes(x)
+    shape = shapes[below(len(shapes))]
     if shape == "a+_":
-        a = _rng.randint(1, 99)
+        a = 1 + below(99)
         return Challenge(f"{a} {PLUS} {BLANK} = {a + x}", x)
     if shape == "_+a":
-        a = _rng.randint(1, 99)
+        a = 1 + below(99)
         return Challenge(f"{BLANK} {PLUS} {a} = {a + x}", x)
     if shape == "a-_":
-        c = _rng.randint(1, 99)
+        c = 1 + below(99)
         return Challenge(f"{x + c} {MINUS} {BLANK} = {c}", x)
     if shape == "_-a":
-        a = _rng.randint(1, x - 1)
+        a = 1 + below(x - 1)
         return Challenge(f"{BLANK} {MINUS} {a} = {x - a}", x)
-    a, b = _rng.choice(_times_factors(x))
+    factors = _times_factors(x)
+    a, b = factors[below(len(factors))]
     return Challenge(f"{a} {TIMES} {b} = {BLANK}", x)
 
 

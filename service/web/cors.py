@@ -11,6 +11,7 @@ from flask import Response, request
 
 from service.sites.registry import Site
 from service.web.errors import Forbidden
+from service.web.headers import names_in
 
 PREFLIGHT_MAX_AGE = "600"
 
@@ -40,10 +41,10 @@ def origin_not_allowed(origin: str = "") -> Forbidden:
 def allow(response: Response, site: Site | None) -> Response:
     """Let the caller's origin read ``response`` when it is one of ``site``'s origins."""
     origin = request_origin()
-    if "Vary" in response.headers:
+    if "vary" in names_in(response.headers):
         response.vary.add("Origin")
     else:  # the usual case, without parsing the header into a set and writing it back
-        response.headers["Vary"] = "Origin"
+        response.headers.add("Vary", "Origin")
     if origin and site is not None and site.allows_origin(origin):
         response.headers["Access-Control-Allow-Origin"] = origin
     return response

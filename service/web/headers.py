@@ -8,6 +8,10 @@ response header passes through :func:`header_value` first.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from werkzeug.datastructures import Headers
 
 MAX_HEADER_VALUE = 300
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f]+")
@@ -25,3 +29,12 @@ def header_value(text: str, limit: int = MAX_HEADER_VALUE) -> str:
         text = text.replace(typographic, plain)
     text = _UNSAFE.sub(" ", text).encode("ascii", "replace").decode("ascii").strip()
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def names_in(headers: Headers) -> set[str]:
+    """The names of ``headers``, lower-cased.
+
+    Asking Werkzeug's ``Headers`` whether a name is absent raises and catches an
+    exception inside; looking at the few names there are costs a fraction of that.
+    """
+    return {name.lower() for name, _ in headers}

@@ -18,12 +18,14 @@ from typing import TYPE_CHECKING
 from flask import Flask, Response, g, request
 
 from service.web import access_log, request_data
+from service.web.headers import names_in
 
 if TYPE_CHECKING:
     from service.web.metrics import Metrics
     from service.web.state import AppState
 
 _SECURITY_HEADERS = (("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"))
+_REQUEST_ID = access_log.HEADER.lower()
 
 
 def init_app(app: Flask, app_state: AppState, app_metrics: Metrics, *, access_lines: bool
@@ -52,11 +54,16 @@ def init_app(app: Flask, app_state: AppState, app_metrics: Metrics, *, access_li
         req = request._get_current_object()  # type: ignore[attr-defined]
         ctx_globals = g._get_current_object()
         headers = response.headers
+        present = names_in(headers)
+        # Added rather than set: set would first look for (and remove) a copy there isn't.
         for name, value in _SECURITY_HEADERS:
-            if name not in headers:
-                headers[name] = value
+            if name.lower() not in present:
+                headers.add(name, value)
         request_id = ctx_globals.get("request_id") or access_log.request_id_from(None)
-        headers[access_log.HEADER] = request_id
+        if _REQUEST_ID in present:
+            headers[access_log.HEADER] = request_id
+        else:
+            headers.add(access_log.HEADER, request_id)
         app_metrics.note_model(models.loaded_version)
         started = ctx_globals.get("hedgerow_started")
         seconds = time.perf_counter() - started if started is not None else None

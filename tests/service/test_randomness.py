@@ -62,3 +62,20 @@ def test_draws_are_in_range_and_every_value_turns_up() -> None:
     counts = Counter(rng.choice(arithmetic.ANSWERS) for _ in range(27_000))
     assert set(counts) == set(arithmetic.ANSWERS)
     assert min(counts.values()) > 200 and max(counts.values()) < 400
+
+
+def test_below_is_uniform_in_range_and_refuses_a_range_it_cannot_draw() -> None:
+    for n in (1, 2, 3, 90, 99, 3 * 2 ** 30, 2 ** 32 - 1):
+        assert all(0 <= randomness.below(n) < n for _ in range(200))
+    assert randomness.below(1) == 0
+    # For 3 * 2**30 the top slice is 2**30 draws: drawn again, not folded onto the low
+    # values (folding would make the first third of the range come up half the time).
+    n = 3 * 2 ** 30
+    first_third = sum(randomness.below(n) < 2 ** 30 for _ in range(3000))
+    assert 850 < first_third < 1150
+    counts = Counter(randomness.below(90) for _ in range(27_000))
+    assert set(counts) == set(range(90))
+    assert min(counts.values()) > 200 and max(counts.values()) < 400
+    for bad in (0, -1, 2 ** 32):
+        with pytest.raises(ValueError):
+            randomness.below(bad)

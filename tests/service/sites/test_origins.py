@@ -26,6 +26,8 @@ from service.web.state import AppState
 ])
 def test_origins_are_normalised(raw: str, origin: str) -> None:
     assert normalize_origin(raw) == origin
+    # Idempotent: a site takes an origin that equals a stored one without parsing it.
+    assert normalize_origin(origin) == origin
 
 
 @pytest.mark.parametrize(("raw", "words"), [

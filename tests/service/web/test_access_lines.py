@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 
-from service.web.access_log import LineWriter, writer
+from service.web.access_log import LineWriter, render_line, writer
 from tests.support.waiting import wait_for
 
 
@@ -96,3 +97,19 @@ def test_a_forked_child_does_not_write_its_parents_gathered_lines() -> None:
 
 def test_the_process_has_one_writer() -> None:
     assert writer() is writer()
+
+
+def test_a_line_is_the_json_that_json_dumps_writes_whatever_the_values() -> None:
+    names = ("ts", "request_id", "method", "path", "endpoint", "status", "ms", "bytes",
+             "client", "site", "pid")
+    hostile = '/a"b\\c\n\r\t\x00\x1f\x7f é 中 \U0001f600 \ud800 </script>'
+    for values in (
+        ("2026-11-29T21:01:08Z", "0" * 32, "GET", "/v1/challenge", "/v1/challenge", 200,
+         0.43, 312, "cl13nt", "hk_site", 4321),
+        ("t", "r", "PROPFIND", hostile, None, 404, None, None, None, None, 1),
+        ("t", hostile, hostile, "", hostile, 500, 12345.67, 0, hostile, hostile, 0),
+        ("t", "r", "GET", "/", "/", 200, 1e-05, 2 ** 40, 7, 2.5, 99),
+    ):
+        expected = json.dumps(dict(zip(names, values, strict=True)), separators=(",", ":"))
+        assert render_line(*values) == expected  # type: ignore[arg-type]
+        assert json.loads(render_line(*values))["path"] == values[3]
