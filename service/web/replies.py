@@ -5,6 +5,9 @@ UUID and dataclass fallbacks) for every answer. The bodies here are plain dicts,
 strings, numbers and booleans, so one encoder with the output options the app gives its
 provider (:func:`service.create_app`: UTF-8, keys in their order, compact; a final
 newline) serves them all: the same bytes.
+
+The answer is a :class:`JSONReply`, made with its length and type in hand, that goes out
+with its headers as they are unless one of them needs Werkzeug's fixing.
 """
 
 from __future__ import annotations
@@ -13,16 +16,43 @@ import json
 from typing import Any
 
 from flask import Response
+from werkzeug.datastructures import Headers
+
+from service.web.headers import names_in
 
 # Anything else is written as its text rather than failing the answer (an error answer
 # must never become a 500).
 _ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=False, separators=(",", ":"),
                             default=str)
 _JSON = "application/json"
+# Headers Werkzeug rewrites on the way out, and statuses whose answers it trims.
+_FIXED_ON_THE_WAY_OUT = frozenset({"location", "content-location"})
+_TRIMMED_STATUSES = frozenset({304, 412})
+
+
+class JSONReply(Response):
+    """A response whose body is one JSON document of known length.
+
+    Werkzeug copies a response's headers on the way out, to make ``Location`` and
+    ``Content-Location`` absolute URIs, trim a 304's or 412's entity headers and add a
+    missing ``Content-Length``. A JSON reply has its length and usually none of the
+    others, and then its headers go out as they are; otherwise Werkzeug does its work.
+    """
+
+    def get_wsgi_headers(self, environ: Any) -> Headers:
+        """The headers to send: :attr:`headers` when there is nothing to fix in them."""
+        names = names_in(self.headers)
+        if (self.status_code in _TRIMMED_STATUSES or "content-length" not in names
+                or not _FIXED_ON_THE_WAY_OUT.isdisjoint(names)):
+            return super().get_wsgi_headers(environ)
+        return self.headers
 
 
 def json_reply(body: Any, status: int = 200, headers: dict[str, str] | None = None
                ) -> Response:
     """``body`` (plain JSON types only) as a JSON response with ``status``."""
-    return Response(_ENCODER.encode(body) + "\n", status=status, headers=headers,
-                    mimetype=_JSON)
+    data = (_ENCODER.encode(body) + "\n").encode()
+    given = [("Content-Type", _JSON), ("Content-Length", str(len(data)))]
+    if headers:
+        given.extend(headers.items())
+    return JSONReply([data], status, given)

@@ -7,7 +7,7 @@ import decimal
 from typing import Any
 
 import pytest
-from flask import Flask, jsonify
+from flask import Flask, Response, jsonify
 
 from service.web.replies import json_reply
 
@@ -36,3 +36,40 @@ def test_the_bytes_and_headers_are_jsonifys(app: Flask, body: Any) -> None:
 def test_a_value_json_has_no_type_for_is_written_as_its_text() -> None:
     reply = json_reply({"at": datetime.date(2026, 11, 29), "n": decimal.Decimal("1.5")})
     assert reply.get_json() == {"at": "2026-11-29", "n": "1.5"}
+
+
+ENVIRON = {"REQUEST_METHOD": "GET", "SERVER_NAME": "hedgerow.test", "SERVER_PORT": "443",
+           "wsgi.url_scheme": "https", "HTTP_HOST": "hedgerow.test", "SCRIPT_NAME": "",
+           "PATH_INFO": "/v1/challenge"}
+
+
+@pytest.mark.parametrize(("status", "added"), [
+    (200, {}),
+    (200, {"Vary": "Origin", "Access-Control-Allow-Origin": "https://blog.example"}),
+    (429, {"Retry-After": "7"}),
+    (302, {"Location": "/docs?x=ü"}),
+    (201, {"Content-Location": "/v1/feedback/ä"}),
+    (304, {"ETag": '"x"'}),
+    (412, {}),
+])
+def test_the_headers_that_go_out_are_werkzeugs(app: Flask, status: int,
+                                                added: dict[str, str]) -> None:
+    with app.test_request_context("/"):
+        reply = json_reply({"success": False}, status, {"Cache-Control": "no-store"})
+    for name, value in added.items():
+        reply.headers[name] = value
+    for method in ("GET", "HEAD"):
+        environ = {**ENVIRON, "REQUEST_METHOD": method}
+        # What Werkzeug itself sends for this response, from a copy of its headers.
+        expected = Response.get_wsgi_headers(reply, environ).to_wsgi_list()
+        assert reply.get_wsgi_headers(environ).to_wsgi_list() == expected
+    del reply.headers["Content-Length"]
+    expected = Response.get_wsgi_headers(reply, ENVIRON).to_wsgi_list()
+    assert reply.get_wsgi_headers(ENVIRON).to_wsgi_list() == expected
+    assert ("Content-Length", str(len(reply.get_data()))) in expected or status in (304, 412)
+
+
+def test_a_head_request_gets_the_length_and_no_body(app: Flask) -> None:
+    answer = app.test_client().head("/healthz")
+    assert answer.status_code == 200 and answer.data == b""
+    assert answer.headers["Content-Length"] == str(len(b'{"status":"ok"}\n'))
