@@ -289,6 +289,10 @@ def main() -> None:
     parser.add_argument("--only", action="append", default=[], metavar="TEXT",
                         help="measure only the endpoints whose name contains TEXT "
                              "(repeatable; the bare app is always measured)")
+    parser.add_argument("--redis", choices=("tcp", "unix"), default="tcp",
+                        help="how the servers reach Redis: a loopback TCP port (as to a "
+                             "Redis on another host) or a Unix socket (as `hedgerow serve` "
+                             "reaches the Redis it embeds)")
     args = parser.parse_args()
     if shutil.which("wrk") is None or shutil.which("redis-server") is None:
         sys.exit("needs wrk and redis-server: apt-get install wrk redis-server")
@@ -297,12 +301,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="hedgerow-load-") as tmp_name:
         tmp = Path(tmp_name)
         try:
-            redis_port = _free_port()
+            if args.redis == "unix":
+                # As `hedgerow serve` runs its embedded Redis: on a Unix socket only.
+                listen = ["--port", "0", "--unixsocket", str(tmp / "redis.sock"),
+                          "--unixsocketperm", "700"]
+                redis_url = f"unix://{tmp / 'redis.sock'}"
+            else:
+                redis_port = _free_port()
+                listen = ["--port", str(redis_port), "--bind", "127.0.0.1"]
+                redis_url = f"redis://127.0.0.1:{redis_port}/0"
             processes.append(_start(
-                ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1",
-                 "--save", "", "--appendonly", "no", "--dir", str(tmp)],
+                ["redis-server", *listen, "--save", "", "--appendonly", "no", "--dir", str(tmp)],
                 dict(os.environ), tmp / "redis.log"))
-            redis_url = f"redis://127.0.0.1:{redis_port}/0"
             store = Store(connect(redis_url), prefix=PREFIX)
             deadline = time.monotonic() + 20
             while True:
@@ -402,7 +412,9 @@ def main() -> None:
     text = table(results, targets[0].name)
     note = (f"wrk {WRK_THREADS} threads × {WRK_CONNECTIONS} connections, "
             f"{args.seconds:g} s a run, median of {args.rounds} interleaved rounds; "
-            f"{args.workers} workers × 4 threads; rate limits "
+            f"{args.workers} workers × 4 threads; Redis on "
+            + ("a Unix socket" if args.redis == "unix" else "a loopback TCP port")
+            + "; rate limits "
             + (f"on, every budget {UNSPENDABLE}." if args.limits else "off."))
     text += "\n\nWorker memory after the rounds:\n\n" + memory
     print(text)

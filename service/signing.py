@@ -191,12 +191,12 @@ class TokenSigner:
 
 
 def _pseudonym(key: bytes, value: str) -> str:
-    digest = hmac.new(key, b"pseudonym:" + value.encode(), hashlib.sha256).digest()
+    digest = hmac.digest(key, b"pseudonym:" + value.encode(), "sha256")
     return base64.urlsafe_b64encode(digest[:12]).decode()
 
 
 def _mac(key: bytes, nonce: str, answer: int) -> str:
-    digest = hmac.new(key, f"{nonce}:{answer}".encode(), hashlib.sha256).digest()
+    digest = hmac.digest(key, f"{nonce}:{answer}".encode(), "sha256")
     return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode()
 
 

@@ -72,10 +72,16 @@ def parse_query(raw: bytes, where: str = "query string") -> list[tuple[str, str]
         return []
     try:
         text = raw.decode("utf-8")
-        pairs = parse_qsl(
-            text, keep_blank_values=True, encoding="utf-8", errors="strict",
-            max_num_fields=MAX_FIELDS,
-        )
+        if "%" in text or "+" in text:
+            pairs = parse_qsl(
+                text, keep_blank_values=True, encoding="utf-8", errors="strict",
+                max_num_fields=MAX_FIELDS,
+            )
+        else:  # nothing to decode (the usual query string): parse_qsl's pairs, directly
+            if text.count("&") >= MAX_FIELDS:
+                raise ValueError("too many fields")
+            pairs = [(name, value) for name, _, value in
+                     (part.partition("=") for part in text.split("&") if part)]
     except UnicodeDecodeError:
         _bad_encoding(where)
     except ValueError:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl
+
 import pytest
 from flask import Flask, g
 
 from service.web.errors import BadRequest
-from service.web.request_data import query_field
+from service.web.request_data import parse_query, query_field
 
 
 def test_a_view_reads_the_fields_checked_before_it(app: Flask) -> None:
@@ -29,3 +31,24 @@ def test_outside_the_hooks_the_request_is_read_and_checked(app: Flask) -> None:
         assert query_field("previous") == "abc" and query_field("mode") == ""
     with app.test_request_context("/?a=1&a=2"), pytest.raises(BadRequest):
         query_field("a")
+
+
+@pytest.mark.parametrize("text", [
+    "sitekey=hk_x", "a=1&b=2", "a&b=&=c&&d==e&", "&", "=", "a=ü&b=中", "a=1;b=2",
+    "a=%E2%98%90&b=+x+", "a+b=c", "x=" + "y" * 5000,
+    "&".join(f"f{i}=v" for i in range(64)), "&".join(f"f{i}" for i in range(63)) + "&",
+])
+def test_a_query_without_escapes_parses_as_parse_qsl_parses_it(text: str) -> None:
+    expected = parse_qsl(text, keep_blank_values=True, errors="strict", max_num_fields=64)
+    assert parse_query(text.encode()) == expected
+
+
+@pytest.mark.parametrize("text", ["&".join(f"f{i}=v" for i in range(65)),
+                                  "&".join(f"f{i}" for i in range(64)) + "&",
+                                  "&" * 64, "a=%41" + "&" * 64])
+def test_past_the_field_limit_either_way_is_refused(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_qsl(text, keep_blank_values=True, max_num_fields=64)
+    with pytest.raises(BadRequest) as refused:
+        parse_query(text.encode())
+    assert refused.value.code == "too-many-fields"
