@@ -28,6 +28,8 @@ MAX_JSON_DEPTH = 4
 # (With their WSGI environ keys, read directly: most requests carry neither.)
 CHECKED_HEADERS = (("Authorization", "HTTP_AUTHORIZATION"), ("Origin", "HTTP_ORIGIN"))
 
+# Content types that are their own mimetype (no parameters), taken without parsing.
+_PLAIN_TYPES = frozenset({"application/json", "application/x-www-form-urlencoded", ""})
 _FIELD_NAME = re.compile(r"[\x20-\x7e]+")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _ESCAPE = re.compile(r"\\.", re.S)
@@ -44,7 +46,9 @@ def read_fields(request: Request, *, max_field_length: int = MAX_COMMENT_CHARS) 
     of scalars, nests too deeply, names a field badly or twice, has too many fields, or
     has a field longer than ``max_field_length`` characters.
     """
-    mimetype = request.mimetype or ""
+    mimetype = request.environ.get("CONTENT_TYPE", "")
+    if mimetype not in _PLAIN_TYPES:  # parameters, odd case: as Werkzeug reads it
+        mimetype = request.mimetype or ""
     if mimetype == "application/json" or mimetype.endswith("+json"):
         pairs = _json_pairs(request.get_data(cache=True))
     elif mimetype in ("", "application/x-www-form-urlencoded"):
@@ -159,6 +163,8 @@ def _check_depth(text: str) -> None:
     regular-expression pass), and innermost empty pairs are removed once per allowed
     level: a body that still has an empty pair left nests deeper than allowed.
     """
+    if text.count("{") + text.count("[") <= MAX_JSON_DEPTH:
+        return  # a body cannot nest deeper than it has opening brackets
     brackets = _NOT_BRACKET.sub("", _STRING.sub("", _ESCAPE.sub("", text)))
     for _ in range(MAX_JSON_DEPTH):
         if not brackets:
