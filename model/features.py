@@ -205,7 +205,9 @@ def _prepared(comment: Mapping[str, object], normalized: NormalizedText) -> Prep
         math.log1p(by_link.count(Reputation.REPUTABLE)),
         math.log1p(by_link.count(Reputation.NEUTRAL)),
         math.log1p(by_link.count(Reputation.SUSPICIOUS)),
-        1.0 if domains and any(is_shortener(d) for d in domains) else 0.0,
+        # Every shortener's host is suspicious: the others need no look-up.
+        1.0 if any(is_shortener(d) for d, r in zip(domains, reputations, strict=True)
+                   if r is Reputation.SUSPICIOUS) else 0.0,
         1.0 if normalized.emails else 0.0,
         1.0 if phone else 0.0,
         digits / chars,

@@ -60,8 +60,10 @@ _LETTER_SEPARATORS = re.compile(r"[ .\-_*]")
 # or a bare domain: dot-separated labels ending in one of _TLDS, then an optional path.
 _LINK_START = re.compile(r"(?:https?://|www\.)(?=[^\s<>\"'()\[\]])", re.IGNORECASE)
 _LINK_REST = re.compile(r"[^\s<>\"'()\[\]]+")
-_DOMAIN_START = re.compile(r"\b[a-z0-9]", re.IGNORECASE)
-_DOMAIN_LABELS = re.compile(r"[a-z0-9][a-z0-9-]*+(?:\.[a-z0-9-]++)*+", re.IGNORECASE)
+# A run of dot-separated labels, from a word boundary on.
+_DOMAIN_LABELS = re.compile(r"\b[a-z0-9][a-z0-9-]*+(?:\.[a-z0-9-]++)*+", re.IGNORECASE)
+# What every bare domain holds (as _LAST_DOT_TLD reads it): the scan for one jumps to these.
+_DOT_TLD = re.compile(rf"\.(?:{_TLDS})\b", re.IGNORECASE)
 # Matched over one run of labels: greedy, so it ends after the last ".tld" in the run.
 _LAST_DOT_TLD = re.compile(rf".*\.(?:{_TLDS})\b", re.IGNORECASE | re.DOTALL)
 _LINK_PATH = re.compile(r"/[^\s<>\"'()\[\]]*")
@@ -333,11 +335,25 @@ def clean_text(raw: str) -> tuple[str, list[str]]:
 
 
 def _next_domain(text: str, pos: int) -> tuple[int, int] | None:
-    """Start and end of the first bare domain (with its path) at or after ``pos``."""
-    while (found := _DOMAIN_START.search(text, pos)) is not None:
-        start = found.start()
-        labels = _DOMAIN_LABELS.match(text, start)
-        end = labels.end() if labels else start + 1
+    """Start and end of the first bare domain (with its path) at or after ``pos``.
+
+    Runs of labels are tried from ``pos`` on, each after the last. A run holding a domain
+    holds a match of :data:`_DOT_TLD`, so none is tried before the first such match ahead
+    is near: no run crosses a space or a line break, so the runs that start before the
+    last one of those ahead of the match all end before it, hold no TLD, and are skipped.
+    """
+    dot = None
+    while True:
+        if dot is None or dot.start() < pos:
+            dot = _DOT_TLD.search(text, pos)
+            if dot is None:
+                return None
+            at = dot.start()
+            pos = max(pos, text.rfind(" ", pos, at) + 1, text.rfind("\n", pos, at) + 1)
+        labels = _DOMAIN_LABELS.search(text, pos)
+        if labels is None:
+            return None
+        start, end = labels.span()
         # Endpos one past the labels lets the TLD's word boundary see the next character.
         tld = _LAST_DOT_TLD.match(text, start, end + 1) if text.find(".", start, end) >= 0 else None
         if tld is not None:
@@ -346,7 +362,6 @@ def _next_domain(text: str, pos: int) -> tuple[int, int] | None:
         # A later start inside these labels would end in the same labels, and no label
         # here is a TLD: go on after them.
         pos = end
-    return None
 
 
 def _link_spans(text: str) -> list[tuple[int, int]]:

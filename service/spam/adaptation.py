@@ -87,6 +87,8 @@ class SiteAdaptation:
 
     def apply_stored(self, sitekey: str, model: SpamModel, state: str | None) -> SpamModel:
         """As :meth:`apply`, with the site's state already read from the store."""
+        if state is None:  # nothing learned yet: no layer to build
+            return model
         layer = self.layer_from(sitekey, state)
         return model if layer.empty else AdaptedModel(model, layer)
 

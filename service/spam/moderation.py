@@ -34,6 +34,19 @@ def thresholds_for(site: Site, model: SpamModel) -> Thresholds:
     )
 
 
+def _reputable_on_demand(site: Site, known: set[str]) -> Callable[[str], bool]:
+    """:func:`reputable_for_site` of ``site`` and its ``known`` domains, made at its first
+    call: only a comment scored for discard asks, so most never pay for it."""
+    made: list[Callable[[str], bool]] = []
+
+    def reputable(domain: str) -> bool:
+        if not made:
+            made.append(reputable_for_site(site.hosts, known))
+        return made[0](domain)
+
+    return reputable
+
+
 def _is_test(fields: Mapping[str, str]) -> bool:
     return fields.get("is_test", "").strip().lower() in {"1", "true", "yes"}
 
@@ -112,7 +125,7 @@ class Moderator:
         decision = decide(comment, model, thresholds_for(site, model), signals, domains, known,
                           prepared=prepared,
                           never_discard=bool(site.settings.get("never_discard", False)),
-                          reputable=reputable_for_site(site.hosts, known))
+                          reputable=_reputable_on_demand(site, known))
         new_domains = [d for d in decision.link_domains if d not in known]
         if decision.action == "accept" and new_domains and not _is_test(fields):
             self.store.add_known_domains(site.sitekey, new_domains)

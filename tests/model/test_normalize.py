@@ -53,3 +53,11 @@ def test_email_addresses_are_found_not_linked() -> None:
 def test_dedup_key_ignores_case_spacing_markup() -> None:
     assert dedup_key("Great  SONG<br />") == dedup_key("great song\ufeff")
     assert dedup_key("great song") != dedup_key("great songs")
+
+
+def test_bare_domains_among_words_lines_and_paths() -> None:
+    n = normalize_text("read v1.2.3 then\nnotes example.org/path, x/y/z.io? or ab.cd-e.net. "
+                       "sub.domain.co.uk.example.com/x the end")
+    assert n.links == ("example.org/path", "z.io", "ab.cd-e.net", "sub.domain.co.uk.example.com/x")
+    assert n.domains == ("example.org", "z.io", "ab.cd-e.net", "sub.domain.co.uk.example.com")
+    assert n.text.startswith("read v1.2.3 then\nnotes weblink example org x/y/ weblink z io ?")
