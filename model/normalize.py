@@ -76,7 +76,10 @@ _SPACED_DOT = re.compile(
     rf"\s*+(?=(?:{_SPACED_TLDS})\b)",
     re.IGNORECASE,
 )
-_SPACED_SCHEME = re.compile(r"\bh\s*+t\s*+t\s*+p\s*+(s?)\s*+:\s*+/\s*+/\s*+", re.IGNORECASE)
+# Written to start with the "h" itself (the word boundary before it checked behind), so the
+# engine skips straight to each "h" of a text.
+_SPACED_SCHEME = re.compile(r"h(?<=\bh)\s*+t\s*+t\s*+p\s*+(s?)\s*+:\s*+/\s*+/\s*+",
+                            re.IGNORECASE)
 _SPACED_LETTERS = re.compile(r"\b(?:[A-Za-z][ .\-_*]){3,}[A-Za-z]\b")
 # What every match of _SPACED_LETTERS holds, found several times faster than a match.
 _SPACED_LETTERS_HINT = re.compile(r"[ .\-_*][A-Za-z][ .\-_*][A-Za-z][ .\-_*]")
@@ -225,7 +228,7 @@ def deobfuscate(text: str, hints: int = ALL_HINTS) -> str:
     lower = text.lower()
     original = text
     if "/" in text and ":" in text:
-        text = _SPACED_SCHEME.sub(lambda m: f"http{m.group(1)}://", text)
+        text = _SPACED_SCHEME.sub(_join_scheme, text)
     if "w w" in lower:
         text = _SPACED_WWW.sub("www.", text)
     # This test reads the text as it came, so its flag holds whatever was rewritten.
@@ -250,6 +253,10 @@ def squeeze_spaces(text: str) -> str:
     if "  " in text or "\t" in text or "\r" in text or "\f" in text or "\v" in text:
         return _SPACES.sub(" ", text)
     return text
+
+
+def _join_scheme(match: re.Match[str]) -> str:
+    return f"http{match.group(1)}://"
 
 
 def _unleet(match: re.Match[str]) -> str:

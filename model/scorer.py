@@ -204,10 +204,16 @@ class Scorer:
                     + struct_sum + self._intercept)
         if not reasons:
             return decision, []
-        weights = word_w / word_norm
-        told = np.flatnonzero(weights >= MIN_REASON_LOG_ODDS)
-        tokens, told_weights = _told_words(grams, columns, [order[k] for k in told.tolist()],
-                                           weights[told].tolist())
+        # Each word's weight over the norm, as the decision divides them (the same floats
+        # as in NumPy); only the words heavy enough to be told are looked up.
+        told: list[int] = []
+        told_weights: list[float] = []
+        for column, w in zip(order, word_w.tolist(), strict=True):
+            weight = w / word_norm
+            if weight >= MIN_REASON_LOG_ODDS:
+                told.append(column)
+                told_weights.append(weight)
+        tokens, told_weights = _told_words(grams, columns, told, told_weights)
         return decision, reasons_for(prepared, tokens, told_weights, terms)
 
     def model_probability(self, comment: Mapping[str, object]) -> float:
