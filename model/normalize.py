@@ -90,6 +90,8 @@ _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t
 _LEET_RUN = re.compile(r"[013457$](?<=[A-Za-z][013457$])[013457$]?(?=[A-Za-z])")
 _LONG_RUN = re.compile(r"(\w)\1{2,}")
 _LONG_RUN_HINT = re.compile(r"(\w)\1\1")
+# The same in ASCII text, where \w is these: matching bytes is faster.
+_LONG_RUN_HINT_ASCII = re.compile(rb"([0-9A-Za-z_])\1\1")
 # An e-mail address: [\w.+-]+ "@" dot-separated [\w-]+ labels, the last all letters.
 # _email_spans finds the "@" and domain first, then the part before it.
 _EMAIL_DOMAIN = re.compile(r"@[\w-]++(?:\.[\w-]++)*\.[a-z]{2,}\b", re.IGNORECASE)
@@ -242,9 +244,16 @@ def deobfuscate(text: str, hints: int = ALL_HINTS) -> str:
     if hints & LEET:
         text = _LEET_RUN.sub(_unleet, text)
         hints = ALL_HINTS if text != original else hints
-    if hints & LONG_RUN and _LONG_RUN_HINT.search(text):
+    if hints & LONG_RUN and _has_long_run(text):
         return _LONG_RUN.sub(_shorten_run, text)
     return text
+
+
+def _has_long_run(text: str) -> bool:
+    """Whether ``text`` holds three equal word characters in a row (:data:`_LONG_RUN_HINT`)."""
+    if text.isascii():
+        return _LONG_RUN_HINT_ASCII.search(text.encode("ascii")) is not None
+    return _LONG_RUN_HINT.search(text) is not None
 
 
 def squeeze_spaces(text: str) -> str:
