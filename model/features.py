@@ -22,7 +22,7 @@ import numpy as np
 
 from model.evidence import Evidence, fixed_evidence
 from model.fields import CONTENT
-from model.normalize import NormalizedText, link_domain, normalize_many, normalize_text
+from model.normalize import NormalizedText, normalize_many, normalize_text
 from model.reputation import Reputation, classify_host, is_shortener
 
 TEXT_FIELDS = (CONTENT, "content", "CONTENT", "text")
@@ -209,7 +209,7 @@ def _prepared(comment: Mapping[str, object], normalized: NormalizedText) -> Prep
     words = len(plain.split())
     domains = normalized.domains
     reputations = tuple(classify_host(d) for d in domains) if domains else ()
-    by_link = ([classify_host(d) for d in map(link_domain, normalized.links)]
+    by_link = ([classify_host(d) for d in normalized.link_domains]
                if normalized.links else [])
     structural = (
         math.log1p(by_link.count(Reputation.REPUTABLE)),

@@ -127,7 +127,8 @@ class NormalizedText:
     e-mail addresses written in the text (replaced by ``emailaddress`` in ``text``).
     ``mixed_words`` counts words that mixed Latin letters with another alphabet before
     look-alike letters were mapped back to Latin, and ``mixed_scripts`` names those
-    alphabets.
+    alphabets. ``link_domains`` gives each of ``links`` its :func:`link_domain` (``""``
+    for none).
     """
 
     text: str
@@ -137,6 +138,7 @@ class NormalizedText:
     emails: tuple[str, ...] = ()
     mixed_words: int = 0
     mixed_scripts: tuple[str, ...] = ()
+    link_domains: tuple[str, ...] = ()
 
 
 def strip_invisible(raw: str) -> str:
@@ -455,6 +457,7 @@ def _with_links(cleaned: CleanText) -> NormalizedText:
     """The normalised text of a cleaned one: e-mail addresses and links found and replaced."""
     plain, hrefs = cleaned.text, cleaned.hrefs
     links: list[str] = []
+    link_domains: list[str] = []
     seen = set()
 
     def replace(found: str) -> str:
@@ -463,6 +466,7 @@ def _with_links(cleaned: CleanText) -> NormalizedText:
         if link.lower() not in seen:
             seen.add(link.lower())
             links.append(link)
+            link_domains.append(domain)
         # A cited source's domain says nothing a moderator needs the model to learn as a
         # word; other domains keep their labels, whose words ("cheap", "pills") are evidence.
         if classify_host(domain) is Reputation.REPUTABLE:
@@ -483,7 +487,8 @@ def _with_links(cleaned: CleanText) -> NormalizedText:
         if href.lower() not in seen:
             seen.add(href.lower())
             links.append(href)
-    domains = dict.fromkeys(d for d in map(link_domain, links) if d) if links else {}
+            link_domains.append(link_domain(href))
+    domains = dict.fromkeys(d for d in link_domains if d) if links else {}
     if links:
         text = squeeze_spaces(text).strip()
     # Links and addresses are replaced by longer words; the model reads no more than the cap.
@@ -491,6 +496,7 @@ def _with_links(cleaned: CleanText) -> NormalizedText:
     return NormalizedText(
         text=text, plain=plain, links=tuple(links), domains=tuple(domains), emails=emails,
         mixed_words=cleaned.mixed_words, mixed_scripts=cleaned.mixed_scripts,
+        link_domains=tuple(link_domains),
     )
 
 

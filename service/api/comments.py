@@ -17,10 +17,13 @@ from service.web.state import spending_if_refused, state
 
 bp = Blueprint("comment_check", __name__)
 
+# The fields each call takes: a comment's, and the call's own.
+_CHECK_FIELDS = moderation.COMMENT_FIELDS | {"response"}
+_FEEDBACK_FIELDS = moderation.COMMENT_FIELDS | {"label"}
 
-def _comment_fields(extra: frozenset[str]) -> dict[str, str]:
+
+def _comment_fields(allowed: frozenset[str]) -> dict[str, str]:
     fields = read_fields(request, max_field_length=MAX_COMMENT_CHARS)
-    allowed = moderation.COMMENT_FIELDS | extra
     honeypot = fields.get("honeypot_field_name", "")
     unknown = sorted(k for k in fields if k not in allowed and k != honeypot)
     if unknown:
@@ -37,7 +40,7 @@ def comment_check() -> Response:
     """Score a comment for the site whose secret authorises the call."""
     claim, budgets = claim_for_secret(bearer_secret(), "comment_check")
     with spending_if_refused(budgets):
-        fields = _comment_fields(frozenset({"response"}))
+        fields = _comment_fields(_CHECK_FIELDS)
     try:
         decision = state().moderator.check(claim.site, fields, fields.get("response") or None,
                                            secret_hash=claim.digest, budgets=budgets)
@@ -51,7 +54,7 @@ def comment_check() -> Response:
 def submit_feedback() -> Response:
     """Record that a comment was spam or ham: the site adapts at once, training later."""
     site = site_for_secret(bearer_secret(), "comment_check")
-    fields = _comment_fields(frozenset({"label"}))
+    fields = _comment_fields(_FEEDBACK_FIELDS)
     label = fields.get("label", "").strip().lower()
     if label not in ("spam", "ham"):
         raise BadRequest("Set label to spam or ham.", code="invalid-label")
