@@ -170,10 +170,8 @@ def comment_check() -> Response:
         if not fields.get("user_ip", "").strip():
             raise AkismetError('Empty "user_ip" value')
     try:
-        # Akismet's answer tells no reasons: they are only worked out where the action
-        # depends on them.
         decision = app_state.moderator.check(claim.site, fields, secret_hash=claim.digest,
-                                             budgets=budgets, with_reasons=False)
+                                             budgets=budgets)
     except SecretNotCurrent:
         raise _unknown_key() from None
     note_outcome(decision.action)

@@ -145,7 +145,6 @@ def decide(
     prepared: PreparedComment | None = None,
     never_discard: bool = False,
     reputable: Callable[[str], bool] = is_reference_domain,
-    with_reasons: bool = True,
 ) -> Decision:
     """Combine the model's score with the form's signals into one decision.
 
@@ -154,9 +153,6 @@ def decide(
     :func:`model.features.prepare_comment` made it ready, spares the model normalising
     its text again. ``never_discard`` (the site's setting) holds whatever would be
     discarded; ``reputable`` tells which link domains never justify a discard alone.
-    With ``with_reasons=False`` (for a caller that shows none) the model is asked for its
-    reasons only when a comment scored for discard needs them, and a decision the model
-    made carries none: the score and the action are the same either way.
     """
     if comment.get("comment_author", "").strip().lower() == GUARANTEED_SPAM_AUTHOR:
         reasons = ["test author akismet-guaranteed-spam"]
@@ -166,8 +162,7 @@ def decide(
     if comment.get("user_role", "").strip().lower() == ALWAYS_HAM_ROLE:
         return Decision(0.0, "accept", ["posted by an administrator"], model.version, domains)
 
-    fields = _with_signals(comment, signals)
-    scored = model.score(fields, reasons=with_reasons, prepared=prepared)
+    scored = model.score(_with_signals(comment, signals), prepared=prepared)
     probability = float(scored.probability)
     reasons = list(scored.reasons)
     floor = 0.0
@@ -187,15 +182,11 @@ def decide(
     score = max(probability, floor)
     action: str = thresholds.action(score)
     if action == "discard":
-        if not with_reasons:  # whether to discard depends on the model's reasons
-            scored = model.score(fields, prepared=prepared)
         kept = _why_not_discard(scored.reasons, signals, bool(unseen), domains, never_discard,
                                 reputable)
         if kept:
             action = "hold"
             reasons.append(kept)
-    if not with_reasons:
-        return Decision(score, action, [], model.version, domains)
     if action == "hold" and not reasons:
         reasons.append(f"spam score {score:.2f} reaches the hold threshold {thresholds.hold:.2f}")
     return Decision(score, action, reasons, model.version, domains)

@@ -96,8 +96,7 @@ class Moderator:
                            seconds_to_submit=elapsed)
 
     def check(self, site: Site, fields: Mapping[str, str], response: str | None = None,
-              *, secret_hash: str = "", budgets: Budgets = NO_BUDGETS,
-              with_reasons: bool = True) -> Decision:
+              *, secret_hash: str = "", budgets: Budgets = NO_BUDGETS) -> Decision:
         """Score a comment for ``site``; a captcha ``response`` is verified and spent here.
 
         With ``secret_hash`` (the caller's secret, which named ``site`` through the
@@ -105,8 +104,7 @@ class Moderator:
         still the site's; when it is not, :class:`SecretNotCurrent` is raised before
         anything is spent or counted. ``budgets`` (the caller's rate limits) are spent in
         that same round trip (:class:`~service.store.budgets.OverBudget` when one has no
-        room). ``with_reasons=False`` (for a caller that shows none) leaves the model's
-        reasons out where the action does not depend on them (see :func:`decide`).
+        room).
         """
         arrived = time.time()  # the time to fill the form in ends when the request arrives
         comment = {k: v for k, v in fields.items() if k in COMMENT_FIELDS}
@@ -127,8 +125,7 @@ class Moderator:
         decision = decide(comment, model, thresholds_for(site, model), signals, domains, known,
                           prepared=prepared,
                           never_discard=bool(site.settings.get("never_discard", False)),
-                          reputable=_reputable_on_demand(site, known),
-                          with_reasons=with_reasons)
+                          reputable=_reputable_on_demand(site, known))
         new_domains = [d for d in decision.link_domains if d not in known]
         if decision.action == "accept" and new_domains and not _is_test(fields):
             self.store.add_known_domains(site.sitekey, new_domains)

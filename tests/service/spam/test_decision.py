@@ -244,21 +244,3 @@ def test_the_model_s_words_are_no_second_signal(model: Scorer) -> None:
     assert decision.score >= THRESHOLDS.discard
     assert decision.action == "hold"
     assert "held, not discarded: one signal only (links)" in decision.reasons
-
-
-@pytest.mark.parametrize("comment, thresholds, signals", [
-    (HARMLESS, THRESHOLDS, FormSignals()),
-    (HARMLESS, LOW, FormSignals()),  # held: no signal beyond the score
-    (ONE_LINK, THRESHOLDS, FormSignals()),  # held: one signal only
-    (MANY_SIGNALS, THRESHOLDS, FormSignals()),  # discarded
-    (HARMLESS, LOW, FormSignals(honeypot="x", seconds_to_submit=0.5)),
-    ({"comment_content": "Buy now!!! https://doi.org/10.1000/1"}, LOW,
-     FormSignals(honeypot="x", captcha="failed", captcha_error="wrong-answer")),
-])
-def test_without_reasons_the_score_and_the_action_are_the_same(
-        model: Scorer, comment: dict[str, str], thresholds: Thresholds,
-        signals: FormSignals) -> None:
-    told = _decide(comment, model, thresholds, signals)
-    untold = _decide(comment, model, thresholds, signals, with_reasons=False)
-    assert (untold.score, untold.action, untold.spam) == (told.score, told.action, told.spam)
-    assert untold.reasons == []
