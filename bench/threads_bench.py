@@ -30,6 +30,9 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
+# The switch interval while hand-overs are counted: long enough that a request's own CPU
+# time is a small part of it.
+HAND_OVER_INTERVAL = 0.02
 ENDPOINTS = ("bare Flask GET /", "GET /healthz", "GET /v1/challenge", "POST /v1/siteverify",
              "POST /v1/comment-check", "POST /1.1/comment-check")
 COMMENT = {
@@ -93,8 +96,41 @@ def _cpu_us(app: Any, environs: Iterator[dict[str, Any]], threads: int) -> float
     return (time.process_time() - started) / requests * 1e6
 
 
-def child(threads: int, requests: int) -> dict[str, float]:
-    """Measure every endpoint once in this process (the code on ``sys.path``)."""
+def _hand_overs(app: Any, environs: Iterator[dict[str, Any]]) -> float:
+    """How many times per request the app lets go of the GIL, called from one thread
+    while another, pure-Python thread always waits for it.
+
+    Each time the request lets go (a system call, a C function that releases the GIL),
+    the waiting thread takes the GIL and keeps it for a whole switch interval, made long
+    here (:data:`HAND_OVER_INTERVAL`): a request's wall time, over the interval, counts
+    its releases (plus its own CPU time over the interval, a few hundredths).
+    """
+    kept = sys.getswitchinterval()
+    stop = threading.Event()
+
+    def wait_for_the_gil() -> None:
+        while not stop.is_set():
+            pass
+
+    waiting = threading.Thread(target=wait_for_the_gil)
+    sys.setswitchinterval(HAND_OVER_INTERVAL)
+    waiting.start()
+    try:
+        started, count = time.perf_counter(), 0
+        for environ in environs:
+            _call(app, environ)
+            count += 1
+        elapsed = time.perf_counter() - started
+    finally:
+        stop.set()
+        waiting.join()
+        sys.setswitchinterval(kept)
+    return elapsed / count / HAND_OVER_INTERVAL
+
+
+def child(threads: int, requests: int, hand_overs: bool = False) -> dict[str, float]:
+    """Measure every endpoint once in this process (the code on ``sys.path``): CPU µs
+    per request, or with ``hand_overs`` the GIL's hand-overs per request."""
     sys.path.insert(0, str(REPO / "bench"))
     import bare_flask
     from apps import ORIGIN, bench_app
@@ -129,7 +165,9 @@ def child(threads: int, requests: int) -> dict[str, float]:
                 "POST", "/1.1/comment-check", body=akismet,
                 content_type="application/x-www-form-urlencoded"),
         }
-        errors, sys.stderr = sys.stderr, open(os.devnull, "w")  # the access lines
+        # The access lines. Counting hand-overs, they go to memory: a file's write lets
+        # go of the GIL, and requests that slow are too far apart for lines to gather.
+        errors, sys.stderr = sys.stderr, io.StringIO() if hand_overs else open(os.devnull, "w")
         try:
             results = {}
             for name, make in makers.items():
@@ -137,17 +175,19 @@ def child(threads: int, requests: int) -> dict[str, float]:
                 for _ in range(200):
                     _call(target, make())
                 environs = [make() for _ in range(requests)]
-                results[name] = _cpu_us(target, iter(environs), threads)
+                results[name] = (_hand_overs(target, iter(environs)) if hand_overs
+                                 else _cpu_us(target, iter(environs), threads))
         finally:
             sys.stderr.close()
             sys.stderr = errors
         return results
 
 
-def _measure(code: Path, threads: int, requests: int) -> dict[str, float]:
+def _measure(code: Path, threads: int, requests: int, hand_overs: bool
+             ) -> dict[str, float]:
     done = subprocess.run(
         [sys.executable, __file__, "--child", "--threads", str(threads),
-         "--requests", str(requests)],
+         "--requests", str(requests), *(["--hand-overs"] if hand_overs else [])],
         env={**os.environ, "PYTHONPATH": str(code)}, cwd=code, capture_output=True, text=True,
         check=False)
     if done.returncode:
@@ -164,31 +204,38 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--compare", type=Path, default=None,
                         help="another checkout, measured in alternate rounds")
+    parser.add_argument("--hand-overs", action="store_true",
+                        help="count the GIL's hand-overs per request instead (one thread; "
+                             "--requests 25 is plenty)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.threads, args.requests)))
+        print(json.dumps(child(args.threads, args.requests, args.hand_overs)))
         return
+    unit = "GIL hand-overs/request" if args.hand_overs else "CPU µs/request"
     codes = {"now": REPO}
     if args.compare is not None:
         codes[args.compare.resolve().name] = args.compare.resolve()
     runs: dict[str, list[dict[str, float]]] = {name: [] for name in codes}
     for round_number in range(1, args.rounds + 1):
         for name, code in codes.items():
-            runs[name].append(_measure(code, args.threads, args.requests))
+            runs[name].append(_measure(code, args.threads, args.requests, args.hand_overs))
             print(f"round {round_number} {name}: " + ", ".join(
                 f"{k} {v:.0f}" for k, v in runs[name][-1].items()), file=sys.stderr)
     names = list(codes)
-    print("| endpoint | " + " | ".join(f"{n}, CPU µs/request" for n in names)
-          + (" | now ÷ " + names[1] if len(names) > 1 else "") + " |")
-    print("|---|" + "---:|" * (len(names) + (len(names) > 1)))
+    print("| endpoint | " + " | ".join(f"{n}, {unit}" for n in names)
+          + (" | now ÷ " + names[1] if len(names) > 1 and not args.hand_overs else "")
+          + " |")
+    print("|---|" + "---:|" * (len(names) + (len(names) > 1 and not args.hand_overs)))
     for endpoint in ENDPOINTS:
         medians = [statistics.median(r[endpoint] for r in runs[n]) for n in names]
-        cells = [f"{m:,.0f}" for m in medians]
-        if len(medians) > 1:
+        cells = [f"{m:.1f}" if args.hand_overs else f"{m:,.0f}" for m in medians]
+        if len(medians) > 1 and not args.hand_overs:
             cells.append(f"{medians[0] / medians[1]:.2f}")
         print(f"| {endpoint} | " + " | ".join(cells) + " |")
-    print(f"\n{args.threads} threads, {args.requests} requests per endpoint, median of "
+    who = ("one thread, another always waiting for the GIL" if args.hand_overs
+           else f"{args.threads} threads")
+    print(f"\n{who}, {args.requests} requests per endpoint, median of "
           f"{args.rounds} rounds, each in a fresh process.")
 
 

@@ -65,28 +65,18 @@ def new_nonce() -> str:
     return randomness.token_urlsafe(16)
 
 
-class _OneCallHMAC(HMACAlgorithm):
-    """The library's HMAC-SHA1, computed in one call to OpenSSL (:func:`hmac.digest`)
-    rather than through a Python ``HMAC`` object: the same bytes."""
-
-    def __init__(self) -> None:
-        super().__init__("sha1")
-
-    def get_signature(self, key: bytes, value: bytes) -> bytes:
-        """The HMAC-SHA1 of ``value`` under ``key``."""
-        return hmac.digest(key, value, "sha1")
-
-
 class _Signer(TimestampSigner):
     """itsdangerous's timestamp signer, deriving each key once rather than per token.
 
-    The derivation is the library's own (django-concat over SHA-1), remembered per key,
-    and the HMAC is made in one call (:class:`_OneCallHMAC`). Signatures are byte for
-    byte the library's.
+    The derivation is the library's own (django-concat over SHA-1), remembered per key;
+    with the HMAC's digest named (``"sha1"``), :mod:`hmac` makes it with OpenSSL's HMAC
+    object instead of building one in Python. Not with :func:`hmac.digest`: that one-shot
+    lets go of the GIL on every call, and under load each release hands the GIL to another
+    thread and waits to win it back. Signatures are byte for byte the library's.
     """
 
     def __init__(self, secret_key: Any, salt: Any = None, **kwargs: Any) -> None:
-        super().__init__(secret_key, salt=salt, algorithm=_OneCallHMAC(), **kwargs)
+        super().__init__(secret_key, salt=salt, algorithm=HMACAlgorithm("sha1"), **kwargs)
         self._derived: dict[bytes, bytes] = {}
 
     def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
@@ -191,12 +181,12 @@ class TokenSigner:
 
 
 def _pseudonym(key: bytes, value: str) -> str:
-    digest = hmac.digest(key, b"pseudonym:" + value.encode(), "sha256")
+    digest = hmac.new(key, b"pseudonym:" + value.encode(), "sha256").digest()
     return base64.urlsafe_b64encode(digest[:12]).decode()
 
 
 def _mac(key: bytes, nonce: str, answer: int) -> str:
-    digest = hmac.digest(key, f"{nonce}:{answer}".encode(), "sha256")
+    digest = hmac.new(key, f"{nonce}:{answer}".encode(), "sha256").digest()
     return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode()
 
 
