@@ -16,10 +16,8 @@ the signing key) keep :mod:`secrets`.
 from __future__ import annotations
 
 import base64
-import random
 import ssl
 
-_RECIP_BPF = 2.0 ** -53
 _SPAN = 1 << 32
 
 
@@ -42,7 +40,8 @@ def below(n: int) -> int:
     """A uniform int in ``[0, n)``, for ``0 < n < 2**32``, from one 32-bit draw (drawn
     again in the rare case it falls in the top slice that ``n`` does not divide).
 
-    The same distribution as ``StrongRandom().randrange(n)``, through fewer layers.
+    The same distribution as ``random.SystemRandom().randrange(n)``, from OpenSSL's
+    generator and through fewer layers.
     """
     if not 0 < n < _SPAN:
         raise ValueError("n must be in [1, 2**32)")
@@ -51,23 +50,3 @@ def below(n: int) -> int:
         value = int.from_bytes(ssl.RAND_bytes(4), "big")
         if value < limit:
             return value % n
-
-
-class StrongRandom(random.SystemRandom):
-    """:class:`random.SystemRandom`, drawing from OpenSSL's generator instead of
-    ``os.urandom``. Like it, it cannot be seeded and has no state to save."""
-
-    def random(self) -> float:
-        """A float in [0, 1) with 53 random bits."""
-        return (int.from_bytes(ssl.RAND_bytes(7), "big") >> 3) * _RECIP_BPF
-
-    def getrandbits(self, k: int) -> int:
-        """An int of ``k`` random bits (the draw every ``randrange``/``choice`` makes)."""
-        if k < 0:
-            raise ValueError("number of bits must be non-negative")
-        size = (k + 7) // 8
-        return int.from_bytes(ssl.RAND_bytes(size), "big") >> (size * 8 - k)
-
-    def randbytes(self, n: int) -> bytes:
-        """``n`` random bytes."""
-        return ssl.RAND_bytes(n)
