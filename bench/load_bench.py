@@ -30,8 +30,10 @@ of the service's workers, writing a flame graph per endpoint into DIR.
 large for the run to spend (``100000000/minute;100000000/hour``), so that each request
 pays for its budgets as it does in production; ``--write`` then fills the second table.
 
+``--redis unix`` puts Redis on a Unix socket, as ``hedgerow serve`` reaches the Redis it
+embeds, instead of a loopback TCP port.
 Run: ``.venv/bin/python bench/load_bench.py [--rounds 3] [--seconds 5] [--write]
-[--profile docs/profiles] [--only challenge]``.
+[--profile docs/profiles] [--only challenge] [--redis unix]``.
 """
 
 from __future__ import annotations

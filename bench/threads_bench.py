@@ -9,8 +9,12 @@ per request is reported for each endpoint and for a bare Flask app with one JSON
 ``--compare DIR`` a second child imports another checkout's code (``git archive`` one
 into DIR), and the rounds alternate between the two. Medians over the rounds.
 
+With ``--hand-overs`` it counts instead how often each request lets go of the GIL (a
+system call, a C function that releases it): under load each release can hand the GIL to
+another thread, and the request waits to win it back.
+
 Run: ``.venv/bin/python bench/threads_bench.py [--threads 4] [--requests 4000]
-[--rounds 3] [--compare DIR]``.
+[--rounds 3] [--compare DIR] [--hand-overs]``.
 """
 
 from __future__ import annotations
