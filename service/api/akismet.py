@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import time
 import uuid
-from functools import lru_cache
 
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from model.fields import MAX_COMMENT_CHARS
-from service.sites.registry import MAX_ORIGIN_CHARS, Site, SiteError, normalize_origin
+from service.sites.registry import Site, SiteError, normalize_origin
 from service.spam.moderation import SecretNotCurrent
 from service.store.budgets import OverBudget
 from service.web.auth import bearer_secret, note_site
@@ -122,26 +121,16 @@ def _check_blog(fields: dict[str, str], site: Site, need_blog: bool) -> Site:
         if need_blog:
             raise AkismetError('Empty "blog" value')
         return site
+    origin = _origin_of(blog)
+    # The usual blog names an origin as the site stores it: accepted without parsing.
+    if site.allows_origin(origin):
+        return site
     try:
-        origin = _blog_origin(blog)
+        origin = normalize_origin(origin)
     except SiteError:
         raise AkismetError(f'Invalid "blog" value: {blog[:100]}') from None
-    if not site.allows_origin(origin):
-        raise AkismetError(f"The blog {origin} is not registered for this API key; add it "
-                           "with `hedgerow sites set SITE --add-origin ORIGIN`.")
-    return site
-
-
-def _blog_origin(blog: str) -> str:
-    """The origin ``blog`` names (:func:`normalize_origin`; :class:`SiteError` if none)."""
-    origin = _origin_of(blog)
-    if len(origin) > MAX_ORIGIN_CHARS:  # too long to keep
-        return normalize_origin(origin)
-    return _normalized_origin(origin)
-
-
-# A site's plugin sends the same "blog" with every call: each origin is worked out once.
-_normalized_origin = lru_cache(maxsize=1024)(normalize_origin)
+    raise AkismetError(f"The blog {origin} is not registered for this API key; add it "
+                       "with `hedgerow sites set SITE --add-origin ORIGIN`.")
 
 
 def _unknown_key() -> AkismetError:

@@ -47,6 +47,23 @@ def test_verify_key(http: requests.Session, site: tuple[Site, str]) -> None:
     assert "not registered" in other_blog.headers["X-akismet-debug-help"]
 
 
+@pytest.mark.parametrize(("blog", "help_text"), [
+    (BLOG + "2026/11/a-post?x=1", None),
+    (SITE_ORIGIN.upper(), None),  # as stored or spelled another way, the same origin
+    ("  " + SITE_ORIGIN + "  ", None),
+    ("https://elsewhere.example/blog", "The blog https://elsewhere.example is not registered"),
+    ("ftp:/" + SITE_ORIGIN, 'Invalid "blog" value'),
+    ("https://" + "\ufdfa" * 300, 'Invalid "blog" value'),
+])
+def test_the_blog_names_one_of_the_sites_origins(http: requests.Session,
+                                                 site: tuple[Site, str], blog: str,
+                                                 help_text: str | None) -> None:
+    reply = _post(http, "/1.1/verify-key", key=site[1], blog=blog)
+    _assert_text(reply, "valid" if help_text is None else "invalid")
+    if help_text is not None:
+        assert reply.headers["X-akismet-debug-help"].startswith(help_text)
+
+
 def test_comment_check_bodies_and_headers(http: requests.Session, site: tuple[Site, str]) -> None:
     ham = _post(http, "/1.1/comment-check", api_key=site[1], blog=BLOG, **HAM)
     _assert_text(ham, "false")
