@@ -5,22 +5,29 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Request
+from werkzeug.exceptions import BadHost
+from werkzeug.routing import MapAdapter
 
 _MAX_REMEMBERED = 512
+# Host names a worker is reached by: its own few, unless clients send made-up ones.
+_MAX_HOSTS = 64
 
 
 class HedgerowFlask(Flask):
-    """Flask, remembering which of its functions are coroutines.
+    """Flask, remembering what it would otherwise work out again on every request.
 
-    Flask asks :func:`inspect.iscoroutinefunction` of every hook and view it calls, on
-    every request (four times for a challenge); the answer for a function never changes,
-    so it is worked out once per function.
+    Flask asks :func:`inspect.iscoroutinefunction` of every hook and view it calls (four
+    times for a challenge); the answer for a function never changes, so it is worked out
+    once per function. And it binds its URL map to each request's host afresh (the
+    ``Host`` header checked, its port split off, its name IDNA-encoded): the same few
+    hosts every time, so each one's binding is worked out once.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._sync: dict[Callable[..., Any], Callable[..., Any]] = {}
+        self._hosts: dict[tuple[Any, ...], tuple[str, str, str, str | None, str]] = {}
 
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
         """``func`` as Flask would call it: itself, or run to completion when async."""
@@ -35,3 +42,62 @@ class HedgerowFlask(Flask):
             return made
         except TypeError:  # a callable that cannot be a key is asked each time
             return super().ensure_sync(func)
+
+    def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
+        """The URL map bound to ``request`` as Flask binds it, the host part remembered.
+
+        Flask's own way is taken for anything but a plain request to an app with no
+        ``SERVER_NAME``, ``TRUSTED_HOSTS``, host or subdomain matching: a WebSocket
+        upgrade, and every request of a host seen for the first time. A ``Host`` that
+        IDNA cannot encode (a label too long) counts as none, as werkzeug counts one with
+        characters a host cannot have: the request is answered by its endpoint, in its
+        protocol, rather than refused before routing.
+        """
+        if (request is None or self.config["SERVER_NAME"] is not None
+                or self.config["TRUSTED_HOSTS"] is not None or self.url_map.host_matching
+                or self.subdomain_matching):
+            return super().create_url_adapter(request)
+        environ = request.environ
+        if "HTTP_UPGRADE" in environ:
+            return super().create_url_adapter(request)
+        # Everything werkzeug's get_host and Map.bind_to_environ read for the host part.
+        key = (environ.get("HTTP_HOST"), environ.get("SERVER_NAME"),
+               environ.get("SERVER_PORT"), environ["wsgi.url_scheme"],
+               environ.get("SCRIPT_NAME"))
+        try:
+            host, server_name, script_name, subdomain, scheme = self._hosts[key]
+        except (KeyError, TypeError):
+            try:
+                adapter = super().create_url_adapter(request)
+            except BadHost:
+                request.host = ""
+                script_name = environ.get("SCRIPT_NAME")
+                return self._bound(environ, "", "/" if script_name is None else
+                                   _decoded(script_name),
+                                   self.url_map.default_subdomain or "",
+                                   environ["wsgi.url_scheme"])
+            if adapter is not None and all(isinstance(part, str | None) for part in key):
+                if len(self._hosts) >= _MAX_HOSTS:
+                    # Made-up hosts cost their senders Flask's own speed, not memory.
+                    self._hosts.clear()
+                self._hosts[key] = (request.host, adapter.server_name, adapter.script_name,
+                                    adapter.subdomain, adapter.url_scheme)
+            return adapter
+        request.host = host  # as Flask sets it
+        return self._bound(environ, server_name, script_name, subdomain, scheme)
+
+    def _bound(self, environ: dict[str, Any], server_name: str, script_name: str,
+               subdomain: str | None, scheme: str) -> MapAdapter:
+        """The URL map bound to the host part given and the rest of ``environ``."""
+        path_info = environ.get("PATH_INFO")
+        query = environ.get("QUERY_STRING")
+        return MapAdapter(
+            self.url_map, server_name, script_name, subdomain, scheme,
+            "/" if path_info is None else _decoded(path_info), environ["REQUEST_METHOD"],
+            None if query is None else _decoded(query),
+        )
+
+
+def _decoded(value: str) -> str:
+    """A WSGI string (UTF-8 bytes carried as Latin-1) as text, as werkzeug reads it."""
+    return value.encode("latin1").decode(errors="replace")

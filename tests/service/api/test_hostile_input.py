@@ -538,6 +538,7 @@ HEADERS: dict[str, dict[str, str | bytes]] = {
                             "Range": "bytes=999999-0,-1,x"},
     "cookie-garbage": {"Cookie": b"a=\xff; b; =; \xed\xa0\x80=1"},
     "host-odd": {"Host": b"\xff\xfe.example:99999"},
+    "host-unencodable": {"Host": b"a" * 64 + b".example"},  # a label IDNA refuses
 }
 
 

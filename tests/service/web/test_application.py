@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import threading
 from typing import Any
 
 import pytest
 from flask import Flask
+from werkzeug.exceptions import BadHost, SecurityError
 
 from service.web.application import HedgerowFlask
 
@@ -62,3 +64,92 @@ def test_functions_made_per_request_are_not_kept_past_the_limit() -> None:
     for func in made:
         assert app.ensure_sync(func) is func
     assert len(app._sync) <= 512
+
+
+def _environ(**overrides: Any) -> dict[str, Any]:
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": "GET", "SCRIPT_NAME": "", "PATH_INFO": "/healthz",
+        "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000",
+        "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_HOST": "127.0.0.1:8000",
+        "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(),
+    }
+    environ.update(overrides)
+    return {name: value for name, value in environ.items() if value is not None}
+
+
+def _bound(app: Flask, environ: dict[str, Any]) -> tuple[Any, ...]:
+    """What a request's URL adapter is bound to, and the host the request was given."""
+    request = app.request_class(environ)
+    adapter = app.create_url_adapter(request)
+    assert adapter is not None
+    return (adapter.server_name, adapter.script_name, adapter.subdomain, adapter.url_scheme,
+            adapter.path_info, adapter.default_method, adapter.query_args,
+            adapter.websocket, request.host)
+
+
+# WSGI strings carry UTF-8 bytes as Latin-1 (PEP 3333).
+_UTF8_PATH = "/v1/challenge/ünïcode".encode().decode("latin1")
+BINDINGS: dict[str, dict[str, Any]] = {
+    "plain": {},
+    "default port": {"HTTP_HOST": "Blog.Example:80"},
+    "https on 443": {"HTTP_HOST": "blog.example:443", "wsgi.url_scheme": "https"},
+    "no Host header": {"HTTP_HOST": None},
+    "no Host, port 80": {"HTTP_HOST": None, "SERVER_PORT": "80"},
+    "international host": {"HTTP_HOST": "bücher.example"},
+    "odd host": {"HTTP_HOST": "\xff\xfe.example:99999"},
+    "mounted under a path": {"SCRIPT_NAME": "/hedgerow", "PATH_INFO": "/v1/solve",
+                             "REQUEST_METHOD": "POST"},
+    "no path": {"PATH_INFO": None},
+    "UTF-8 path and query": {"PATH_INFO": _UTF8_PATH, "QUERY_STRING": "q=\xc3\xa9&x"},
+    "invalid UTF-8 path": {"PATH_INFO": "/\xff\xfe", "QUERY_STRING": None},
+    "websocket upgrade": {"HTTP_UPGRADE": "websocket", "HTTP_CONNECTION": "Upgrade"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(BINDINGS))
+def test_each_request_is_bound_as_flask_binds_it(name: str) -> None:
+    plain, remembering = Flask(__name__), HedgerowFlask(__name__)
+    environ = _environ(**BINDINGS[name])
+    expected = _bound(plain, environ)
+    # The first request of a host works the host out; the next ones remember it.
+    assert [_bound(remembering, environ) for _ in range(3)] == [expected] * 3
+    # Another path and method on the same host: only the host part is remembered.
+    other = {**environ, "PATH_INFO": "/v1/siteverify", "REQUEST_METHOD": "POST",
+             "QUERY_STRING": "a=1"}
+    assert _bound(remembering, other) == _bound(plain, other)
+
+
+def test_a_host_idna_cannot_encode_counts_as_none() -> None:
+    plain, remembering = Flask(__name__), HedgerowFlask(__name__)
+    mounted = {"SCRIPT_NAME": "/hedgerow", "PATH_INFO": "/v1/solve"}
+    unencodable = _environ(HTTP_HOST="a" * 64 + ".example", **mounted)  # a label too long
+    with pytest.raises(BadHost):
+        plain.create_url_adapter(plain.request_class(unencodable))
+    # As werkzeug binds a Host with characters a host cannot have.
+    expected = _bound(plain, _environ(HTTP_HOST="bad host", **mounted))
+    assert expected[0] == "" and expected[-1] == ""
+    assert [_bound(remembering, unencodable) for _ in range(2)] == [expected] * 2
+    assert remembering._hosts == {}
+
+
+@pytest.mark.parametrize("setting", [{"SERVER_NAME": "blog.example"},
+                                     {"TRUSTED_HOSTS": ["127.0.0.1"]}])
+def test_server_name_and_trusted_hosts_bind_as_flask_does(setting: dict[str, Any]) -> None:
+    plain, remembering = Flask(__name__), HedgerowFlask(__name__)
+    for app in (plain, remembering):
+        app.config.update(setting)
+    environ = _environ()
+    assert _bound(remembering, environ) == _bound(plain, environ)
+    assert remembering._hosts == {}
+    refused = _environ(HTTP_HOST="elsewhere.example")
+    if "TRUSTED_HOSTS" in setting:
+        with pytest.raises(SecurityError):
+            remembering.create_url_adapter(remembering.request_class(refused))
+
+
+def test_made_up_hosts_do_not_grow_the_memory_past_its_limit() -> None:
+    app = HedgerowFlask(__name__)
+    for n in range(1000):
+        environ = _environ(HTTP_HOST=f"host-{n}.example")
+        assert _bound(app, environ)[-1] == f"host-{n}.example"
+    assert 0 < len(app._hosts) <= 64
