@@ -71,9 +71,8 @@ class HedgerowFlask(Flask):
                 adapter = super().create_url_adapter(request)
             except BadHost:
                 request.host = ""
-                script_name = environ.get("SCRIPT_NAME")
-                return self._bound(environ, "", "/" if script_name is None else
-                                   _decoded(script_name),
+                mount = environ.get("SCRIPT_NAME")
+                return self._bound(environ, "", "/" if mount is None else _decoded(mount),
                                    self.url_map.default_subdomain or "",
                                    environ["wsgi.url_scheme"])
             if adapter is not None and all(isinstance(part, str | None) for part in key):
