@@ -5,9 +5,10 @@ from __future__ import annotations
 import base64
 import json
 import secrets
+from typing import Any
 
 import time_machine
-from itsdangerous import URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, Signer, URLSafeTimedSerializer
 
 from service.signing import Purpose, TokenSigner, Verdict
 
@@ -102,3 +103,63 @@ def test_tokens_are_the_librarys_own_byte_for_byte_under_rotation() -> None:
         assert stock_new.loads(mine) == payload
         assert signer.verify(purpose, mine[:-2] + ("AA" if mine[-2:] != "AA" else "BB"),
                              60).verdict is Verdict.BAD_SIGNATURE
+
+
+def _library_verdict(token: str, purpose: Purpose, max_age: int) -> tuple[Any, ...]:
+    """What itsdangerous's stock serializer (with both keys) makes of ``token``."""
+    stock = URLSafeTimedSerializer([OLD, NEW], salt=purpose.value)
+    try:
+        payload, issued = stock.loads(token, max_age=max_age, return_timestamp=True)
+    except SignatureExpired as expired:
+        read = stock.load_payload(expired.payload or b"")  # given when a dict
+        return (Verdict.EXPIRED, read if isinstance(read, dict) else None,
+                expired.date_signed.timestamp() if expired.date_signed else None)
+    except BadSignature:
+        return (Verdict.BAD_SIGNATURE, None, None)
+    if not isinstance(payload, dict):
+        return (Verdict.MALFORMED, None, None)
+    return (Verdict.OK, payload, issued.timestamp())
+
+
+def _variants(token: str) -> list[str]:
+    """``token``, and what a client could send instead: every character changed, parts
+    dropped, cut short, doubled, with characters base64 does not have."""
+    made = [token, token[:-1], token + "A", token + token, "." + token, token + ".",
+            token.replace(".", "..", 1), token.replace(".", "", 1), "é" + token,
+            token[:10] + "\u00ff" + token[10:], token[:20] + "$" + token[20:]]
+    for i in range(len(token)):
+        for other in ("A", "-", "=", "."):
+            if token[i] != other:
+                made.append(token[:i] + other + token[i + 1:])
+    body, stamp, signature = (["", ""] + token.split("."))[-3:]
+    made += [f"{body}.{signature}", f"{stamp}.{signature}", f"{body}..{signature}",
+             f"{body}.!!!!.{signature}", f"{body}.{stamp}"]
+    return made
+
+
+def test_what_a_token_is_judged_is_what_the_library_judges() -> None:
+    signer = TokenSigner([NEW, OLD])
+    with time_machine.travel(1_900_000_000, tick=False) as clock:
+        tokens = [
+            signer.sign(Purpose.CHALLENGE, {"n": "nonce", "k": "site", "f": 1.5}),
+            signer.sign(Purpose.CHALLENGE, {"n": "ünïcode ✓"}),
+            URLSafeTimedSerializer([OLD], salt=Purpose.CHALLENGE.value).dumps({"n": "old"}),
+            URLSafeTimedSerializer([NEW], salt=Purpose.CHALLENGE.value).dumps({"n": "z" * 300}),
+            URLSafeTimedSerializer([NEW], salt=Purpose.CHALLENGE.value).dumps(["not", "a", "dict"]),
+            URLSafeTimedSerializer([NEW], salt=Purpose.RESPONSE.value).dumps({"n": "other"}),
+            # Signed with the right key, but with no timestamp.
+            Signer([NEW], salt=Purpose.CHALLENGE.value).sign("AAAA").decode(),
+            Signer([NEW], salt=Purpose.CHALLENGE.value).sign("eyJuIjoieCJ9.").decode(),
+        ]
+        with time_machine.travel(1_900_000_100, tick=False):
+            tokens.append(signer.sign(Purpose.CHALLENGE, {"n": "from the future"}))
+        checked = 0
+        for shift in (0, 59, 61):
+            clock.move_to(1_900_000_000 + shift)
+            for token in tokens:
+                for variant in _variants(token):
+                    result = signer.verify(Purpose.CHALLENGE, variant, 60)
+                    assert (result.verdict, result.payload, result.issued_at) == (
+                        _library_verdict(variant, Purpose.CHALLENGE, 60)), variant
+                    checked += 1
+    assert checked > 5000
