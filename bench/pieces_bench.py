@@ -1,0 +1,170 @@
+"""Microseconds per call of per-request pieces, each beside the stock way it replaces or
+the alternative that was weighed, in one process: binding the URL map to a request's
+host (stock Flask, the service's Flask class), reading a response token (itsdangerous's
+``loads``, :meth:`TokenSigner.verify`), counting a request's metrics (in one process, and
+in the memory-mapped files gunicorn's workers share), reading a 300-byte form body
+(Werkzeug's ``get_data``, a read of ``wsgi.input``) and matching a route.
+
+Each figure is the best of ``--repeats`` timings of ``--calls`` calls. Run:
+``.venv/bin/python bench/pieces_bench.py [--calls 50000] [--repeats 5]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import timeit
+from collections.abc import Callable
+from typing import Any
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(_HERE))
+
+_FORM = b"secret=" + b"s" * 40 + b"&response=" + b"r" * 250
+
+
+def _environ(path: str = "/v1/challenge", method: str = "GET", body: bytes = b"",
+             ) -> dict[str, Any]:
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method, "SCRIPT_NAME": "", "PATH_INFO": path, "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000", "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "127.0.0.1:8000", "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body),
+    }
+    if body:
+        environ["CONTENT_LENGTH"] = str(len(body))
+        environ["CONTENT_TYPE"] = "application/x-www-form-urlencoded"
+    return environ
+
+
+def _per_call(fn: Callable[[], Any], calls: int, repeats: int) -> float:
+    """The best of ``repeats`` timings, in µs per call."""
+    return min(timeit.repeat(fn, number=calls, repeat=repeats)) / calls * 1e6
+
+
+def _url_binding(calls: int, repeats: int) -> list[tuple[str, float]]:
+    from flask import Flask
+
+    from service.web.application import HedgerowFlask
+
+    rows = []
+    for name, app in (("stock Flask", Flask(__name__)),
+                      ("HedgerowFlask", HedgerowFlask(__name__))):
+        request = app.request_class(_environ())
+        app.create_url_adapter(request)  # the host's first request
+        rows.append((f"URL map bound to a request, {name}",
+                     _per_call(_binding(app, request), calls, repeats)))
+    return rows
+
+
+def _binding(app: Any, request: Any) -> Callable[[], Any]:
+    return lambda: app.create_url_adapter(request)
+
+
+def _token_reading(calls: int, repeats: int) -> list[tuple[str, float]]:
+    from itsdangerous import URLSafeTimedSerializer
+
+    from service.signing import Purpose, TokenSigner, new_nonce
+
+    key = "k" * 48
+    signer = TokenSigner([key])
+    now = round(time.time(), 3)
+    token = signer.sign(Purpose.RESPONSE, {"n": new_nonce(), "k": "hk_" + "s" * 22, "c": now,
+                                           "f": now, "h": "blog.example", "i": "c" * 16})
+    stock = URLSafeTimedSerializer([key], salt=Purpose.RESPONSE.value)
+    return [
+        ("response token read, itsdangerous loads",
+         _per_call(lambda: stock.loads(token, max_age=300, return_timestamp=True),
+                   calls, repeats)),
+        ("response token read, TokenSigner.verify",
+         _per_call(lambda: signer.verify(Purpose.RESPONSE, token, 300), calls, repeats)),
+    ]
+
+
+def _metrics(calls: int, repeats: int) -> float:
+    """One challenge's metrics, in this process's way of keeping them."""
+    from flask import Flask, g, request
+
+    from service.web.metrics import Metrics
+
+    metrics = Metrics()
+    app = Flask(__name__)
+    app.add_url_rule("/v1/challenge", "challenge", lambda: "")
+    with app.request_context(_environ()):
+        req = request._get_current_object()  # type: ignore[attr-defined]
+        ctx_globals = g._get_current_object()
+        response = app.response_class("")
+        return _per_call(lambda: metrics.observe(req, ctx_globals, response, 0.003),
+                         calls, repeats)
+
+
+def _metrics_rows(calls: int, repeats: int) -> list[tuple[str, float]]:
+    rows = [("a challenge's metrics counted, one process", _metrics(calls, repeats))]
+    # The library picks how values are kept when it is imported: a process of its own.
+    with tempfile.TemporaryDirectory() as shared:
+        child = subprocess.run(
+            [sys.executable, __file__, "--metrics-child", "--calls", str(calls),
+             "--repeats", str(repeats)],
+            env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": shared},
+            capture_output=True, text=True, check=True)
+    rows.append(("a challenge's metrics counted, gunicorn's shared files",
+                 float(child.stdout)))
+    return rows
+
+
+def _body_reading(calls: int, repeats: int) -> list[tuple[str, float]]:
+    from flask import Flask
+
+    app = Flask(__name__)
+
+    def through_werkzeug() -> bytes:
+        return app.request_class(_environ("/v1/siteverify", "POST", _FORM)).get_data(cache=True)
+
+    def directly() -> bytes:
+        environ = _environ("/v1/siteverify", "POST", _FORM)
+        app.request_class(environ)
+        return environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
+
+    return [("300-byte form read, Werkzeug's get_data (with the Request)",
+             _per_call(through_werkzeug, calls, repeats)),
+            ("300-byte form read, wsgi.input (with the Request)",
+             _per_call(directly, calls, repeats))]
+
+
+def _route_matching(calls: int, repeats: int) -> list[tuple[str, float]]:
+    from bench.apps import bench_app
+
+    with bench_app("pieces-") as (app, state, _site, _secret):
+        adapter = app.url_map.bind("127.0.0.1:8000", "/", "", "http", "GET", "/v1/challenge")
+        rules = len(list(app.url_map.iter_rules()))
+        figure = _per_call(lambda: adapter.match(return_rule=True), calls, repeats)
+        state.close()
+    return [(f"route matched among the service's {rules} rules", figure)]
+
+
+def main() -> None:
+    """Time each piece and print a table."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--calls", type=int, default=50_000)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--metrics-child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.metrics_child:
+        print(_metrics(args.calls, args.repeats))
+        return
+    rows = []
+    for piece in (_url_binding, _token_reading, _metrics_rows, _body_reading,
+                  _route_matching):
+        rows += piece(args.calls, args.repeats)
+    print("| piece | µs per call |\n|---|---:|")
+    for name, micros in rows:
+        print(f"| {name} | {micros:.1f} |")
+    print(f"\nBest of {args.repeats} timings of {args.calls:,} calls each, one process.")
+
+
+if __name__ == "__main__":
+    main()
