@@ -9,6 +9,7 @@ object needs. Each refusal is a :class:`BadRequest` with its own stable code.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Iterable
 from typing import Any, NoReturn
@@ -18,6 +19,8 @@ from flask import Request, g, request
 
 from model.fields import MAX_COMMENT_CHARS
 from service.web.errors import BadRequest
+
+log = logging.getLogger(__name__)
 
 MAX_FIELDS = 64
 MAX_FIELD_NAME = 100
@@ -50,9 +53,9 @@ def read_fields(request: Request, *, max_field_length: int = MAX_COMMENT_CHARS) 
     if mimetype not in _PLAIN_TYPES:  # parameters, odd case: as Werkzeug reads it
         mimetype = request.mimetype or ""
     if mimetype == "application/json" or mimetype.endswith("+json"):
-        pairs = _json_pairs(request.get_data(cache=True))
+        pairs = _json_pairs(_body(request))
     elif mimetype in ("", "application/x-www-form-urlencoded"):
-        pairs = parse_query(request.get_data(cache=True), "body")
+        pairs = parse_query(_body(request), "body")
     elif mimetype == "multipart/form-data":
         pairs = _multipart_pairs(request)
     elif mimetype == "text/plain":
@@ -182,8 +185,32 @@ def _too_deep() -> NoReturn:
     )
 
 
+def _body(request: Request) -> bytes:
+    """The request's body (read once, then kept for the form parser).
+
+    Under gunicorn a chunked body is decoded as it is read, so a malformed one, or one that
+    stops before its last chunk, fails here, in the app: the client's fault, answered as
+    such rather than as the app's.
+    """
+    try:
+        return request.get_data(cache=True)
+    except Exception as error:
+        # Imported only here: gunicorn's HTTP package takes a while to import, and most
+        # processes that build the app never read a body.
+        from gunicorn.http.errors import NoMoreData, ParseException
+
+        if not isinstance(error, ParseException | NoMoreData):
+            raise
+        log.info("unreadable request body: %s", error.__class__.__name__)
+        raise BadRequest(
+            "The request body could not be read (a malformed or unfinished chunked body); "
+            "send it again, or with a Content-Length.",
+            code="malformed-body",
+        ) from None
+
+
 def _multipart_pairs(request: Request) -> list[tuple[str, str]]:
-    raw = request.get_data(cache=True, parse_form_data=False)
+    raw = _body(request)
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError:

@@ -21,6 +21,7 @@ from gunicorn.app.base import BaseApplication
 
 from service.config import Settings
 from service.web import metrics
+from service.web.worker import HedgerowWorker
 
 GRACEFUL_TIMEOUT = 20
 # The connections one worker holds at once (in requests and kept alive). Clients that
@@ -122,7 +123,7 @@ def run(
             {
                 "bind": f"fd://{listener.fileno()}",
                 "workers": workers,
-                "worker_class": "gthread",
+                "worker_class": HedgerowWorker,
                 "threads": threads,
                 "worker_connections": WORKER_CONNECTIONS,
                 "timeout": 30,
