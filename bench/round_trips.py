@@ -6,7 +6,8 @@ more while every request this thread sends to Redis is counted
 rate limits on, the budgets a request spends (a challenge spends its client's and its
 site's, every rule of each) run at the start of its operation's own script, in the same
 round trip (``service/store/budgets.py``); on a Redis Cluster, whose slots a script cannot
-span, each rule is one more.
+span, each rule is one more. A request its spent budget refuses makes one too: the script
+that refuses it reports the rule's windows, from which ``Retry-After`` is worked out.
 Run: ``.venv/bin/python bench/round_trips.py``.
 """
 
@@ -30,14 +31,25 @@ COMMENT = {"comment_content": "Thanks, the pruning tips worked for our hedge.",
            "comment_author": "Ann", "user_ip": "192.0.2.7"}
 
 
-def count(limits: bool) -> dict[str, int]:
-    """Round trips of each hot endpoint's second call."""
-    with bench_app("hr-trips-", RATELIMIT_ENABLED=limits) as (app, state, site, secret):
+# Budgets small enough to spend in a few calls: every one two rules, as the defaults are.
+SMALL_BUDGETS = {f"RATELIMIT_{scope}": "2/minute;50/hour" for scope in (
+    "CHALLENGE", "CHALLENGE_SITE", "SOLVE", "SOLVE_SITE", "SITEVERIFY", "COMMENT_CHECK")}
+
+
+def count(limits: bool, refused: bool = False) -> dict[str, int]:
+    """Round trips of each hot endpoint's second call; with ``refused``, of a call its
+    spent budget refuses (budgets of two a minute, spent by the calls before)."""
+    config = {"RATELIMIT_ENABLED": limits, **(SMALL_BUDGETS if refused else {})}
+    with bench_app("hr-trips-", **config) as (app, state, site, secret):
         client: Any = app.test_client()
         challenge = f"/v1/challenge?sitekey={site.sitekey}"
-        answers = iter([solution(client.get(challenge).json) for _ in range(2)])
-        responses = iter([client.post("/v1/solve", json=solution(client.get(challenge).json))
-                          .json["response"] for _ in range(2)])
+        if refused:  # what would answer or be refused: a spent budget refuses either way
+            answers = iter([{"token": "x.y.z", "answer": 1}] * 4)
+            responses = iter(["x.y.z"] * 4)
+        else:
+            answers = iter([solution(client.get(challenge).json) for _ in range(2)])
+            responses = iter([client.post("/v1/solve", json=solution(client.get(challenge).json))
+                              .json["response"] for _ in range(2)])
         akismet = urllib.parse.urlencode({**COMMENT, "api_key": secret, "blog": ORIGIN})
         calls: dict[str, Callable[[], Any]] = {
             "GET /v1/challenge": lambda: client.get(challenge),
@@ -53,10 +65,13 @@ def count(limits: bool) -> dict[str, int]:
         }
         found = {}
         for name, call in calls.items():
-            call()
+            for _ in range(3 if refused else 1):  # the third is the first refused
+                call()
             with counting_round_trips() as counter:
                 reply = call()
-            if reply.status_code != 200:
+            answered = (reply.status_code == 429 or reply.text == "invalid" if refused
+                        else reply.status_code == 200)
+            if not answered:
                 raise RuntimeError(f"{name} answered {reply.status_code}: {reply.text}")
             found[name] = counter.count
         state.close()
@@ -66,11 +81,12 @@ def count(limits: bool) -> dict[str, int]:
 def main() -> None:
     """Print the table of round trips per endpoint."""
     argparse.ArgumentParser(description=__doc__).parse_args()
-    off, on = count(limits=False), count(limits=True)
-    print("| endpoint | round trips, rate limits off | with the default rate limits |")
-    print("|---|---:|---:|")
+    off, on, over = count(limits=False), count(limits=True), count(True, refused=True)
+    print("| endpoint | round trips, rate limits off | with the default rate limits "
+          "| refused by a spent budget |")
+    print("|---|---:|---:|---:|")
     for name in off:
-        print(f"| {name} | {off[name]} | {on[name]} |")
+        print(f"| {name} | {off[name]} | {on[name]} | {over[name]} |")
 
 
 if __name__ == "__main__":

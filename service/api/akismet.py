@@ -71,7 +71,7 @@ def _api_error(error: ApiError) -> Response:
 
 @bp.errorhandler(OverBudget)
 def _over_budget(error: OverBudget) -> Response:
-    return _api_invalid(state().limits.refusal(error.rule))
+    return _api_invalid(state().limits.refusal(error.rule, error.window))
 
 
 @bp.errorhandler(HTTPException)

@@ -43,12 +43,21 @@ class Budgets:
 NO_BUDGETS = Budgets()
 
 
-class OverBudget(Exception):
-    """A rule of the request's budgets had no room; nothing was spent or done."""
+# A rule's sliding windows as a script saw them when it refused: the previous window's
+# count and seconds left, the current window's count and seconds left.
+Window = tuple[int, float, int, float]
 
-    def __init__(self, rule: Any) -> None:
+
+class OverBudget(Exception):
+    """A rule of the request's budgets had no room; nothing was spent or done.
+
+    ``window`` is the rule's :data:`Window` when the script that refused it reported it.
+    """
+
+    def __init__(self, rule: Any, window: Window | None = None) -> None:
         super().__init__("over budget")
         self.rule = rule
+        self.window = window
 
 
 def _lua(name: str) -> str:
@@ -56,14 +65,15 @@ def _lua(name: str) -> str:
 
 
 def budgets_script() -> str:
-    """The script that only spends budgets: ``0`` or the number of the refusing rule."""
-    return _lua("budgets.lua") + "\nreturn spend_budgets(tonumber(ARGV[1]))\n"
+    """The script that only spends budgets: ``{0}``, or the refusing rule's number and
+    windows."""
+    return _lua("budgets.lua") + "\nreturn spend_budgets(tonumber(ARGV[1])) or {0}\n"
 
 
 def guarded_script(operation: str) -> str:
     """``operation``'s script run only when the budgets in front of its keys and
-    arguments have room: it answers ``{0, what the operation returns}``, or ``{rule}``
-    for the first rule without room."""
+    arguments have room: it answers ``{0, what the operation returns}``, or the first
+    rule without room's number and windows."""
     # The operation sees its own KEYS and ARGV, as if called alone: locals of the same
     # names, declared before it, shadow the budgets' part. (Copied in a loop: a comment's
     # thousands of link domains are more than Lua's unpack takes.)
@@ -71,7 +81,7 @@ def guarded_script(operation: str) -> str:
         _lua("budgets.lua")
         + "\nlocal rules = tonumber(ARGV[1])\n"
         + "local refused = spend_budgets(rules)\n"
-        + "if refused > 0 then return {refused} end\n"
+        + "if refused then return refused end\n"
         + "local function after(list, first)\n"
         + "  local rest = {}\n"
         + "  for i = first, #list do rest[#rest + 1] = list[i] end\n"
@@ -86,15 +96,26 @@ def guarded_script(operation: str) -> str:
     )
 
 
-def check_room(budgets: Budgets, refused: int) -> None:
-    """Raise :class:`OverBudget` for rule number ``refused`` (from 1) of ``budgets``, as
-    the scripts report it; 0 means every rule had room."""
+def refused_rule(reply: list[Any]) -> tuple[int, Window | None]:
+    """The number (from 1; 0 for none) of the rule a script's ``reply`` refused, and
+    that rule's windows when the reply has them."""
+    refused = int(reply[0])
+    if not refused or len(reply) != 5:
+        return refused, None
+    previous, previous_ms, current, current_ms = (int(value) for value in reply[1:5])
+    return refused, (previous, max(previous_ms, 0) / 1000, current, max(current_ms, 0) / 1000)
+
+
+def check_room(budgets: Budgets, reply: list[Any]) -> None:
+    """Raise :class:`OverBudget` for the rule of ``budgets`` a script's ``reply`` says
+    had no room; a reply of ``0`` first means every rule had room."""
+    refused, window = refused_rule(reply)
     if refused:
-        raise OverBudget(budgets.rules[refused - 1])
+        raise OverBudget(budgets.rules[refused - 1], window)
 
 
 def outcome(reply: list[Any], budgets: Budgets) -> Any:
     """What the operation returned, from a guarded script's reply; raises
     :class:`OverBudget` when a rule had no room."""
-    check_room(budgets, int(reply[0]))
+    check_room(budgets, reply)
     return reply[1] if len(reply) > 1 else None

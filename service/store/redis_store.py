@@ -167,8 +167,8 @@ class Store:
         """Spend ``budgets`` alone (for a request that ends before its operation);
         raises :class:`OverBudget` when a rule has no room."""
         if budgets:
-            check_room(budgets, int(self._run(self._budgets, budgets.script_keys(),
-                                              budgets.script_args())))
+            check_room(budgets, self._run(self._budgets, budgets.script_keys(),
+                                          budgets.script_args()))
 
     # -- keys ------------------------------------------------------------------------
     def _key(self, *parts: str) -> str:

@@ -27,7 +27,14 @@ from limits.storage import RedisStorage, storage_from_string
 from limits.strategies import SlidingWindowCounterRateLimiter
 from redis.exceptions import RedisError
 
-from service.store.budgets import NO_BUDGETS, Budgets, OverBudget, budgets_script
+from service.store.budgets import (
+    NO_BUDGETS,
+    Budgets,
+    OverBudget,
+    Window,
+    budgets_script,
+    refused_rule,
+)
 from service.web.errors import ApiError, Unavailable, render
 
 log = logging.getLogger(__name__)
@@ -44,7 +51,7 @@ def init_app(app: Flask, limits: RateLimits) -> None:
 
     @app.errorhandler(OverBudget)
     def _over_budget(error: OverBudget) -> Response:
-        return render(limits.refusal(error.rule))
+        return render(limits.refusal(error.rule, error.window))
 
 
 class TooManyRequests(ApiError):
@@ -141,9 +148,9 @@ class RateLimits:
         try:
             limiter = self._get_limiter()
             items = self.rules[scope]
-            refused = self._hit_all(limiter, items, scope, identity)
+            refused, window = self._hit_all(limiter, items, scope, identity)
             if refused is not None:
-                raise self.refusal((scope, identity, refused))
+                raise self.refusal((scope, identity, refused), window)
         except (RedisError, StorageError, ConnectionError, OSError) as error:
             self._storage_failed(error)
 
@@ -178,20 +185,27 @@ class RateLimits:
                 rules.append((scope, identity, item))
         return Budgets(tuple(keys), tuple(args), tuple(rules)) if rules else NO_BUDGETS
 
-    def refusal(self, rule: tuple[str, str, RateLimitItem]) -> TooManyRequests:
-        """The 429 for a refused rule ``(scope, identity, item)``, saying when to retry."""
+    def refusal(self, rule: tuple[str, str, RateLimitItem], window: Window | None = None
+                ) -> TooManyRequests:
+        """The 429 for a refused rule ``(scope, identity, item)``, saying when to retry:
+        from ``window``, the rule's windows as the refusing script saw them, else read
+        from Redis."""
         scope, identity, item = rule
-        try:
-            reset_at, _ = self._get_limiter().get_window_stats(item, scope, identity)
-        except (RedisError, StorageError, ConnectionError, OSError):
-            reset_at = time.time() + item.get_expiry()
+        if window is not None:
+            reset_at = reset_time(item, window)
+        else:
+            try:
+                reset_at, _ = self._get_limiter().get_window_stats(item, scope, identity)
+            except (RedisError, StorageError, ConnectionError, OSError):
+                reset_at = time.time() + item.get_expiry()
         if self.on_reject is not None:
             self.on_reject(scope)
         return self._too_many(item, reset_at, scope in _SITE_SCOPES)
 
     def _hit_all(self, limiter: SlidingWindowCounterRateLimiter, items: list[RateLimitItem],
-                 scope: str, identity: str) -> RateLimitItem | None:
-        """Spend one unit of each rule of a budget; the first rule without room, if any.
+                 scope: str, identity: str) -> tuple[RateLimitItem | None, Window | None]:
+        """Spend one unit of each rule of a budget; the first rule without room, if any
+        (and its windows, when the script read them).
 
         A budget of several rules (``30/minute;500/hour``) is one round trip on a single
         Redis, all or nothing; elsewhere (a cluster, whose slots a script cannot span) and
@@ -202,13 +216,13 @@ class RateLimits:
             if self._windows is None:
                 self._windows = storage.get_connection().register_script(budgets_script().encode())
             budgets = self.budgets((scope, identity))
-            refused = int(self._windows(keys=budgets.script_keys(),
-                                        args=budgets.script_args()))
-            return items[refused - 1] if refused else None
+            refused, window = refused_rule(self._windows(keys=budgets.script_keys(),
+                                                         args=budgets.script_args()))
+            return (items[refused - 1], window) if refused else (None, None)
         for item in items:
             if not limiter.hit(item, scope, identity):
-                return item
-        return None
+                return item, None
+        return None, None
 
     def _storage_failed(self, error: Exception) -> None:
         if self.on_error == "deny":
@@ -234,3 +248,16 @@ class RateLimits:
                 "RateLimit-Policy": f"{item.amount};w={item.get_expiry()}",
             },
         )
+
+
+def reset_time(item: RateLimitItem, window: Window) -> float:
+    """When ``item``'s budget has room again, from its windows: what the ``limits``
+    library's ``get_window_stats`` works out from the same four numbers."""
+    previous, previous_left, current, current_left = window
+    now = time.time()
+    if not (previous or current):
+        return now
+    expiry = item.get_expiry()
+    previous_reset = previous_left % (expiry / previous) if previous else math.inf
+    current_reset = current_left % expiry if current else math.inf
+    return now + min(previous_reset, current_reset)

@@ -2,8 +2,10 @@
 -- The sliding window counter of the `limits` library, on its own keys, for several rules
 -- at once. Rule i: KEYS[2i-1], KEYS[2i]: its previous and current window; ARGV[2i]: its
 -- limit; ARGV[2i+1]: its window in seconds (ARGV[1] is the number of rules).
--- Returns 0 when every rule had room (each then counts one more), else the number of
--- the first rule without room (none counts it: a refused request spends nothing).
+-- Returns nothing when every rule had room (each then counts one more), else, for the
+-- first rule without room, {its number, its previous window's count and milliseconds
+-- left, its current window's count and milliseconds left} (none counts it: a refused
+-- request spends nothing; the windows say when to retry, without another round trip).
 local function spend_budgets(rules)
   for i = 1, rules do
     local previous, current = KEYS[2 * i - 1], KEYS[2 * i]
@@ -18,7 +20,8 @@ local function spend_budgets(rules)
     local previous_ttl = math.max(tonumber(redis.call('pttl', previous)) or 0, 0)
     local current_count = tonumber(redis.call('get', current)) or 0
     if math.floor(previous_count * previous_ttl / expiry) + current_count + 1 > limit then
-      return i
+      local current_left = math.max(tonumber(redis.call('pttl', current)) or 0, 0)
+      return {i, previous_count, previous_ttl, current_count, current_left}
     end
   end
   for i = 1, rules do
@@ -29,5 +32,5 @@ local function spend_budgets(rules)
       redis.call('set', current, 1, 'PX', tonumber(ARGV[2 * i + 1]) * 2000)
     end
   end
-  return 0
+  return nil
 end
