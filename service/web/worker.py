@@ -38,7 +38,9 @@ _REFUSALS: tuple[tuple[type[Exception], int, str, str, str], ...] = (
     (http_errors.InvalidHeaderName, 400, "Bad Request", "invalid-header",
      "A header name has characters a header name cannot have."),
     (http_errors.InvalidHeader, 400, "Bad Request", "invalid-header",
-     "A header is malformed or given twice where only one is allowed (such as Host)."),
+     "A header is malformed, has a value this server does not support (such as a "
+     "Transfer-Encoding other than chunked), or is given twice where only one is allowed "
+     "(such as Host)."),
     (http_errors.UnsupportedTransferCoding, 501, "Not Implemented",
      "unsupported-transfer-coding",
      "The body's Transfer-Encoding is not supported; send a Content-Length instead."),
