@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Flask, Request
 from werkzeug.exceptions import BadHost
-from werkzeug.routing import MapAdapter
+from werkzeug.routing import MapAdapter, Rule
 
 _MAX_REMEMBERED = 512
 # Host names a worker is reached by: its own few, unless clients send made-up ones.
 _MAX_HOSTS = 64
+# Routes matched: the rules without arguments, by path, method and host part (a few per
+# rule, unless clients send made-up hosts).
+_MAX_ROUTES = 1024
 
 
 class HedgerowFlask(Flask):
@@ -19,15 +22,19 @@ class HedgerowFlask(Flask):
 
     Flask asks :func:`inspect.iscoroutinefunction` of every hook and view it calls (four
     times for a challenge); the answer for a function never changes, so it is worked out
-    once per function. And it binds its URL map to each request's host afresh (the
+    once per function. It binds its URL map to each request's host afresh (the
     ``Host`` header checked, its port split off, its name IDNA-encoded): the same few
-    hosts every time, so each one's binding is worked out once.
+    hosts every time, so each one's binding is worked out once. And it matches each
+    request's path against every rule, for the same few paths (the matcher also leaves a
+    reference cycle behind each time, for the garbage collector to find): a rule without
+    arguments, once matched, is remembered for its path, method and host.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._sync: dict[Callable[..., Any], Callable[..., Any]] = {}
         self._hosts: dict[tuple[Any, ...], tuple[str, str, str, str | None, str]] = {}
+        self._routes: dict[tuple[Any, ...], Rule] = {}
 
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
         """``func`` as Flask would call it: itself, or run to completion when async."""
@@ -90,11 +97,41 @@ class HedgerowFlask(Flask):
         """The URL map bound to the host part given and the rest of ``environ``."""
         path_info = environ.get("PATH_INFO")
         query = environ.get("QUERY_STRING")
-        return MapAdapter(
-            self.url_map, server_name, script_name, subdomain, scheme,
+        return _RememberingAdapter(
+            self._routes, self.url_map, server_name, script_name, subdomain, scheme,
             "/" if path_info is None else _decoded(path_info), environ["REQUEST_METHOD"],
             None if query is None else _decoded(query),
         )
+
+
+class _RememberingAdapter(MapAdapter):
+    """A URL adapter that answers Flask's match of its request from the routes matched
+    before, when the rule matched has no arguments (and so the same answer every time)."""
+
+    def __init__(self, routes: dict[tuple[Any, ...], Rule], *args: Any) -> None:
+        super().__init__(*args)
+        self._routes = routes
+
+    def match(self, path_info: str | None = None, method: str | None = None,
+              return_rule: bool = False, query_args: Any = None,
+              websocket: bool | None = None,
+              ) -> tuple[Any, Mapping[str, Any]]:
+        """The rule (or endpoint) and arguments for the request, as werkzeug matches it."""
+        if (not return_rule or path_info is not None or method is not None
+                or query_args is not None or websocket is not None):
+            return super().match(path_info, method, return_rule,  # type: ignore[call-overload]
+                                 query_args, websocket)
+        key = (self.path_info, self.default_method, self.server_name, self.subdomain,
+               self.script_name, self.url_scheme, self.websocket)
+        rule = self._routes.get(key)
+        if rule is not None:
+            return rule, {}
+        rule, arguments = super().match(return_rule=True)
+        if not arguments:  # a redirect, a 404 or a 405 raised and is not remembered
+            if len(self._routes) >= _MAX_ROUTES:
+                self._routes.clear()
+            self._routes[key] = rule
+        return rule, arguments
 
 
 def _decoded(value: str) -> str:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import threading
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from flask import Flask
@@ -64,6 +65,9 @@ def test_functions_made_per_request_are_not_kept_past_the_limit() -> None:
     for func in made:
         assert app.ensure_sync(func) is func
     assert len(app._sync) <= 512
+
+
+AnyFlask = TypeVar("AnyFlask", bound=Flask)
 
 
 def _environ(**overrides: Any) -> dict[str, Any]:
@@ -153,3 +157,76 @@ def test_made_up_hosts_do_not_grow_the_memory_past_its_limit() -> None:
         environ = _environ(HTTP_HOST=f"host-{n}.example")
         assert _bound(app, environ)[-1] == f"host-{n}.example"
     assert 0 < len(app._hosts) <= 64
+
+
+def _with_routes(app: AnyFlask) -> AnyFlask:
+    """``app`` with rules of every kind a match can meet."""
+    app.add_url_rule("/plain", "plain", lambda: "")
+    app.add_url_rule("/post-only", "post_only", lambda: "", methods=["POST"])
+    app.add_url_rule("/folder/", "folder", lambda: "")  # /folder redirects here
+    app.add_url_rule("/item/<int:number>", "item", lambda number: "")
+    app.add_url_rule("/defaulted", "defaulted", lambda page: "", defaults={"page": 1})
+    app.add_url_rule("/moved", "moved", redirect_to="/plain")
+    app.add_url_rule("/ünïcode", "unicode", lambda: "")
+    return app
+
+
+def _matched(app: Flask, environ: dict[str, Any]) -> Any:
+    """What matching the request gives Flask: the rule and arguments, or the error."""
+    adapter = app.create_url_adapter(app.request_class(environ))
+    assert adapter is not None
+    try:
+        rule, arguments = adapter.match(return_rule=True)
+    except Exception as refused:  # a redirect, a 404, a 405
+        return type(refused).__name__, getattr(refused, "new_url", None), sorted(
+            getattr(refused, "valid_methods", None) or [])
+    return rule.rule, rule.endpoint, dict(arguments)
+
+
+ROUTES = [("GET", "/plain"), ("HEAD", "/plain"), ("OPTIONS", "/plain"), ("POST", "/plain"),
+          ("POST", "/post-only"), ("GET", "/post-only"), ("GET", "/folder"),
+          ("GET", "/folder/"), ("GET", "/item/7"), ("GET", "/item/8"), ("GET", "/item/x"),
+          ("GET", "/defaulted"), ("GET", "/moved"), ("GET", "/nowhere"), ("GET", "/"),
+          ("GET", "/ünïcode".encode().decode("latin1")), ("GET", "//plain"),
+          ("GET", "/plain/")]
+
+
+def test_each_request_is_matched_as_werkzeug_matches_it() -> None:
+    plain, remembering = _with_routes(Flask(__name__)), _with_routes(HedgerowFlask(__name__))
+    for host in ("127.0.0.1:8000", "blog.example"):
+        for method, path in ROUTES:
+            environ = _environ(REQUEST_METHOD=method, PATH_INFO=path, HTTP_HOST=host)
+            expected = _matched(plain, environ)
+            # The first match works it out; the next ones may remember it.
+            assert [_matched(remembering, environ) for _ in range(3)] == [expected] * 3, (
+                method, path)
+    # Only the rules without arguments that matched are remembered.
+    assert {rule.rule for rule in remembering._routes.values()} == {
+        "/plain", "/post-only", "/folder/", "/ünïcode"}
+
+
+def test_remembered_routes_do_not_grow_past_their_limit() -> None:
+    app = _with_routes(HedgerowFlask(__name__))
+    for n in range(1500):
+        for path in ("/plain", "/folder/"):  # a host's first request binds it, as Flask does
+            for _ in range(2):
+                assert _matched(app, _environ(PATH_INFO=path, HTTP_HOST=f"h{n % 60}.example",
+                                              SCRIPT_NAME=f"/m{n}"))[0] == path
+    assert 0 < len(app._routes) <= 1024
+
+
+def test_a_request_leaves_no_reference_cycle_behind() -> None:
+    app = _with_routes(HedgerowFlask(__name__))
+    environ = _environ(PATH_INFO="/plain")
+    for _ in range(2):  # the host bound, then the route remembered
+        _matched(app, environ)
+    gc.collect()
+    gc.disable()
+    try:
+        before = gc.get_count()[0]
+        for _ in range(50):
+            _matched(app, environ)
+        # Objects tracked by the collector and still alive: none left per request.
+        assert gc.collect() == 0 and gc.get_count()[0] <= before + 5
+    finally:
+        gc.enable()
