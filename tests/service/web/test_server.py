@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -21,3 +25,32 @@ def test_metrics_left_by_a_dead_server_are_removed_and_a_live_ones_kept() -> Non
     finally:
         for path in (live, fresh):
             path.rmdir()
+
+
+# Run in a process of its own: freezing the collector's objects is for the whole process.
+_STARTUP = """
+import gc, json, sys
+from service import config
+from service.web.server import HedgerowServer, preload
+
+preload()
+after_imports = gc.get_freeze_count()
+server = HedgerowServer.__new__(HedgerowServer)  # its load() alone, as a worker runs it
+server.settings = config.load(overrides={"REDIS_URL": sys.argv[1], "DATA_DIR": sys.argv[2],
+                                         "SECRET_KEY": [sys.argv[3]]})
+app = server.load()
+print(json.dumps([after_imports, gc.get_freeze_count(), gc.isenabled()]))
+app.extensions["hedgerow"].close()
+"""
+
+
+def test_what_the_master_imports_and_a_worker_builds_is_set_aside_for_the_collector(
+        redis_url: str, tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _STARTUP, redis_url, str(tmp_path), secrets.token_urlsafe(48)],
+        capture_output=True, text=True, timeout=120, check=False,
+        env={k: v for k, v in os.environ.items() if not k.startswith("HEDGEROW_")})
+    assert done.returncode == 0, done.stderr[-2000:]
+    after_imports, after_load, collecting = json.loads(done.stdout.splitlines()[-1])
+    # The imports, then the app and its model, frozen; collection itself stays on.
+    assert 10_000 < after_imports < after_load and collecting
