@@ -3,7 +3,9 @@ the alternative that was weighed, in one process: binding the URL map to a reque
 host (stock Flask, the service's Flask class), reading a response token (itsdangerous's
 ``loads``, :meth:`TokenSigner.verify`), counting a request's metrics (in one process, and
 in the memory-mapped files gunicorn's workers share), reading a 300-byte form body
-(Werkzeug's ``get_data``, a read of ``wsgi.input``) and matching a route.
+(Werkzeug's ``get_data``, a read of ``wsgi.input``) and matching a route. Then the
+garbage a request leaves in reference cycles (stock Flask, the service's Flask class), and
+the collector's work while the service answers challenges.
 
 Each figure is the best of ``--repeats`` timings of ``--calls`` calls. Run:
 ``.venv/bin/python bench/pieces_bench.py [--calls 50000] [--repeats 5]``.
@@ -12,6 +14,7 @@ Each figure is the best of ``--repeats`` timings of ``--calls`` calls. Run:
 from __future__ import annotations
 
 import argparse
+import gc
 import io
 import os
 import subprocess
@@ -139,11 +142,85 @@ def _route_matching(calls: int, repeats: int) -> list[tuple[str, float]]:
     from bench.apps import bench_app
 
     with bench_app("pieces-") as (app, state, _site, _secret):
-        adapter = app.url_map.bind("127.0.0.1:8000", "/", "", "http", "GET", "/v1/challenge")
+        stock = app.url_map.bind("127.0.0.1:8000", "/", "", "http", "GET", "/v1/challenge")
         rules = len(list(app.url_map.iter_rules()))
-        figure = _per_call(lambda: adapter.match(return_rule=True), calls, repeats)
+        request = app.request_class(_environ())
+        app.create_url_adapter(request)  # the host's first request binds it as Flask does
+        remembering = app.create_url_adapter(request)
+        remembering.match(return_rule=True)  # the route's first match
+        rows = [(f"route matched among the service's {rules} rules, werkzeug's matcher",
+                 _per_call(lambda: stock.match(return_rule=True), calls, repeats)),
+                ("route matched, remembered by HedgerowFlask",
+                 _per_call(lambda: remembering.match(return_rule=True), calls, repeats))]
         state.close()
-    return [(f"route matched among the service's {rules} rules", figure)]
+    return rows
+
+
+def _call(app: Any, environ: dict[str, Any]) -> None:
+    for _ in app(environ, lambda status, headers, exc_info=None: None):
+        pass
+
+
+def _cycles_left(app: Any, environ: Callable[[], dict[str, Any]], requests: int) -> float:
+    """Objects a request leaves in reference cycles, on average over ``requests``."""
+    for _ in range(3):
+        _call(app, environ())
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(requests):
+            _call(app, environ())
+        return gc.collect() / requests
+    finally:
+        gc.enable()
+
+
+def _garbage(requests: int) -> list[tuple[str, str]]:
+    from flask import Flask
+
+    from bench.apps import bench_app
+    from service.web import access_log
+    from service.web.application import HedgerowFlask
+
+    rows = []
+    for name, app in (("stock Flask", Flask(__name__)),
+                      ("HedgerowFlask", HedgerowFlask(__name__))):
+        app.add_url_rule("/v1/challenge", "challenge", lambda: "")
+        rows.append((f"objects left in reference cycles per request, {name}",
+                     f"{_cycles_left(app, _environ, 1000):.1f}"))
+    with bench_app("pieces-", RATELIMIT_ENABLED=False) as (app, state, site, _secret):
+        def challenge() -> dict[str, Any]:
+            environ = _environ()
+            environ["QUERY_STRING"] = f"sitekey={site.sitekey}"
+            return environ
+
+        errors, sys.stderr = sys.stderr, open(os.devnull, "w")  # the access lines
+        try:
+            rows.append(("objects left in reference cycles per request, the service's "
+                         "challenge", f"{_cycles_left(app, challenge, 1000):.1f}"))
+            passes: list[float] = []
+            started = [0.0]
+
+            def timing(phase: str, info: dict[str, Any]) -> None:
+                if phase == "start":
+                    started[0] = time.perf_counter()
+                else:
+                    passes.append(time.perf_counter() - started[0])
+
+            gc.callbacks.append(timing)
+            try:
+                for _ in range(requests):
+                    _call(app, challenge())
+            finally:
+                gc.callbacks.remove(timing)
+        finally:
+            access_log.writer().flush()
+            sys.stderr.close()
+            sys.stderr = errors
+        state.close()
+    rows.append((f"garbage collections during {requests:,} challenges (longest, ms)",
+                 f"{len(passes)} ({max(passes, default=0) * 1000:.1f})"))
+    return rows
 
 
 def main() -> None:
@@ -163,7 +240,10 @@ def main() -> None:
     print("| piece | µs per call |\n|---|---:|")
     for name, micros in rows:
         print(f"| {name} | {micros:.1f} |")
-    print(f"\nBest of {args.repeats} timings of {args.calls:,} calls each, one process.")
+    print(f"\nBest of {args.repeats} timings of {args.calls:,} calls each, one process.\n")
+    print("| garbage | measured |\n|---|---:|")
+    for name, figure in _garbage(10_000):
+        print(f"| {name} | {figure} |")
 
 
 if __name__ == "__main__":
