@@ -274,7 +274,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=5)
-    parser.add_argument("--pool", type=int, default=15000,
+    parser.add_argument("--pool", type=int, default=25000,
                         help="single-use requests minted per round and endpoint")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--write", action="store_true")
