@@ -116,10 +116,11 @@ def settle() -> None:
 
     What the master imports and a worker builds before it serves (modules, the app, the
     model) lives as long as the process. Left to the collector, each of its full passes
-    walks all of it: tens of milliseconds in which the worker answers nothing, and a
-    write to every page it reads, which in a worker unshares the pages the master's
-    imports left it. Frozen, they are never walked (objects that become unreachable are
-    still freed when nothing refers to them).
+    walks all of it, a pause in which the worker answers nothing, and writes to every
+    page it reads, which in a worker unshares the pages the master's imports left it.
+    Frozen, they are never walked. Objects that become unreachable are still freed when
+    nothing refers to them: a model replaced by a new version holds no reference cycle
+    (``tests/service/web/test_server.py``).
     """
     gc.collect()
     gc.freeze()

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import secrets
 import subprocess
 import sys
 import tempfile
+import weakref
 from pathlib import Path
 
 from service.web.server import METRICS_DIR_PREFIX, fresh_metrics_dir
+from service.web.state import AppState
 
 
 def test_metrics_left_by_a_dead_server_are_removed_and_a_live_ones_kept() -> None:
@@ -54,3 +57,20 @@ def test_what_the_master_imports_and_a_worker_builds_is_set_aside_for_the_collec
     after_imports, after_load, collecting = json.loads(done.stdout.splitlines()[-1])
     # The imports, then the app and its model, frozen; collection itself stays on.
     assert 10_000 < after_imports < after_load and collecting
+
+
+def test_a_model_let_go_of_is_freed_without_the_collector(state: AppState) -> None:
+    # A worker's first model is frozen with the rest of its startup objects, which the
+    # collector never frees: when a new version replaces it, the old one must go by
+    # reference counting alone, so it must hold no reference cycle.
+    loaded = state.models.current()
+    loaded.score({"comment_content": "Thanks, see https://example.org/hedges"})
+    gone = weakref.ref(loaded)
+    gc.collect()
+    gc.disable()
+    try:
+        state.models._model = None
+        del loaded
+        assert gone() is None
+    finally:
+        gc.enable()
