@@ -32,6 +32,9 @@ MAX_JSON_DEPTH = 4
 # (With their WSGI environ keys, read directly: most requests carry neither.)
 CHECKED_HEADERS = (("Authorization", "HTTP_AUTHORIZATION"), ("Origin", "HTTP_ORIGIN"))
 
+# What a client is told of a body the server could not decode (chunked wrong, cut short).
+UNREADABLE_BODY = ("The request body could not be read (a malformed or unfinished chunked "
+                   "body); send it again, or with a Content-Length.")
 # Content types that are their own mimetype (no parameters), taken without parsing.
 _PLAIN_TYPES = frozenset({"application/json", "application/x-www-form-urlencoded", ""})
 _FIELD_NAME = re.compile(r"[\x20-\x7e]+")
@@ -208,11 +211,7 @@ def _body(request: Request, *, for_the_form_parser: bool = False) -> bytes:
         if not isinstance(error, ParseException | NoMoreData):
             raise
         log.info("unreadable request body: %s", error.__class__.__name__)
-        raise BadRequest(
-            "The request body could not be read (a malformed or unfinished chunked body); "
-            "send it again, or with a Content-Length.",
-            code="malformed-body",
-        ) from None
+        raise BadRequest(UNREADABLE_BODY, code="malformed-body") from None
     g.hedgerow_body = body
     return body
 
@@ -222,8 +221,9 @@ def _read_body(request: Request) -> bytes:
 
     A body with a plain ``Content-Length`` (the usual one) is read from the WSGI input in
     one call, with Werkzeug's checks (the size limit, a client gone before the end)
-    rather than through its stream, whose layers took twice the time of everything else
-    here. Any other body (chunked, an odd length) goes through Werkzeug.
+    rather than through its stream, which takes about three times as long
+    (``bench/pieces_bench.py``). Any other body (chunked, an odd length) goes through
+    Werkzeug.
     """
     environ = request.environ
     length = environ.get("CONTENT_LENGTH")

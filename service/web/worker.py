@@ -18,11 +18,13 @@ from gunicorn.http import errors as http_errors
 from gunicorn.workers.gthread import ThreadWorker
 
 from service.web.errors import error_body
+from service.web.request_data import UNREADABLE_BODY
 
-# Gunicorn's refusals, most specific first: (its exception, status, reason, code, message).
-_REFUSALS: tuple[tuple[type[Exception], int, str, str, str], ...] = (
-    (http_errors.InvalidResponseHeader, 0, "", "", ""),  # the app's fault: gunicorn's 500
-    (http_errors.InvalidResponseHeaderName, 0, "", "", ""),
+# What gunicorn refuses because of the app, not the client: it answers those itself.
+_SERVER_SIDE = (http_errors.InvalidResponseHeader, http_errors.InvalidResponseHeaderName)
+# Gunicorn's refusals, most specific first: (its exceptions, status, reason, code, message).
+_REFUSALS: tuple[tuple[type[Exception] | tuple[type[Exception], ...], int, str, str, str],
+                 ...] = (
     (http_errors.LimitRequestLine, 414, "URI Too Long", "uri-too-long",
      "The request line is too long; send the fields in a POST body instead."),
     (http_errors.LimitRequestHeaders, 431, "Request Header Fields Too Large",
@@ -44,12 +46,9 @@ _REFUSALS: tuple[tuple[type[Exception], int, str, str, str], ...] = (
     (http_errors.UnsupportedTransferCoding, 501, "Not Implemented",
      "unsupported-transfer-coding",
      "The body's Transfer-Encoding is not supported; send a Content-Length instead."),
-    (http_errors.InvalidChunkSize, 400, "Bad Request", "malformed-body",
-     "The chunked body is malformed; send it again, or with a Content-Length."),
-    (http_errors.ChunkMissingTerminator, 400, "Bad Request", "malformed-body",
-     "The chunked body is malformed; send it again, or with a Content-Length."),
-    (http_errors.InvalidChunkExtension, 400, "Bad Request", "malformed-body",
-     "The chunked body is malformed; send it again, or with a Content-Length."),
+    ((http_errors.InvalidChunkSize, http_errors.ChunkMissingTerminator,
+      http_errors.InvalidChunkExtension), 400, "Bad Request", "malformed-body",
+     UNREADABLE_BODY),
     (http_errors.ExpectationFailed, 417, "Expectation Failed", "expectation-failed",
      "The Expect header asks for something this server does not do; leave it out."),
     (http_errors.InvalidSchemeHeaders, 400, "Bad Request", "invalid-header",
@@ -58,20 +57,18 @@ _REFUSALS: tuple[tuple[type[Exception], int, str, str, str], ...] = (
      "This server speaks HTTP/1.1, not HTTP/2 in the clear."),
     (http_errors.ForbiddenProxyRequest, 403, "Forbidden", "forbidden",
      "PROXY protocol lines are taken only from the proxies this server trusts."),
-    (http_errors.InvalidProxyLine, 400, "Bad Request", "malformed-request",
-     "The PROXY protocol line is malformed."),
-    (http_errors.InvalidProxyHeader, 400, "Bad Request", "malformed-request",
-     "The PROXY protocol header is malformed."),
+    ((http_errors.InvalidProxyLine, http_errors.InvalidProxyHeader), 400, "Bad Request",
+     "malformed-request", "The PROXY protocol line is malformed."),
 )
 
 
 def refusal_for(error: BaseException) -> tuple[int, str, bytes] | None:
     """The status, reason and JSON body to answer a request gunicorn refused with
     ``error``; None for an error that is not the client's (gunicorn answers those)."""
+    if isinstance(error, _SERVER_SIDE):
+        return None
     for kind, status, reason, code, message in _REFUSALS:
         if isinstance(error, kind):
-            if not status:
-                return None
             body = json.dumps(error_body(code, message), separators=(",", ":")) + "\n"
             return status, reason, body.encode()
     return None

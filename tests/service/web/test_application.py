@@ -223,10 +223,9 @@ def test_a_request_leaves_no_reference_cycle_behind() -> None:
     gc.collect()
     gc.disable()
     try:
-        before = gc.get_count()[0]
         for _ in range(50):
             _matched(app, environ)
-        # Objects tracked by the collector and still alive: none left per request.
-        assert gc.collect() == 0 and gc.get_count()[0] <= before + 5
+        # With the collector off, anything left in a reference cycle waits for it.
+        assert gc.collect() == 0
     finally:
         gc.enable()
