@@ -85,7 +85,7 @@ def _unexpected(error: Exception) -> Response:
 
 
 def _fields() -> dict[str, str]:
-    return read_fields(request, max_field_length=MAX_COMMENT_CHARS)
+    return read_fields(max_field_length=MAX_COMMENT_CHARS)
 
 
 def _site(fields: dict[str, str], *, need_blog: bool = True) -> Site:

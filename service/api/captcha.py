@@ -97,7 +97,7 @@ def solve() -> Response:
     client = client_identity()
     app_state = state()
     try:
-        fields = read_fields(request, max_field_length=4096)
+        fields = read_fields(max_field_length=4096)
         token = fields.get("token", "")
         if not token:
             raise BadRequest("Send the challenge's token and your answer.",

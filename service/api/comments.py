@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify
 
 from model.fields import MAX_COMMENT_CHARS
 from service.spam import moderation
@@ -23,7 +23,7 @@ _FEEDBACK_FIELDS = moderation.COMMENT_FIELDS | {"label"}
 
 
 def _comment_fields(allowed: frozenset[str]) -> dict[str, str]:
-    fields = read_fields(request, max_field_length=MAX_COMMENT_CHARS)
+    fields = read_fields(max_field_length=MAX_COMMENT_CHARS)
     honeypot = fields.get("honeypot_field_name", "")
     unknown = sorted(k for k in fields if k not in allowed and k != honeypot)
     if unknown:

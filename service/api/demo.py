@@ -103,7 +103,7 @@ def demo_submit() -> Response:
     site = demo_site()
     if site is None:
         return _page(503, sitekey=None)
-    form = read_fields(request)
+    form = read_fields()
     author = form.get("author", "")[:200]
     comment = form.get("comment", "")[:5000]
     verdict = siteverify(site["secret"], form.get("hedgerow-response", ""))

@@ -6,7 +6,7 @@ use, so their client libraries work unchanged with only the URL changed.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response
 
 from service.web.errors import ApiError
 from service.web.metrics import note_outcome
@@ -55,7 +55,7 @@ def _answer(success: bool, codes: list[str], status: int = 200, message: str = "
 def siteverify() -> Response:
     """Verify a widget response for the site that owns ``secret``."""
     try:
-        fields = read_fields(request, max_field_length=4096)
+        fields = read_fields(max_field_length=4096)
     except ApiError as error:
         return _answer(False, ["bad-request"], error.status, error.message)
     secret = fields.get("secret", "")

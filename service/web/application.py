@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextvars import Token
 from typing import Any
 
-from flask import Flask, Request
+from flask import Flask, Request, g
+from flask.ctx import RequestContext
 from werkzeug.exceptions import BadHost
 from werkzeug.routing import MapAdapter, Rule
+
+from service.web import current
 
 _MAX_REMEMBERED = 512
 # Host names a worker is reached by: its own few, unless clients send made-up ones.
@@ -27,7 +31,8 @@ class HedgerowFlask(Flask):
     hosts every time, so each one's binding is worked out once. And it matches each
     request's path against every rule, for the same few paths (the matcher also leaves a
     reference cycle behind each time, for the garbage collector to find): a rule without
-    arguments, once matched, is remembered for its path, method and host.
+    arguments, once matched, is remembered for its path, method and host. And each
+    request's context, as it is pushed, is recorded for :mod:`service.web.current`.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -49,6 +54,10 @@ class HedgerowFlask(Flask):
             return made
         except TypeError:  # a callable that cannot be a key is asked each time
             return super().ensure_sync(func)
+
+    def request_context(self, environ: dict[str, Any]) -> RequestContext:
+        """The context of the request ``environ`` describes (see :class:`_Context`)."""
+        return _Context(self, environ)
 
     def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
         """The URL map bound to ``request`` as Flask binds it, the host part remembered.
@@ -102,6 +111,30 @@ class HedgerowFlask(Flask):
             "/" if path_info is None else _decoded(path_info), environ["REQUEST_METHOD"],
             None if query is None else _decoded(query),
         )
+
+
+class _Context(RequestContext):
+    """Flask's request context, which records the request, its ``g`` and its app for
+    :mod:`service.web.current` while it is pushed."""
+
+    def __init__(self, app: Flask, environ: dict[str, Any]) -> None:
+        super().__init__(app, environ)
+        self._current_tokens: list[Token[current.Current | None]] = []
+
+    def push(self) -> None:
+        """Push the context as Flask does, then record it as the current one."""
+        super().push()
+        self._current_tokens.append(current.enter(current.Current(
+            self.request, g._get_current_object(), self.app)))
+
+    def pop(self, *args: Any, **kwargs: Any) -> None:
+        """Pop the context as Flask does (its teardown still seeing it as current), then
+        put back what was current before."""
+        try:
+            super().pop(*args, **kwargs)
+        finally:
+            if self._current_tokens:
+                current.leave(self._current_tokens.pop())
 
 
 class _RememberingAdapter(MapAdapter):

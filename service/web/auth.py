@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from flask import g, request
-
 from service.sites.registry import SecretClaim, Site
 from service.store.budgets import Budgets
+from service.web import current
 from service.web.errors import ApiError
 from service.web.ratelimit import secret_identity
 from service.web.state import rate_limit, spending_if_refused, state
@@ -20,7 +19,7 @@ class Unauthorized(ApiError):
 
 def bearer_secret() -> str:
     """The token of an ``Authorization: Bearer …`` header, or ''."""
-    sent = str(request.environ.get("HTTP_AUTHORIZATION", ""))  # as cors.request_origin
+    sent = str(current.request().environ.get("HTTP_AUTHORIZATION", ""))  # as cors.request_origin
     scheme, _, token = sent.partition(" ")
     return token.strip() if scheme.lower() == "bearer" else ""
 
@@ -74,4 +73,4 @@ def no_such_site() -> Unauthorized:
 
 def note_site(site: Site) -> None:
     """Remember which site this request acts for (its metrics and access-log line)."""
-    g.hedgerow_sitekey = site.sitekey
+    current.g().hedgerow_sitekey = site.sitekey

@@ -7,9 +7,10 @@ page may read them. That is how a page on a wrong origin (``localhost`` for
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response
 
 from service.sites.registry import Site
+from service.web import current
 from service.web.errors import Forbidden
 from service.web.headers import names_in
 
@@ -25,7 +26,7 @@ def request_origin() -> str:
     """
     # From the WSGI environ: werkzeug's header lookup raises and catches an exception when
     # the header is absent, as it is for every server-to-server call.
-    return str(request.environ.get("HTTP_ORIGIN", ""))
+    return str(current.request().environ.get("HTTP_ORIGIN", ""))
 
 
 def origin_not_allowed(origin: str = "") -> Forbidden:
@@ -57,7 +58,7 @@ def expose_refusal(response: Response) -> Response:
     that a rate-limited widget knows when to offer *Try again*.
     """
     # A refused preflight stays bare: the browser then never sends the request itself.
-    if request.method == "OPTIONS" or response.status_code < 400:
+    if current.request().method == "OPTIONS" or response.status_code < 400:
         return response
     if "Access-Control-Allow-Origin" not in response.headers:
         response.headers["Access-Control-Allow-Origin"] = "*"

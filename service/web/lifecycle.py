@@ -7,7 +7,7 @@ After it (on the final response, errors included): the security headers, the id 
 the model gauge, the access line and the metrics.
 
 They are one hook each rather than one per concern because Flask pays for every hook it
-calls (a coroutine check and proxy lookups each time), and these run for every request.
+calls (a coroutine check each time), and these run for every request.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response
 
-from service.web import access_log, request_data
+from service.web import access_log, current, request_data
 from service.web.headers import names_in
 
 if TYPE_CHECKING:
@@ -38,8 +38,8 @@ def init_app(app: Flask, app_state: AppState, app_metrics: Metrics, *, access_li
 
     @app.before_request
     def _before() -> None:
-        req = request._get_current_object()  # type: ignore[attr-defined]
-        ctx_globals = g._get_current_object()
+        req = current.request()
+        ctx_globals = current.g()
         ctx_globals.hedgerow_started = time.perf_counter()
         # Headers straight from the WSGI environ: werkzeug's lookup raises and catches an
         # exception for each header that is absent, and these usually are.
@@ -51,8 +51,8 @@ def init_app(app: Flask, app_state: AppState, app_metrics: Metrics, *, access_li
 
     @app.after_request
     def _after(response: Response) -> Response:
-        req = request._get_current_object()  # type: ignore[attr-defined]
-        ctx_globals = g._get_current_object()
+        req = current.request()
+        ctx_globals = current.g()
         headers = response.headers
         present = names_in(headers)
         # Added rather than set: set would first look for (and remove) a copy there isn't.

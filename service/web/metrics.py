@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from flask import Flask, Request, Response, g, has_request_context
+from flask import Flask, Request, Response, has_request_context
 from prometheus_client import (
     CollectorRegistry,
     Counter,
@@ -25,6 +25,8 @@ from prometheus_client import (
     multiprocess,
     values,
 )
+
+from service.web import current
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 EXTENSION_KEY = "hedgerow_metrics"
@@ -149,7 +151,7 @@ def note_outcome(outcome: str) -> None:
     error code, a spam action), for :meth:`Metrics.observe` to count without reading
     the body back."""
     if has_request_context():
-        g.hedgerow_outcome = outcome[:_MAX_OUTCOME]
+        current.g().hedgerow_outcome = outcome[:_MAX_OUTCOME]
 
 
 def metrics_of(app: Flask) -> Metrics:

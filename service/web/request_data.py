@@ -15,10 +15,11 @@ from collections.abc import Iterable
 from typing import Any, NoReturn
 from urllib.parse import parse_qsl
 
-from flask import Request, g, request
+from flask import Request
 from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 
 from model.fields import MAX_COMMENT_CHARS
+from service.web import current
 from service.web.errors import BadRequest
 
 log = logging.getLogger(__name__)
@@ -46,13 +47,14 @@ _EMPTY_PAIR = re.compile(r"\[\]|\{\}")
 _VISIBLE_ASCII = re.compile(r"[\x20-\x7e]*")
 
 
-def read_fields(request: Request, *, max_field_length: int = MAX_COMMENT_CHARS) -> dict[str, str]:
-    """The body's fields as strings, from a JSON object or a form.
+def read_fields(*, max_field_length: int = MAX_COMMENT_CHARS) -> dict[str, str]:
+    """The current request's body's fields as strings, from a JSON object or a form.
 
     Raises :class:`BadRequest` for a body that is not valid UTF-8, is not a flat object
     of scalars, nests too deeply, names a field badly or twice, has too many fields, or
     has a field longer than ``max_field_length`` characters.
     """
+    request = current.request()
     mimetype = request.environ.get("CONTENT_TYPE", "")
     if mimetype not in _PLAIN_TYPES:  # parameters, odd case: as Werkzeug reads it
         mimetype = request.mimetype or ""
@@ -123,9 +125,9 @@ def check_request_text(request: Request) -> dict[str, str]:
 def query_field(name: str) -> str:
     """A field of the current request's query string, '' when absent: from the fields
     checked before the view (parsed once), else from the request itself."""
-    checked: dict[str, str] | None = g.get("hedgerow_query")
+    checked: dict[str, str] | None = current.g().get("hedgerow_query")
     if checked is None:
-        checked = check_request_text(request)
+        checked = check_request_text(current.request())
     return checked.get(name, "")
 
 
@@ -197,7 +199,8 @@ def _body(request: Request, *, for_the_form_parser: bool = False) -> bytes:
     such rather than as the app's. ``for_the_form_parser`` reads it through Werkzeug's
     stream, which keeps it for :attr:`Request.form`.
     """
-    kept: bytes | None = g.get("hedgerow_body")
+    ctx_globals = current.g()
+    kept: bytes | None = ctx_globals.get("hedgerow_body")
     if kept is not None:
         return kept
     try:
@@ -212,7 +215,7 @@ def _body(request: Request, *, for_the_form_parser: bool = False) -> bytes:
             raise
         log.info("unreadable request body: %s", error.__class__.__name__)
         raise BadRequest(UNREADABLE_BODY, code="malformed-body") from None
-    g.hedgerow_body = body
+    ctx_globals.hedgerow_body = body
     return body
 
 

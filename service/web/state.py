@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from flask import Flask, current_app, g, request
+from flask import Flask
 
 from service.captcha.clients import ClientIdentifier
 from service.captcha.flow import Captcha
@@ -21,6 +21,7 @@ from service.spam.feedback import Quota
 from service.spam.moderation import Moderator
 from service.store.budgets import Budgets
 from service.store.redis_store import Store, connect
+from service.web import current
 from service.web.errors import ApiError
 from service.web.proxy_check import ForwardedForCheck
 from service.web.ratelimit import SCOPES, RateLimits
@@ -124,17 +125,17 @@ def rate_limit(scope: str, identity: str | None = None) -> None:
 
 def client_ip() -> str:
     """The client's IP; ``X-Forwarded-For`` counts only through trusted proxy hops."""
-    return request.remote_addr or "unknown"
+    return current.request().remote_addr or "unknown"
 
 
 def client_identity() -> str:
     """The client's identity: a keyed pseudonym of its network, never its address."""
     identity = state().clients.identity(client_ip())
-    g.hedgerow_client = identity
+    current.g().hedgerow_client = identity
     return identity
 
 
 def state() -> AppState:
     """The current app's state (inside a request or app context)."""
-    app_state: AppState = current_app.extensions[EXTENSION_KEY]
+    app_state: AppState = current.extension(EXTENSION_KEY)
     return app_state
