@@ -11,15 +11,17 @@ into DIR), and the rounds alternate between the two. Medians over the rounds.
 
 With ``--hand-overs`` it counts instead how often each request lets go of the GIL (a
 system call, a C function that releases it): under load each release can hand the GIL to
-another thread, and the request waits to win it back.
+another thread, and the request waits to win it back. ``--where`` says which C functions
+do (and where they are called from), per request.
 
 Run: ``.venv/bin/python bench/threads_bench.py [--threads 4] [--requests 4000]
-[--rounds 3] [--compare DIR] [--hand-overs]``.
+[--rounds 3] [--compare DIR] [--hand-overs | --where]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import io
 import json
 import os
@@ -132,9 +134,65 @@ def _hand_overs(app: Any, environs: Iterator[dict[str, Any]]) -> float:
     return elapsed / count / HAND_OVER_INTERVAL
 
 
-def child(threads: int, requests: int, hand_overs: bool = False) -> dict[str, float]:
+def _releases(app: Any, environs: Iterator[dict[str, Any]]) -> dict[str, float]:
+    """Which C functions let go of the GIL, per request: the hand-overs of
+    :func:`_hand_overs`, each put down to the C call during which it happened.
+
+    The calling thread's C calls are timed (``sys.setprofile``); one that lasted over half
+    the switch interval let the waiting thread take the GIL, which kept it for the
+    interval. Named with the line of Python that made the call.
+    """
+    kept = sys.getswitchinterval()
+    stop = threading.Event()
+    started: list[float] = []
+    found: collections.Counter[str] = collections.Counter()
+
+    def wait_for_the_gil() -> None:
+        while not stop.is_set():
+            pass
+
+    def watch(frame: Any, event: str, called: Any) -> None:
+        if event == "c_call":
+            started.append(time.perf_counter())
+        elif event in ("c_return", "c_exception") and started:
+            if time.perf_counter() - started.pop() > HAND_OVER_INTERVAL / 2:
+                found[f"{_c_name(called)} ← {_place(frame)}"] += 1
+
+    waiting = threading.Thread(target=wait_for_the_gil)
+    sys.setswitchinterval(HAND_OVER_INTERVAL)
+    waiting.start()
+    count = 0
+    try:
+        sys.setprofile(watch)
+        for environ in environs:
+            _call(app, environ)
+            count += 1
+    finally:
+        sys.setprofile(None)
+        stop.set()
+        waiting.join()
+        sys.setswitchinterval(kept)
+    return {where: times / count for where, times in found.most_common()}
+
+
+def _c_name(function: Any) -> str:
+    owner = getattr(function, "__self__", None)
+    module = getattr(function, "__module__", None) or type(owner).__module__
+    return f"{module}.{getattr(function, '__qualname__', function)}"
+
+
+def _place(frame: Any) -> str:
+    path = frame.f_code.co_filename
+    for root in (str(REPO) + "/", "site-packages/"):
+        path = path.split(root)[-1]
+    return f"{path}:{frame.f_lineno}"
+
+
+def child(threads: int, requests: int, hand_overs: bool = False, where: bool = False
+          ) -> dict[str, Any]:
     """Measure every endpoint once in this process (the code on ``sys.path``): CPU µs
-    per request, or with ``hand_overs`` the GIL's hand-overs per request."""
+    per request, with ``hand_overs`` the GIL's hand-overs per request, or with ``where``
+    the C functions they happen in."""
     sys.path.insert(0, str(REPO / "bench"))
     import bare_flask
     from apps import ORIGIN, bench_app
@@ -171,32 +229,38 @@ def child(threads: int, requests: int, hand_overs: bool = False) -> dict[str, fl
         }
         # The access lines. Counting hand-overs, they go to memory: a file's write lets
         # go of the GIL, and requests that slow are too far apart for lines to gather.
-        errors, sys.stderr = sys.stderr, io.StringIO() if hand_overs else open(os.devnull, "w")
+        in_memory = hand_overs or where
+        errors, sys.stderr = sys.stderr, io.StringIO() if in_memory else open(os.devnull, "w")
         try:
-            results = {}
+            results: dict[str, Any] = {}
             for name, make in makers.items():
                 target = bare if name.startswith("bare") else app
                 for _ in range(200):
                     _call(target, make())
                 environs = [make() for _ in range(requests)]
-                results[name] = (_hand_overs(target, iter(environs)) if hand_overs
-                                 else _cpu_us(target, iter(environs), threads))
+                if where:
+                    results[name] = _releases(target, iter(environs))
+                elif hand_overs:
+                    results[name] = _hand_overs(target, iter(environs))
+                else:
+                    results[name] = _cpu_us(target, iter(environs), threads)
         finally:
             sys.stderr.close()
             sys.stderr = errors
         return results
 
 
-def _measure(code: Path, threads: int, requests: int, hand_overs: bool
-             ) -> dict[str, float]:
+def _measure(code: Path, threads: int, requests: int, hand_overs: bool, where: bool = False
+             ) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, __file__, "--child", "--threads", str(threads),
-         "--requests", str(requests), *(["--hand-overs"] if hand_overs else [])],
+         "--requests", str(requests), *(["--hand-overs"] if hand_overs else []),
+         *(["--where"] if where else [])],
         env={**os.environ, "PYTHONPATH": str(code)}, cwd=code, capture_output=True, text=True,
         check=False)
     if done.returncode:
         raise SystemExit(f"measuring {code} failed:\n{done.stderr[-3000:]}")
-    result: dict[str, float] = json.loads(done.stdout.splitlines()[-1])
+    result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
     return result
 
 
@@ -211,10 +275,23 @@ def main() -> None:
     parser.add_argument("--hand-overs", action="store_true",
                         help="count the GIL's hand-overs per request instead (one thread; "
                              "--requests 25 is plenty)")
+    parser.add_argument("--where", action="store_true",
+                        help="which C functions let go of the GIL, per request (one thread, "
+                             "one round; --requests 50 is plenty)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.threads, args.requests, args.hand_overs)))
+        print(json.dumps(child(args.threads, args.requests, args.hand_overs, args.where)))
+        return
+    if args.where:
+        found = _measure(REPO, 1, args.requests, hand_overs=False, where=True)
+        print("| endpoint | C function ← called from | releases per request |")
+        print("|---|---|---:|")
+        for endpoint in ENDPOINTS:
+            for place, per_request in found[endpoint].items():
+                print(f"| {endpoint} | `{place}` | {per_request:.2f} |")
+        print(f"\none thread, another always waiting for the GIL, {args.requests} requests "
+              "per endpoint; releases that no hand-over followed are not seen.")
         return
     unit = "GIL hand-overs/request" if args.hand_overs else "CPU µs/request"
     codes = {"now": REPO}
