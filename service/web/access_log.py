@@ -6,8 +6,10 @@ access line names it. The line holds no secrets, no query string, no body and no
 address: the client appears as the keyed pseudonym of its network that rate limits use.
 
 Lines are written as they come while a process is quiet; when they come faster than one
-per :data:`GATHER_SECONDS`, the ones within that time leave together in one ``write``
-(:class:`LineWriter`). A ``write`` lets go of the GIL, and under load each release hands
+per :data:`GATHER_SECONDS`, the ones within that time leave together, in writes of whole
+lines of at most ``PIPE_BUF`` bytes (:class:`LineWriter`): the kernel writes no more than
+that to a pipe in one piece, and a container's or a service manager's stderr is a pipe
+that every worker writes to, so a longer write could be cut by another worker's lines. A ``write`` lets go of the GIL, and under load each release hands
 it to another thread and waits to win it back: one per request was measurable. The cost
 is that a worker killed outright (``SIGKILL``) loses at most that long's lines; an exit
 of any other kind writes them first.
@@ -21,6 +23,7 @@ import json
 import math
 import os
 import re
+import select
 import sys
 import threading
 import time
@@ -60,12 +63,30 @@ def write_line(line: str) -> None:
         pass
 
 
+def pieces(lines: list[str], limit: int = select.PIPE_BUF) -> list[str]:
+    """``lines`` joined into as few pieces as keep each, with its final newline, within
+    ``limit`` bytes (a longer line is a piece alone). Access lines are ASCII."""
+    found: list[str] = []
+    piece: list[str] = []
+    size = 0
+    for line in lines:
+        if piece and size + len(line) + 1 > limit:
+            found.append("\n".join(piece))
+            piece, size = [], 0
+        piece.append(line)
+        size += len(line) + 1
+    if piece:
+        found.append("\n".join(piece))
+    return found
+
+
 class LineWriter:
     """Writes lines to stderr at once when they are rare, gathered when they are not.
 
     A line that comes :data:`GATHER_SECONDS` or more after the last write is written at
     once. One that comes sooner joins the gathered lines, which a thread of this writer
-    writes together (in order, in one ``write``) that long after the first of them, or
+    writes together (in order, in writes of whole lines within ``PIPE_BUF`` bytes) that
+    long after the first of them, or
     at once when they pass :data:`GATHER_LIMIT` characters. Gathered lines are written
     before the process exits, and a forked child starts with none of its parent's.
     """
@@ -106,12 +127,12 @@ class LineWriter:
             self.flush()
 
     def flush(self) -> None:
-        """Write the gathered lines now, in one ``write``."""
+        """Write the gathered lines now, in writes of at most ``PIPE_BUF`` bytes."""
         with self._lock:
             lines, self._lines, self._size = self._lines, [], 0
             self._last_write = time.monotonic()
-        if lines:
-            write_line("\n".join(lines))
+        for piece in pieces(lines):
+            write_line(piece)
 
     def _wake(self) -> None:
         """Have the gathering thread write the lines in a moment (called holding the lock)."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
+import select
 import subprocess
 import sys
 import time
@@ -70,6 +72,49 @@ def test_gathered_lines_past_the_limit_are_written_without_waiting() -> None:
     assert stderr.writes[0] == "first\n"
     assert stderr.writes[1:] == ["".join(f"{n:010d}\n" for n in range(10)),
                                  "".join(f"{n:010d}\n" for n in range(10, 20))]
+
+
+def test_gathered_lines_leave_in_whole_lines_of_at_most_pipe_buf_bytes() -> None:
+    lines = LineWriter(gather_seconds=3600)
+    sent = [f"{n:05d} " + "x" * (n % 700) for n in range(200)] + ["long " + "y" * 9000]
+    with recorded_stderr() as stderr:
+        for line in ["first", *sent]:
+            lines.write(line)
+        lines.flush()
+    writes = stderr.writes[1:]
+    assert len(writes) > 1
+    assert all(w.endswith("\n") for w in writes)
+    assert all(len(w) <= select.PIPE_BUF for w in writes[:-1])
+    assert writes[-1] == "long " + "y" * 9000 + "\n"  # longer than a piece: alone
+    assert "".join(writes).splitlines() == sent
+
+
+def test_two_workers_gathering_into_one_pipe_never_cut_each_others_lines() -> None:
+    # Both start writing at once, and the pipe is full before it is read: writers then
+    # wait inside their writes, and a write longer than PIPE_BUF is taken in parts.
+    code = ("import sys, time\n"
+            "from service.web.access_log import LineWriter\n"
+            "w = LineWriter(gather_seconds=3600, gather_limit=10**9)\n"
+            "w.write('start')\n"
+            "time.sleep(max(0.0, float(sys.argv[2]) - time.time()))\n"
+            "for n in range(8000):\n"
+            "    w.write(f'{sys.argv[1]} {n:05d} ' + 'z' * 300)\n"
+            "    if n % 200 == 199: w.flush()\n")
+    read, write = os.pipe()
+    start = time.time() + 2
+    workers = [subprocess.Popen([sys.executable, "-c", code, name, str(start)], stderr=write)
+               for name in ("a", "b")]
+    os.close(write)
+    time.sleep(max(0.0, start + 0.3 - time.time()))
+    with os.fdopen(read, "rb") as pipe:
+        out = pipe.read().decode()
+    for worker in workers:
+        assert worker.wait(timeout=60) == 0
+    got = [line for line in out.splitlines() if line != "start"]
+    assert len(got) == 16000
+    for name in ("a", "b"):
+        mine = [line for line in got if line.startswith(name + " ")]
+        assert mine == [f"{name} {n:05d} " + "z" * 300 for n in range(8000)]
 
 
 def test_gathered_lines_are_written_before_the_process_exits() -> None:
