@@ -9,10 +9,11 @@ Lines are written as they come while a process is quiet; when they come faster t
 per :data:`GATHER_SECONDS`, the ones within that time leave together, in writes of whole
 lines of at most ``PIPE_BUF`` bytes (:class:`LineWriter`): the kernel writes no more than
 that to a pipe in one piece, and a container's or a service manager's stderr is a pipe
-that every worker writes to, so a longer write could be cut by another worker's lines. A ``write`` lets go of the GIL, and under load each release hands
-it to another thread and waits to win it back: one per request was measurable. The cost
-is that a worker killed outright (``SIGKILL``) loses at most that long's lines; an exit
-of any other kind writes them first.
+that every worker writes to, so a longer write could be cut by another worker's lines.
+A ``write`` lets go of the GIL, and under load each release hands it to another thread
+and waits to win it back: one per request was measurable. The cost is that a worker
+killed outright (``SIGKILL``) loses at most that long's lines; an exit of any other kind
+writes them first.
 """
 
 from __future__ import annotations
