@@ -8,7 +8,9 @@ interleaved rounds: in every round the bare app first, then each endpoint. Each
 endpoint's requests/s, p50 and p99 are reported as the median over the rounds, and as
 ratios to the bare app's in the same round (the median of those ratios). So is the CPU
 time the server's workers spent per request (from ``/proc``), which the load of other
-processes on the machine moves less than it moves requests/s. After the rounds, each
+processes on the machine moves less than it moves requests/s, and beside it the context
+switches their threads made per request (a thread that waits, for Redis, the GIL or a
+socket, gives up its core; one preempted has it taken). After the rounds, each
 server's workers' RSS and PSS are read from ``/proc/PID/smaps_rollup``.
 
 ``POST /v1/solve`` and ``POST /v1/siteverify`` spend single-use tokens, so each round
@@ -138,9 +140,9 @@ def run_wrk(target: Target, seconds: float, pool: int, tmp: Path) -> dict[str, A
         target.content_type, target.authorization, target.success, str(WRK_THREADS),
     ]
     workers = _children(target.server_pid) if target.server_pid else []
-    cpu_before = _cpu_seconds(workers)
+    cpu_before, switches_before = _cpu_seconds(workers), _switches(workers)
     run = subprocess.run(command, capture_output=True, text=True)
-    cpu_after = _cpu_seconds(workers)
+    cpu_after, switches_after = _cpu_seconds(workers), _switches(workers)
     if run.returncode != 0:
         raise RuntimeError(f"wrk failed: {run.stdout}{run.stderr}")
     out = run.stdout
@@ -148,7 +150,24 @@ def run_wrk(target: Target, seconds: float, pool: int, tmp: Path) -> dict[str, A
     result: dict[str, Any] = json.loads(line)
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
     result["cpu_us"] = (cpu_after - cpu_before) * 1e6 / max(1, result["requests"])
+    result["switches"] = (switches_after - switches_before) / max(1, result["requests"])
     return result
+
+
+def _switches(pids: list[int]) -> int:
+    """Context switches the processes' threads have made so far (given up and taken
+    away), summed: each wait for Redis, for the GIL or for a socket is one or two."""
+    total = 0
+    for pid in pids:
+        for status in Path(f"/proc/{pid}/task").glob("*/status"):
+            try:
+                text = status.read_text()
+            except FileNotFoundError:  # a thread that ended meanwhile
+                continue
+            total += sum(int(line.split()[1]) for line in text.splitlines()
+                         if line.startswith(("voluntary_ctxt_switches",
+                                             "nonvoluntary_ctxt_switches")))
+    return total
 
 
 def _cpu_seconds(pids: list[int]) -> float:
@@ -273,8 +292,8 @@ def _median(values: list[float]) -> float:
 def table(results: dict[str, list[dict[str, Any]]], bare: str) -> str:
     """The Markdown table of medians and median ratios to the bare app."""
     rows = ["| endpoint | req/s | × bare | p50 ms | × bare | p99 ms | × bare "
-            "| worker CPU µs/req | × bare | succeeded |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+            "| worker CPU µs/req | × bare | switches/req | succeeded |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     base = results[bare]
     for name, runs in results.items():
         ratio = {k: _median([r[k] / b[k] for r, b in zip(runs, base, strict=True)])
@@ -285,7 +304,7 @@ def table(results: dict[str, list[dict[str, Any]]], bare: str) -> str:
             f"| {_median([r['p50_us'] for r in runs]) / 1000:.1f} | {ratio['p50_us']:.2f} "
             f"| {_median([r['p99_us'] for r in runs]) / 1000:.1f} | {ratio['p99_us']:.2f} "
             f"| {_median([r['cpu_us'] for r in runs]):,.0f} | {ratio['cpu_us']:.2f} "
-            f"| {ok:.1%} |")
+            f"| {_median([r['switches'] for r in runs]):.1f} | {ok:.1%} |")
     return "\n".join(rows)
 
 

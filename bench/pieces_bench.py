@@ -1,11 +1,12 @@
 """Microseconds per call of per-request pieces, each beside the stock way it replaces or
 the alternative that was weighed, in one process: binding the URL map to a request's
-host (stock Flask, the service's Flask class), reading a response token (itsdangerous's
-``loads``, :meth:`TokenSigner.verify`), counting a request's metrics (in one process, and
-in the memory-mapped files gunicorn's workers share), reading a 300-byte form body
-(Werkzeug's ``get_data``, a read of ``wsgi.input``) and matching a route. Then the
-garbage a request leaves in reference cycles (stock Flask, the service's Flask class), and
-the collector's work while the service answers challenges.
+host (stock Flask, the service's Flask class), reading the request and its ``g`` (Flask's
+proxies, :mod:`service.web.current`), signing a challenge token and reading a response
+token (itsdangerous's ``dumps`` and ``loads``, :class:`TokenSigner`), counting a request's
+metrics (in one process, and in the memory-mapped files gunicorn's workers share), reading
+a 300-byte form body (Werkzeug's ``get_data``, a read of ``wsgi.input``) and matching a
+route. Then the garbage a request leaves in reference cycles (stock Flask, the service's
+Flask class), and the collector's work while the service answers challenges.
 
 Each figure is the best of ``--repeats`` timings of ``--calls`` calls. Run:
 ``.venv/bin/python bench/pieces_bench.py [--calls 50000] [--repeats 5]``.
@@ -79,13 +80,36 @@ def _token_reading(calls: int, repeats: int) -> list[tuple[str, float]]:
     token = signer.sign(Purpose.RESPONSE, {"n": new_nonce(), "k": "hk_" + "s" * 22, "c": now,
                                            "f": now, "h": "blog.example", "i": "c" * 16})
     stock = URLSafeTimedSerializer([key], salt=Purpose.RESPONSE.value)
+    payload = {"n": new_nonce(), "k": "hk_" + "s" * 22, "f": now, "a": "m" * 22, "d": 12}
+    library = signer._serializers[Purpose.CHALLENGE]
     return [
+        ("challenge token signed, itsdangerous dumps (no compression)",
+         _per_call(lambda: library.dumps(payload), calls, repeats)),
+        ("challenge token signed, TokenSigner.sign",
+         _per_call(lambda: signer.sign(Purpose.CHALLENGE, payload), calls, repeats)),
         ("response token read, itsdangerous loads",
          _per_call(lambda: stock.loads(token, max_age=300, return_timestamp=True),
                    calls, repeats)),
         ("response token read, TokenSigner.verify",
          _per_call(lambda: signer.verify(Purpose.RESPONSE, token, 300), calls, repeats)),
     ]
+
+
+def _context_reading(calls: int, repeats: int) -> list[tuple[str, float]]:
+    from flask import g, request
+
+    from service.web import current
+    from service.web.application import HedgerowFlask
+
+    app = HedgerowFlask(__name__)
+    with app.test_request_context("/v1/challenge?sitekey=hk_x"):
+        return [
+            ("the request's environ and g, through Flask's proxies",
+             _per_call(lambda: (request.environ, g.get("x")), calls, repeats)),
+            ("the request's environ and g, from service.web.current",
+             _per_call(lambda: (current.request().environ, current.g().get("x")), calls,
+                       repeats)),
+        ]
 
 
 def _metrics(calls: int, repeats: int) -> float:
@@ -234,8 +258,8 @@ def main() -> None:
         print(_metrics(args.calls, args.repeats))
         return
     rows = []
-    for piece in (_url_binding, _token_reading, _metrics_rows, _body_reading,
-                  _route_matching):
+    for piece in (_url_binding, _context_reading, _token_reading, _metrics_rows,
+                  _body_reading, _route_matching):
         rows += piece(args.calls, args.repeats)
     print("| piece | µs per call |\n|---|---:|")
     for name, micros in rows:
