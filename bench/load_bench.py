@@ -6,7 +6,8 @@ the endpoint's own) and a bare Flask app with one JSON route on the same gunicor
 (``bench/bare_flask.py``), then drives each with ``wrk`` (Debian package ``wrk``) in
 interleaved rounds: in every round the bare app first, then each endpoint. Each
 endpoint's requests/s, p50 and p99 are reported as the median over the rounds, and as
-ratios to the bare app's in the same round (the median of those ratios). So is the CPU
+ratios to the bare app's in the same round (the median of those ratios, and beside it the
+lowest and highest of them: how far one round strays from another). So is the CPU
 time the server's workers spent per request (from ``/proc``), which the load of other
 processes on the machine moves less than it moves requests/s, and beside it the context
 switches their threads made per request (a thread that waits, for Redis, the GIL or a
@@ -291,16 +292,18 @@ def _median(values: list[float]) -> float:
 
 def table(results: dict[str, list[dict[str, Any]]], bare: str) -> str:
     """The Markdown table of medians and median ratios to the bare app."""
-    rows = ["| endpoint | req/s | × bare | p50 ms | × bare | p99 ms | × bare "
+    rows = ["| endpoint | req/s | × bare | rounds' range | p50 ms | × bare | p99 ms | × bare "
             "| worker CPU µs/req | × bare | switches/req | succeeded |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     base = results[bare]
     for name, runs in results.items():
-        ratio = {k: _median([r[k] / b[k] for r, b in zip(runs, base, strict=True)])
-                 for k in ("rps", "p50_us", "p99_us", "cpu_us")}
+        ratios = {k: [r[k] / b[k] for r, b in zip(runs, base, strict=True)]
+                  for k in ("rps", "p50_us", "p99_us", "cpu_us")}
+        ratio = {k: _median(values) for k, values in ratios.items()}
         ok = sum(r["ok"] for r in runs) / max(1, sum(r["requests"] for r in runs))
         rows.append(
             f"| {name} | {_median([r['rps'] for r in runs]):,.0f} | {ratio['rps']:.2f} "
+            f"| {min(ratios['rps']):.2f}–{max(ratios['rps']):.2f} "
             f"| {_median([r['p50_us'] for r in runs]) / 1000:.1f} | {ratio['p50_us']:.2f} "
             f"| {_median([r['p99_us'] for r in runs]) / 1000:.1f} | {ratio['p99_us']:.2f} "
             f"| {_median([r['cpu_us'] for r in runs]):,.0f} | {ratio['cpu_us']:.2f} "
