@@ -6,7 +6,9 @@ uses them a dozen times or more. :class:`~service.web.application.HedgerowFlask`
 the three once, as it pushes a request's context, in a context variable of its own, and
 takes them off as it pops it; the functions here read them from there (about 0.1 µs).
 Outside a request of a HedgerowFlask app they fall back to Flask's proxies, which then
-say what is missing as they always do.
+say what is missing as they always do. A request of a plain Flask app pushed inside one
+of a HedgerowFlask app is not seen (the outer one still is): the service's code runs only
+in its own app.
 """
 
 from __future__ import annotations
