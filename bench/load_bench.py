@@ -11,8 +11,9 @@ lowest and highest of them: how far one round strays from another). So is the CP
 time the server's workers spent per request (from ``/proc``), which the load of other
 processes on the machine moves less than it moves requests/s, and beside it the context
 switches their threads made per request (a thread that waits, for Redis, the GIL or a
-socket, gives up its core; one preempted has it taken). After the rounds, each
-server's workers' RSS and PSS are read from ``/proc/PID/smaps_rollup``.
+socket, gives up its core; one preempted has it taken), and the CPU time the Redis
+server spent per request, which on one machine comes out of the same cores. After the
+rounds, each server's workers' RSS and PSS are read from ``/proc/PID/smaps_rollup``.
 
 ``POST /v1/solve`` and ``POST /v1/siteverify`` spend single-use tokens, so each round
 gets a fresh pool, minted in this process with the server's key before the round: correct
@@ -127,8 +128,10 @@ class Target:
     server_pid: int | None = None  # whose workers' CPU time the run is charged with
 
 
-def run_wrk(target: Target, seconds: float, pool: int, tmp: Path) -> dict[str, Any]:
-    """One wrk run; its summary from ``bench/wrk/pool.lua``."""
+def run_wrk(target: Target, seconds: float, pool: int, tmp: Path,
+            redis_pid: int | None = None) -> dict[str, Any]:
+    """One wrk run; its summary from ``bench/wrk/pool.lua``, with the CPU time the
+    target's workers (and the Redis server ``redis_pid``) spent per request."""
     body_file = "-"
     if target.bodies is not None:
         path = tmp / f"{target.name.replace('/', '_').replace(' ', '_')}.bodies"
@@ -141,9 +144,12 @@ def run_wrk(target: Target, seconds: float, pool: int, tmp: Path) -> dict[str, A
         target.content_type, target.authorization, target.success, str(WRK_THREADS),
     ]
     workers = _children(target.server_pid) if target.server_pid else []
+    redis = [redis_pid] if redis_pid else []
     cpu_before, switches_before = _cpu_seconds(workers), _switches(workers)
+    redis_before = _cpu_seconds(redis)
     run = subprocess.run(command, capture_output=True, text=True)
     cpu_after, switches_after = _cpu_seconds(workers), _switches(workers)
+    redis_after = _cpu_seconds(redis)
     if run.returncode != 0:
         raise RuntimeError(f"wrk failed: {run.stdout}{run.stderr}")
     out = run.stdout
@@ -152,6 +158,7 @@ def run_wrk(target: Target, seconds: float, pool: int, tmp: Path) -> dict[str, A
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
     result["cpu_us"] = (cpu_after - cpu_before) * 1e6 / max(1, result["requests"])
     result["switches"] = (switches_after - switches_before) / max(1, result["requests"])
+    result["redis_us"] = (redis_after - redis_before) * 1e6 / max(1, result["requests"])
     return result
 
 
@@ -293,8 +300,8 @@ def _median(values: list[float]) -> float:
 def table(results: dict[str, list[dict[str, Any]]], bare: str) -> str:
     """The Markdown table of medians and median ratios to the bare app."""
     rows = ["| endpoint | req/s | × bare | rounds' range | p50 ms | × bare | p99 ms | × bare "
-            "| worker CPU µs/req | × bare | switches/req | succeeded |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+            "| worker CPU µs/req | × bare | switches/req | Redis CPU µs/req | succeeded |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     base = results[bare]
     for name, runs in results.items():
         ratios = {k: [r[k] / b[k] for r, b in zip(runs, base, strict=True)]
@@ -307,7 +314,8 @@ def table(results: dict[str, list[dict[str, Any]]], bare: str) -> str:
             f"| {_median([r['p50_us'] for r in runs]) / 1000:.1f} | {ratio['p50_us']:.2f} "
             f"| {_median([r['p99_us'] for r in runs]) / 1000:.1f} | {ratio['p99_us']:.2f} "
             f"| {_median([r['cpu_us'] for r in runs]):,.0f} | {ratio['cpu_us']:.2f} "
-            f"| {_median([r['switches'] for r in runs]):.1f} | {ok:.1%} |")
+            f"| {_median([r['switches'] for r in runs]):.1f} "
+            f"| {_median([r.get('redis_us', 0.0) for r in runs]):,.0f} | {ok:.1%} |")
     return "\n".join(rows)
 
 
@@ -354,9 +362,10 @@ def main() -> None:
                 redis_port = _free_port()
                 listen = ["--port", str(redis_port), "--bind", "127.0.0.1"]
                 redis_url = f"redis://127.0.0.1:{redis_port}/0"
-            processes.append(_start(
+            redis_server = _start(
                 ["redis-server", *listen, "--save", "", "--appendonly", "no", "--dir", str(tmp)],
-                dict(os.environ), tmp / "redis.log"))
+                dict(os.environ), tmp / "redis.log")
+            processes.append(redis_server)
             store = Store(connect(redis_url), prefix=PREFIX)
             deadline = time.monotonic() + 20
             while True:
@@ -439,7 +448,7 @@ def main() -> None:
             results: dict[str, list[dict[str, Any]]] = {t.name: [] for t in targets}
             for round_no in range(args.rounds):
                 for target in round_order(targets, round_no):
-                    result = run_wrk(target, args.seconds, args.pool, tmp)
+                    result = run_wrk(target, args.seconds, args.pool, tmp, redis_server.pid)
                     results[target.name].append(result)
                     print(f"round {round_no + 1} {target.name}: {result['rps']:.0f} req/s, "
                           f"p50 {result['p50_us'] / 1000:.1f} ms, "

@@ -39,8 +39,11 @@ REPO = Path(__file__).resolve().parent.parent
 # The switch interval while hand-overs are counted: long enough that a request's own CPU
 # time is a small part of it.
 HAND_OVER_INTERVAL = 0.02
+LEARNED = "POST /v1/comment-check, a site that learned"
 ENDPOINTS = ("bare Flask GET /", "GET /healthz", "GET /v1/challenge", "POST /v1/siteverify",
-             "POST /v1/comment-check", "POST /1.1/comment-check")
+             "POST /v1/comment-check", "POST /1.1/comment-check", LEARNED)
+# Verdicts sent for the site that learned, so that its checks go through its own layer.
+VERDICTS = 5
 COMMENT = {
     "comment_content": "Thanks for the write-up, the part about pruning hawthorn in late "
                        "winter was new to me. See https://example.org/hedges for photos.",
@@ -69,10 +72,10 @@ def _environ(method: str, path: str, query: str = "", body: bytes = b"",
     return environ
 
 
-def _call(app: Any, environ: dict[str, Any]) -> bytes:
+def _call(app: Any, environ: dict[str, Any], expect: str = "200") -> bytes:
     statuses: list[str] = []
     body = b"".join(app(environ, lambda status, headers, exc_info=None: statuses.append(status)))
-    if not statuses[0].startswith("200"):
+    if not statuses[0].startswith(expect):
         raise RuntimeError(f"{environ['PATH_INFO']}: {statuses[0]} {body[:200]!r}")
     return body
 
@@ -188,6 +191,26 @@ def _place(frame: Any) -> str:
     return f"{path}:{frame.f_lineno}"
 
 
+def _learned_site(app: Any, state: Any) -> str:
+    """A second site whose moderators sent :data:`VERDICTS` verdicts (through
+    ``POST /v1/feedback``); its secret."""
+    from apps import ORIGIN
+
+    _, secret = state.sites.add("Learned", [ORIGIN])
+    errors, sys.stderr = sys.stderr, io.StringIO()  # the feedback's access lines
+    try:
+        for i in range(VERDICTS):
+            body = json.dumps({"comment_content": f"Cheap pills {i}, order now at "
+                                                  f"https://pills{i}.example",
+                               "label": "spam"}).encode()
+            _call(app, _environ("POST", "/v1/feedback", body=body,
+                                content_type="application/json",
+                                headers={"Authorization": f"Bearer {secret}"}), expect="201")
+    finally:
+        sys.stderr = errors
+    return secret
+
+
 def child(threads: int, requests: int, hand_overs: bool = False, where: bool = False
           ) -> dict[str, Any]:
     """Measure every endpoint once in this process (the code on ``sys.path``): CPU µs
@@ -203,6 +226,8 @@ def child(threads: int, requests: int, hand_overs: bool = False, where: bool = F
         bare = bare_flask.create_app()
         comment = json.dumps(COMMENT).encode()
         akismet = urllib.parse.urlencode({**COMMENT, "api_key": secret, "blog": ORIGIN}).encode()
+
+        learned_secret = _learned_site(app, state)
 
         def siteverify_body() -> bytes:
             now = round(time.time(), 3)
@@ -226,6 +251,9 @@ def child(threads: int, requests: int, hand_overs: bool = False, where: bool = F
             "POST /1.1/comment-check": lambda: _environ(
                 "POST", "/1.1/comment-check", body=akismet,
                 content_type="application/x-www-form-urlencoded"),
+            LEARNED: lambda: _environ(
+                "POST", "/v1/comment-check", body=comment, content_type="application/json",
+                headers={"Authorization": f"Bearer {learned_secret}"}),
         }
         # The access lines. Counting hand-overs, they go to memory: a file's write lets
         # go of the GIL, and requests that slow are too far apart for lines to gather.

@@ -10,9 +10,11 @@ import pytest
 import requests
 from flask import Flask
 
+from model.adaptation import Features, SiteLayer, features, logit
 from service import create_app
 from service.sites.registry import Site
 from service.spam.adaptation import REASON_HAM, REASON_SPAM, SiteAdaptation
+from service.spam.decision import SpamModel
 from service.web.state import AppState
 from tests.conftest import SITE_ORIGIN
 from tests.support.live_server import LiveServer, based_session
@@ -193,3 +195,39 @@ def test_a_write_based_on_a_stale_read_is_refused(state: AppState) -> None:
     assert store.adaptation_state("hk_b") == (0, None)
     with pytest.raises(ValueError, match="scratch"):
         store.clear()  # the service's own keys are never bulk-deleted
+
+
+def test_a_stored_layer_is_parsed_once_and_always_read_as_stored(
+    state: AppState, caplog: pytest.LogCaptureFixture
+) -> None:
+    adaptation = SiteAdaptation(state.store)
+    model = state.models.current()
+    learned = adaptation.learn("hk_parsed", seo("kimchi"), True, model)
+    assert learned is not None
+    rev, text = state.store.adaptation_state("hk_parsed")
+    first = adaptation.layer_from("hk_parsed", text)
+    assert adaptation.layer_from("hk_parsed", text) is first  # parsed once per worker
+    assert first.updates == 1 and (first.weights == learned.weights.astype("<f4")).all()
+    with pytest.raises(ValueError):
+        first.weights[0] = 1.0  # shared by every check of the site: never changed in place
+    assert first.learn(adaptation_features(first, model), True).updates == 2
+
+    # Redis lost and the site taught again up to the same revision, with another verdict:
+    # the layer read is the one stored now, not the one parsed at that revision before.
+    state.store.client.delete(*state.store.client.keys("*hk_parsed*"))
+    assert adaptation.learn("hk_parsed", seo("winter cycling"), False, model) is not None
+    again, other = state.store.adaptation_state("hk_parsed")
+    assert again == rev and other != text
+    assert adaptation.layer("hk_parsed").weights.tolist() != first.weights.tolist()
+
+    # A damaged layer is ignored (and said so) every time it is read, parsed or not.
+    for _ in range(2):
+        caplog.clear()
+        assert adaptation.layer_from("hk_parsed", '{"format": 1}').empty
+        assert "ignoring the adaptation layer of site hk_parsed" in caplog.text
+
+
+def adaptation_features(layer: SiteLayer, model: SpamModel) -> Features:
+    """The layer's input for the unseen comment, as a check would build it."""
+    probability = float(model.score(UNSEEN, reasons=False).probability)
+    return features(UNSEEN, logit(probability), layer.params)
