@@ -19,7 +19,10 @@ rounds, each server's workers' RSS and PSS are read from ``/proc/PID/smaps_rollu
 gets a fresh pool, minted in this process with the server's key before the round: correct
 answers to challenges (with a one-bit proof of work, so that its check runs) and response
 tokens as a solve would sign them. Every request in the pool succeeds once; a reply that
-is not ``"success":true`` is counted, and so is running out of the pool.
+is not ``"success":true`` is counted, and so is running out of the pool. The JSON
+comment check runs for two sites: one that never sent feedback, and one whose moderators
+sent a few verdicts before the rounds (:func:`teach`), whose checks go through its own
+adaptation layer as every site's do once it teaches the service.
 
 With ``--compare DIR``, a second ``hedgerow serve`` runs the code of another checkout (say
 the previous release, ``git archive``d into DIR) on the same Redis, and its endpoints are
@@ -57,6 +60,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,6 +99,25 @@ COMMENT = {
     "user_ip": "192.0.2.7",
     "user_agent": "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0",
 }
+
+
+# Verdicts its moderators send the second site before the rounds, so that its comment
+# checks go through a layer of its own (as every site's do once it sends feedback).
+VERDICTS = 5
+
+
+def teach(base: str, secret: str, verdicts: int = VERDICTS) -> None:
+    """Send ``verdicts`` spam verdicts for the site of ``secret`` to the service at
+    ``base``."""
+    for i in range(verdicts):
+        body = json.dumps({"comment_content": f"Cheap pills {i}, order now at "
+                                              f"https://pills{i}.example", "label": "spam"})
+        request = urllib.request.Request(
+            base + "/v1/feedback", body.encode(), method="POST",
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {secret}"})
+        with urllib.request.urlopen(request, timeout=10) as reply:
+            if reply.status != 201:
+                raise RuntimeError(f"feedback: {reply.status} {reply.read()[:200]!r}")
 
 
 def _free_port() -> int:
@@ -378,6 +401,7 @@ def main() -> None:
                     time.sleep(0.1)
             sites = SiteRegistry(store)
             site, secret = sites.add("Load bench", [ORIGIN])
+            _, learned_secret = sites.add("Load bench, learned", [ORIGIN])
             key = secrets.token_urlsafe(32)
 
             env = {k: v for k, v in os.environ.items() if not k.startswith("HEDGEROW_")}
@@ -413,6 +437,7 @@ def main() -> None:
                 bases[f" ({args.compare.resolve().name})"] = (other_url, other.pid)
                 servers[f"hedgerow serve ({args.compare.resolve().name})"] = other.pid
                 _wait_ok(other_url + "/readyz", other, tmp / "other.log")
+            teach(base, learned_secret)
             minter = Minter(store, sites, key, site.sitekey, secret)
             comment_json = json.dumps(COMMENT)
             akismet = urllib.parse.urlencode({**COMMENT, "api_key": secret, "blog": ORIGIN})
@@ -438,6 +463,10 @@ def main() -> None:
                     Target("POST /1.1/comment-check" + mark, url + "/1.1/comment-check",
                            "POST", "application/x-www-form-urlencoded",
                            bodies=lambda n: [akismet]),
+                    Target("POST /v1/comment-check, a site that learned" + mark,
+                           url + "/v1/comment-check", "POST", "application/json",
+                           f"Bearer {learned_secret}", '"action"',
+                           bodies=lambda n: [comment_json]),
                 ]]
             if args.only:
                 targets = targets[:2] + [t for t in targets[2:]
