@@ -96,12 +96,13 @@ class SiteAdaptation:
         return layer
 
     def _parse(self, state: str) -> tuple[SiteLayer, str]:
+        error = ""
         try:
             layer = SiteLayer.from_json(state, self.params)
-        except ValueError as error:
-            return SiteLayer.zeros(self.params), str(error)
+        except ValueError as exc:
+            layer, error = SiteLayer.zeros(self.params), str(exc)
         layer.weights.flags.writeable = False
-        return layer, ""
+        return layer, error
 
     def apply_stored(self, sitekey: str, model: SpamModel, state: str | None) -> SpamModel:
         """As :meth:`apply`, with the site's state already read from the store."""
