@@ -11,6 +11,7 @@ answers 503.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import math
@@ -18,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, Response
 from limits import RateLimitItem, parse_many
@@ -43,6 +44,8 @@ SCOPES = ("challenge", "solve", "challenge_site", "solve_site", "siteverify", "c
 # Scopes whose budget all of a site's visitors share; their 429 says so.
 _SITE_SCOPES = frozenset({"challenge_site", "solve_site"})
 _STORAGE_OPTIONS = {"socket_timeout": 1.0, "socket_connect_timeout": 1.0}
+# The budgets each worker keeps built, by scope and identity (about 1 KiB each).
+BUDGETS_KEPT = 4096
 
 
 def init_app(app: Flask, limits: RateLimits) -> None:
@@ -119,6 +122,9 @@ class RateLimits:
         self._windows: Any = None  # the script that spends a budget's rules at once
         self._redis_url = redis_url
         self._prefix = prefix
+        # A budget's keys are the same for every request of one identity in one scope, and
+        # the library takes a few microseconds a rule to build them.
+        self._budget = functools.lru_cache(maxsize=BUDGETS_KEPT)(self._make_budget)
 
     def _get_limiter(self) -> SlidingWindowCounterRateLimiter:
         # Built on first use so that creating the app does no I/O.
@@ -163,27 +169,38 @@ class RateLimits:
         """
         if not self.enabled:
             return NO_BUDGETS
-        keys: list[str] = []
-        args: list[int] = []
-        rules: list[tuple[str, str, RateLimitItem]] = []
+        keys: tuple[str, ...] = ()
+        args: tuple[int, ...] = ()
+        rules: tuple[tuple[str, str, RateLimitItem], ...] = ()
         storage = None
         for scope, identity in spends:
-            items = self.rules.get(scope)
-            if not items:
+            if not self.rules.get(scope):
                 continue
             if storage is None:  # the limiter once per call, made on first need
                 storage = self._get_limiter().storage
             if type(storage) is not RedisStorage:
                 self.check(scope, identity)
                 continue
-            for item in items:
-                # The library's own keys for the item's two windows, so that its window
-                # statistics (for Retry-After) read what the script wrote.
-                current = storage.prefixed_key(f"{{{item.key_for(scope, identity)}}}")
-                keys += [f"{current}/-1", current]
-                args += [item.amount, item.get_expiry()]
-                rules.append((scope, identity, item))
-        return Budgets(tuple(keys), tuple(args), tuple(rules)) if rules else NO_BUDGETS
+            part = self._budget(scope, identity)
+            keys += part.keys
+            args += part.args
+            rules += part.rules
+        return Budgets(keys, args, rules) if rules else NO_BUDGETS
+
+    def _make_budget(self, scope: str, identity: str) -> Budgets:
+        """The keys, arguments and rules of ``identity``'s budget in ``scope`` (on a
+        single Redis: :meth:`budgets` asks only there)."""
+        storage = cast(RedisStorage, self._get_limiter().storage)
+        keys: list[str] = []
+        args: list[int] = []
+        for item in self.rules[scope]:
+            # The library's own keys for the item's two windows, so that its window
+            # statistics (for Retry-After) read what the script wrote.
+            current = storage.prefixed_key(f"{{{item.key_for(scope, identity)}}}")
+            keys += [f"{current}/-1", current]
+            args += [item.amount, item.get_expiry()]
+        return Budgets(tuple(keys), tuple(args),
+                       tuple((scope, identity, item) for item in self.rules[scope]))
 
     def refusal(self, rule: tuple[str, str, RateLimitItem], window: Window | None = None
                 ) -> TooManyRequests:

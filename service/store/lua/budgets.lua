@@ -7,6 +7,9 @@
 -- left, its current window's count and milliseconds left} (none counts it: a refused
 -- request spends nothing; the windows say when to retry, without another round trip).
 local function spend_budgets(rules)
+  -- Whether each rule's current window exists, as its first read found it (or made it):
+  -- its count is then added to rather than started, as the library's EXISTS would decide.
+  local present = {}
   for i = 1, rules do
     local previous, current = KEYS[2 * i - 1], KEYS[2 * i]
     local limit, expiry = tonumber(ARGV[2 * i]), tonumber(ARGV[2 * i + 1]) * 1000
@@ -16,8 +19,13 @@ local function spend_budgets(rules)
       redis.call('rename', current, previous)
       redis.call('set', current, 0, 'PX', current_ttl + expiry)
     end
+    present[current] = present[current] or current_ttl ~= -2
     local previous_count = tonumber(redis.call('get', previous)) or 0
-    local previous_ttl = math.max(tonumber(redis.call('pttl', previous)) or 0, 0)
+    -- A missing previous window counts nothing, however long it has left.
+    local previous_ttl = 0
+    if previous_count > 0 then
+      previous_ttl = math.max(tonumber(redis.call('pttl', previous)) or 0, 0)
+    end
     local current_count = tonumber(redis.call('get', current)) or 0
     if math.floor(previous_count * previous_ttl / expiry) + current_count + 1 > limit then
       local current_left = math.max(tonumber(redis.call('pttl', current)) or 0, 0)
@@ -26,10 +34,11 @@ local function spend_budgets(rules)
   end
   for i = 1, rules do
     local current = KEYS[2 * i]
-    if redis.call('exists', current) == 1 then
+    if present[current] then
       redis.call('incrby', current, 1)
     else
       redis.call('set', current, 1, 'PX', tonumber(ARGV[2 * i + 1]) * 2000)
+      present[current] = true
     end
   end
   return nil
