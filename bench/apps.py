@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 import tempfile
 from collections.abc import Iterator
@@ -10,6 +11,20 @@ from pathlib import Path
 from typing import Any
 
 ORIGIN = "https://bench.example"
+# Rate-limit budgets of the defaults' shape that no run can spend.
+UNSPENDABLE = "100000000/minute;100000000/hour"
+BUDGETS = ("CHALLENGE", "SOLVE", "CHALLENGE_SITE", "SOLVE_SITE", "SITEVERIFY",
+           "COMMENT_CHECK")
+# Verdicts the moderators of a site that learned send before it is measured, so that its
+# comment checks go through a layer of its own (as every site's do once it sends feedback).
+VERDICTS = 5
+
+
+def verdicts(count: int = VERDICTS) -> list[bytes]:
+    """Bodies of ``POST /v1/feedback``: ``count`` spam verdicts, on comments of their own."""
+    return [json.dumps({"comment_content": f"Cheap pills {i}, order now at "
+                                           f"https://pills{i}.example",
+                        "label": "spam"}).encode() for i in range(count)]
 
 
 @contextmanager

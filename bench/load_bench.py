@@ -69,6 +69,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # the checkout's packages, and tests/ for the solvers
 
+from bench.apps import BUDGETS, ORIGIN, UNSPENDABLE, verdicts  # noqa: E402
 from service.captcha.flow import Captcha  # noqa: E402
 from service.captcha.proof_of_work import Policy  # noqa: E402
 from service.signing import Purpose, TokenSigner, new_nonce  # noqa: E402
@@ -81,12 +82,7 @@ from tests.support.solvers import solve_pow, solve_prompt  # noqa: E402
 RESULTS = REPO / "docs" / "benchmarks.md"
 MARKER = "<!-- load-bench -->"
 LIMITS_MARKER = "<!-- load-bench-limits -->"
-# Rate-limit budgets of the defaults' shape that no run can spend.
-UNSPENDABLE = "100000000/minute;100000000/hour"
-BUDGETS = ("CHALLENGE", "SOLVE", "CHALLENGE_SITE", "SOLVE_SITE", "SITEVERIFY",
-           "COMMENT_CHECK")
 POOL_SCRIPT = Path(__file__).resolve().parent / "wrk" / "pool.lua"
-ORIGIN = "https://bench.example"
 PREFIX = "loadbench"
 WRK_THREADS = 2
 WRK_CONNECTIONS = 32
@@ -101,19 +97,12 @@ COMMENT = {
 }
 
 
-# Verdicts its moderators send the second site before the rounds, so that its comment
-# checks go through a layer of its own (as every site's do once it sends feedback).
-VERDICTS = 5
-
-
-def teach(base: str, secret: str, verdicts: int = VERDICTS) -> None:
-    """Send ``verdicts`` spam verdicts for the site of ``secret`` to the service at
-    ``base``."""
-    for i in range(verdicts):
-        body = json.dumps({"comment_content": f"Cheap pills {i}, order now at "
-                                              f"https://pills{i}.example", "label": "spam"})
+def teach(base: str, secret: str) -> None:
+    """Send the spam verdicts of :func:`bench.apps.verdicts` for the site of ``secret`` to
+    the service at ``base``."""
+    for body in verdicts():
         request = urllib.request.Request(
-            base + "/v1/feedback", body.encode(), method="POST",
+            base + "/v1/feedback", body, method="POST",
             headers={"Content-Type": "application/json", "Authorization": f"Bearer {secret}"})
         with urllib.request.urlopen(request, timeout=10) as reply:
             if reply.status != 201:

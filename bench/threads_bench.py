@@ -12,10 +12,12 @@ into DIR), and the rounds alternate between the two. Medians over the rounds.
 With ``--hand-overs`` it counts instead how often each request lets go of the GIL (a
 system call, a C function that releases it): under load each release can hand the GIL to
 another thread, and the request waits to win it back. ``--where`` says which C functions
-do (and where they are called from), per request.
+do (and where they are called from), per request. Rate limits are off unless
+``--limits`` turns them on, every budget too large for the run to spend (as the load
+bench's ``--limits``), so that each request pays for its budgets.
 
 Run: ``.venv/bin/python bench/threads_bench.py [--threads 4] [--requests 4000]
-[--rounds 3] [--compare DIR] [--hand-overs | --where]``.
+[--rounds 3] [--compare DIR] [--limits] [--hand-overs | --where]``.
 """
 
 from __future__ import annotations
@@ -42,8 +44,6 @@ HAND_OVER_INTERVAL = 0.02
 LEARNED = "POST /v1/comment-check, a site that learned"
 ENDPOINTS = ("bare Flask GET /", "GET /healthz", "GET /v1/challenge", "POST /v1/siteverify",
              "POST /v1/comment-check", "POST /1.1/comment-check", LEARNED)
-# Verdicts sent for the site that learned, so that its checks go through its own layer.
-VERDICTS = 5
 COMMENT = {
     "comment_content": "Thanks for the write-up, the part about pruning hawthorn in late "
                        "winter was new to me. See https://example.org/hedges for photos.",
@@ -192,17 +192,14 @@ def _place(frame: Any) -> str:
 
 
 def _learned_site(app: Any, state: Any) -> str:
-    """A second site whose moderators sent :data:`VERDICTS` verdicts (through
+    """A second site whose moderators sent the verdicts of :func:`apps.verdicts` (through
     ``POST /v1/feedback``); its secret."""
-    from apps import ORIGIN
+    from apps import ORIGIN, verdicts
 
     _, secret = state.sites.add("Learned", [ORIGIN])
     errors, sys.stderr = sys.stderr, io.StringIO()  # the feedback's access lines
     try:
-        for i in range(VERDICTS):
-            body = json.dumps({"comment_content": f"Cheap pills {i}, order now at "
-                                                  f"https://pills{i}.example",
-                               "label": "spam"}).encode()
+        for body in verdicts():
             _call(app, _environ("POST", "/v1/feedback", body=body,
                                 content_type="application/json",
                                 headers={"Authorization": f"Bearer {secret}"}), expect="201")
@@ -211,8 +208,8 @@ def _learned_site(app: Any, state: Any) -> str:
     return secret
 
 
-def child(threads: int, requests: int, hand_overs: bool = False, where: bool = False
-          ) -> dict[str, Any]:
+def child(threads: int, requests: int, hand_overs: bool = False, where: bool = False,
+          limits: bool = False) -> dict[str, Any]:
     """Measure every endpoint once in this process (the code on ``sys.path``): CPU µs
     per request, with ``hand_overs`` the GIL's hand-overs per request, or with ``where``
     the C functions they happen in."""
@@ -222,7 +219,7 @@ def child(threads: int, requests: int, hand_overs: bool = False, where: bool = F
 
     from service.signing import Purpose, new_nonce
 
-    with bench_app("hr-threads-", RATELIMIT_ENABLED=False) as (app, state, site, secret):
+    with bench_app("hr-threads-", **_limits_config(limits)) as (app, state, site, secret):
         bare = bare_flask.create_app()
         comment = json.dumps(COMMENT).encode()
         akismet = urllib.parse.urlencode({**COMMENT, "api_key": secret, "blog": ORIGIN}).encode()
@@ -278,12 +275,21 @@ def child(threads: int, requests: int, hand_overs: bool = False, where: bool = F
         return results
 
 
-def _measure(code: Path, threads: int, requests: int, hand_overs: bool, where: bool = False
-             ) -> dict[str, Any]:
+def _limits_config(limits: bool) -> dict[str, Any]:
+    """The app's settings: rate limits off, or on with budgets no run can spend."""
+    from apps import BUDGETS, UNSPENDABLE
+
+    if not limits:
+        return {"RATELIMIT_ENABLED": False}
+    return {"RATELIMIT_ENABLED": True, **{f"RATELIMIT_{name}": UNSPENDABLE for name in BUDGETS}}
+
+
+def _measure(code: Path, threads: int, requests: int, hand_overs: bool, where: bool = False,
+             limits: bool = False) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, __file__, "--child", "--threads", str(threads),
          "--requests", str(requests), *(["--hand-overs"] if hand_overs else []),
-         *(["--where"] if where else [])],
+         *(["--where"] if where else []), *(["--limits"] if limits else [])],
         env={**os.environ, "PYTHONPATH": str(code)}, cwd=code, capture_output=True, text=True,
         check=False)
     if done.returncode:
@@ -306,13 +312,18 @@ def main() -> None:
     parser.add_argument("--where", action="store_true",
                         help="which C functions let go of the GIL, per request (one thread, "
                              "one round; --requests 50 is plenty)")
+    parser.add_argument("--limits", action="store_true",
+                        help="rate limits on, every budget too large to spend (as the load "
+                             "bench's --limits)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.threads, args.requests, args.hand_overs, args.where)))
+        print(json.dumps(child(args.threads, args.requests, args.hand_overs, args.where,
+                               args.limits)))
         return
     if args.where:
-        found = _measure(REPO, 1, args.requests, hand_overs=False, where=True)
+        found = _measure(REPO, 1, args.requests, hand_overs=False, where=True,
+                         limits=args.limits)
         print("| endpoint | C function ← called from | releases per request |")
         print("|---|---|---:|")
         for endpoint in ENDPOINTS:
@@ -328,7 +339,8 @@ def main() -> None:
     runs: dict[str, list[dict[str, float]]] = {name: [] for name in codes}
     for round_number in range(1, args.rounds + 1):
         for name, code in codes.items():
-            runs[name].append(_measure(code, args.threads, args.requests, args.hand_overs))
+            runs[name].append(_measure(code, args.threads, args.requests, args.hand_overs,
+                                       limits=args.limits))
             print(f"round {round_number} {name}: " + ", ".join(
                 f"{k} {v:.0f}" for k, v in runs[name][-1].items()), file=sys.stderr)
     names = list(codes)
@@ -345,7 +357,8 @@ def main() -> None:
     who = ("one thread, another always waiting for the GIL" if args.hand_overs
            else f"{args.threads} threads")
     print(f"\n{who}, {args.requests} requests per endpoint, median of "
-          f"{args.rounds} rounds, each in a fresh process.")
+          f"{args.rounds} rounds, each in a fresh process; rate limits "
+          + ("on, every budget too large to spend." if args.limits else "off."))
 
 
 if __name__ == "__main__":

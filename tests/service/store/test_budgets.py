@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from limits.storage import RedisStorage
 
 from service.store.budgets import Budgets, OverBudget
 from service.store.redis_store import Store, connect
@@ -118,9 +119,10 @@ def test_the_script_spends_a_rule_exactly_as_the_library_does(
 ) -> None:
     previous, current = WINDOWS[name]
     storage = limits._get_limiter().storage
+    assert isinstance(storage, RedisStorage)
     item = type(limits.rules["challenge_site"][0])(5, 10)  # 5 per 10 seconds
     expiry = item.get_expiry()
-    found = {}
+    found: dict[str, tuple[object, ...]] = {}
     for who in ("script", "library"):
         key = item.key_for("challenge_site", who)
         now = storage.prefixed_key(f"{{{key}}}")
