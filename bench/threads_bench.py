@@ -5,9 +5,11 @@ take turns holding the GIL; every system call that lets go of it hands it to ano
 thread, and the caller then waits to win it back. Here as many threads call the app
 directly (no HTTP, no gunicorn), against an embedded Redis, and the process's CPU time
 per request is reported for each endpoint and for a bare Flask app with one JSON route
-(``bench/bare_flask.py``). Each measurement runs in a fresh child process; with
-``--compare DIR`` a second child imports another checkout's code (``git archive`` one
-into DIR), and the rounds alternate between the two. Medians over the rounds.
+(``bench/bare_flask.py``), and beside each its ratio to the bare app's in the same
+process: processes on this machine drift by a fifth from one to the next, and the ratio
+much less. Each measurement runs in a fresh child process; with ``--compare DIR`` a
+second child imports another checkout's code (``git archive`` one into DIR), and the
+rounds alternate between the two. Medians over the rounds.
 
 With ``--hand-overs`` it counts instead how often each request lets go of the GIL (a
 system call, a C function that releases it): under load each release can hand the GIL to
@@ -298,6 +300,34 @@ def _measure(code: Path, threads: int, requests: int, hand_overs: bool, where: b
     return result
 
 
+def table(runs: dict[str, list[dict[str, float]]], unit: str, ratios: bool) -> str:
+    """The Markdown table of each code's medians over its rounds; with ``ratios``, each
+    beside the median of its ratio to the bare app measured in the same process (which
+    the machine's drift from one process to the next moves far less), and the first
+    code's ratio over the second's."""
+    names = list(runs)
+    head = ["endpoint"]
+    for name in names:
+        head += [f"{name}, {unit}", *(["× bare"] if ratios else [])]
+    if ratios and len(names) > 1:
+        head.append(f"{names[0]} ÷ {names[1]}, × bare")
+    rows = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
+    for endpoint in ENDPOINTS:
+        cells: list[str] = []
+        relative = []
+        for name in names:
+            median = statistics.median(r[endpoint] for r in runs[name])
+            cells.append(f"{median:,.0f}" if ratios else f"{median:.1f}")
+            if ratios:
+                relative.append(statistics.median(r[endpoint] / r[ENDPOINTS[0]]
+                                                  for r in runs[name]))
+                cells.append(f"{relative[-1]:.2f}")
+        if ratios and len(names) > 1:
+            cells.append(f"{relative[0] / relative[1]:.2f}")
+        rows.append(f"| {endpoint} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--threads", type=int, default=4)
@@ -343,17 +373,7 @@ def main() -> None:
                                        limits=args.limits))
             print(f"round {round_number} {name}: " + ", ".join(
                 f"{k} {v:.0f}" for k, v in runs[name][-1].items()), file=sys.stderr)
-    names = list(codes)
-    print("| endpoint | " + " | ".join(f"{n}, {unit}" for n in names)
-          + (" | now ÷ " + names[1] if len(names) > 1 and not args.hand_overs else "")
-          + " |")
-    print("|---|" + "---:|" * (len(names) + (len(names) > 1 and not args.hand_overs)))
-    for endpoint in ENDPOINTS:
-        medians = [statistics.median(r[endpoint] for r in runs[n]) for n in names]
-        cells = [f"{m:.1f}" if args.hand_overs else f"{m:,.0f}" for m in medians]
-        if len(medians) > 1 and not args.hand_overs:
-            cells.append(f"{medians[0] / medians[1]:.2f}")
-        print(f"| {endpoint} | " + " | ".join(cells) + " |")
+    print(table(runs, unit, ratios=not args.hand_overs))
     who = ("one thread, another always waiting for the GIL" if args.hand_overs
            else f"{args.threads} threads")
     print(f"\n{who}, {args.requests} requests per endpoint, median of "
