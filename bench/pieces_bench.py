@@ -2,7 +2,9 @@
 the alternative that was weighed, in one process: binding the URL map to a request's
 host (stock Flask, the service's Flask class), reading the request and its ``g`` (Flask's
 proxies, :mod:`service.web.current`), signing a challenge token and reading a response
-token (itsdangerous's ``dumps`` and ``loads``, :class:`TokenSigner`), counting a request's
+token (itsdangerous's ``dumps`` and ``loads``, :class:`TokenSigner`), building a
+challenge's rate-limit budgets (the ``limits`` library's keys, the budgets each worker
+keeps), counting a request's
 metrics (in one process, and in the memory-mapped files gunicorn's workers share), reading
 a 300-byte form body (Werkzeug's ``get_data``, a read of ``wsgi.input``) and matching a
 route. Then the garbage a request leaves in reference cycles (stock Flask, the service's
@@ -110,6 +112,22 @@ def _context_reading(calls: int, repeats: int) -> list[tuple[str, float]]:
              _per_call(lambda: (current.request().environ, current.g().get("x")), calls,
                        repeats)),
         ]
+
+
+def _budget_building(calls: int, repeats: int) -> list[tuple[str, float]]:
+    from bench.apps import UNSPENDABLE
+    from service.web.ratelimit import SCOPES, RateLimits
+
+    # No Redis is reached: the limiter's storage connects on its first command.
+    limits = RateLimits("redis://127.0.0.1:1/0", dict.fromkeys(SCOPES, UNSPENDABLE))
+    spends = (("challenge", "client-pseudonym"), ("challenge_site", "hk_bench"))
+    return [
+        ("a challenge's budgets (four rules), keys built through the limits library",
+         _per_call(lambda: [limits._make_budget(*spend) for spend in spends], calls,
+                   repeats)),
+        ("a challenge's budgets (four rules), kept per worker (RateLimits.budgets)",
+         _per_call(lambda: limits.budgets(*spends), calls, repeats)),
+    ]
 
 
 def _metrics(calls: int, repeats: int) -> float:
@@ -258,8 +276,8 @@ def main() -> None:
         print(_metrics(args.calls, args.repeats))
         return
     rows = []
-    for piece in (_url_binding, _context_reading, _token_reading, _metrics_rows,
-                  _body_reading, _route_matching):
+    for piece in (_url_binding, _context_reading, _token_reading, _budget_building,
+                  _metrics_rows, _body_reading, _route_matching):
         rows += piece(args.calls, args.repeats)
     print("| piece | µs per call |\n|---|---:|")
     for name, micros in rows:
