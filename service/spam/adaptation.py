@@ -9,8 +9,10 @@ the revision (retried when two verdicts of one site race), never a lost write.
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import random
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +21,7 @@ from model.adaptation import Params, SiteLayer, features, logit, probability
 from model.features import PreparedComment
 from model.fields import COMMENT_FIELDS
 from service.spam.decision import ModelScore, SpamModel
-from service.store.redis_store import Store
+from service.store.redis_store import CommentState, Store
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +76,10 @@ class SiteAdaptation:
         # Keyed by the text itself, so a layer read back is always the one stored: no
         # revision to trust, nothing stale after a reset or a lost Redis.
         self._parsed = functools.lru_cache(maxsize=PARSED_LAYERS)(self._parse)
+        # Each site's layer as last read, by the SHA-1 of its text: a check says which it
+        # holds, and Redis sends the text only when the stored one differs.
+        self._held: dict[str, tuple[str, SiteLayer]] = {}
+        self._held_lock = threading.Lock()
 
     def _read(self, sitekey: str) -> tuple[int, SiteLayer]:
         rev, state = self.store.adaptation_state(sitekey)
@@ -104,12 +110,35 @@ class SiteAdaptation:
         layer.weights.flags.writeable = False
         return layer, error
 
-    def apply_stored(self, sitekey: str, model: SpamModel, state: str | None) -> SpamModel:
-        """As :meth:`apply`, with the site's state already read from the store."""
-        if state is None:  # nothing learned yet: no layer to build
+    def held_sum(self, sitekey: str) -> str:
+        """The sum of the site's layer this worker holds ('' for none), for
+        :meth:`Store.comment_state` to send only a layer that differs."""
+        held = self._held.get(sitekey)
+        return held[0] if held is not None else ""
+
+    def apply_stored(self, sitekey: str, model: SpamModel, stored: CommentState) -> SpamModel:
+        """As :meth:`apply`, with the site's layer as :meth:`Store.comment_state` read it
+        (given the :meth:`held_sum` of the site)."""
+        if stored.adaptation_held:
+            held = self._held.get(sitekey)
+            layer = held[1] if held is not None else self.layer(sitekey)  # dropped meanwhile
+        elif stored.adaptation_state is None:  # nothing learned yet: no layer to build
             return model
-        layer = self.layer_from(sitekey, state)
+        else:
+            layer = self.layer_from(sitekey, stored.adaptation_state)
+            self._hold(sitekey, stored.adaptation_state, stored.adaptation_sum, layer)
         return model if layer.empty else AdaptedModel(model, layer)
+
+    def _hold(self, sitekey: str, state: str, stored_sum: str | None, layer: SiteLayer) -> None:
+        # Held only under the sum of the text it was parsed from, computed here: a sum
+        # stored by anything but adaptation_replace.lua never stands for another layer.
+        if not stored_sum or hashlib.sha1(state.encode()).hexdigest() != stored_sum:
+            return
+        with self._held_lock:
+            self._held.pop(sitekey, None)
+            while len(self._held) >= PARSED_LAYERS:
+                del self._held[next(iter(self._held))]
+            self._held[sitekey] = (stored_sum, layer)
 
     def layer(self, sitekey: str) -> SiteLayer:
         """The site's current layer (all zeros for a new or reset site)."""

@@ -112,15 +112,16 @@ class Moderator:
         prepared = prepare_comment(comment)
         domains = prepared.normalized.domains
         # One round trip for what the check reads (and its usage count).
-        stored = self.store.comment_state(site.sitekey, list(domains),
-                                          time.strftime("%Y-%m", time.gmtime(arrived)),
-                                          secret_hash, budgets)
+        stored = self.store.comment_state(
+            site.sitekey, list(domains), time.strftime("%Y-%m", time.gmtime(arrived)),
+            secret_hash, budgets,
+            self.adaptation.held_sum(site.sitekey) if self.adaptation is not None else "")
         if not stored.secret_current:
             raise SecretNotCurrent(site.sitekey)
         signals = self._signals(site, fields, response, arrived)
         model = self.current_model()
         if self.adaptation is not None:
-            model = self.adaptation.apply_stored(site.sitekey, model, stored.adaptation_state)
+            model = self.adaptation.apply_stored(site.sitekey, model, stored)
         known = stored.known_domains
         decision = decide(comment, model, thresholds_for(site, model), signals, domains, known,
                           prepared=prepared,

@@ -88,12 +88,18 @@ class ResponseSpent:
 
 @dataclass(frozen=True)
 class CommentState:
-    """What a comment check reads of its site, in one round trip."""
+    """What a comment check reads of its site, in one round trip.
+
+    ``adaptation_state`` is None when the site has no layer, and also when its layer's
+    ``adaptation_sum`` is the one the caller said it holds (``adaptation_held``).
+    """
 
     known_domains: set[str]
     adaptation_rev: int
     adaptation_state: str | None
     secret_current: bool = True
+    adaptation_sum: str | None = None
+    adaptation_held: bool = False
 
 
 @dataclass(frozen=True)
@@ -395,15 +401,19 @@ class Store:
             self.client.sadd(self._key(f"{{site:{sitekey}}}", "domains"), *values)
 
     def comment_state(self, sitekey: str, domains: Sequence[str], month: str,
-                      secret_hash: str = "", budgets: Budgets = NO_BUDGETS) -> CommentState:
+                      secret_hash: str = "", budgets: Budgets = NO_BUDGETS,
+                      layer_sum: str = "") -> CommentState:
         """For a comment check, in one round trip: which of ``domains`` the site's accepted
         comments had (:meth:`add_known_domains`), its adaptation layer
         (:meth:`adaptation_state`), and one more check counted in ``month`` (read back by
         :meth:`usage`); ``budgets`` first, in the same round trip (:meth:`_run`).
 
-        With ``secret_hash``, whether that secret's index entry still names ``sitekey``
+        With ``secret_hash`` (the caller's secret, which named ``sitekey`` through the
+        worker's caches), whether that secret's index entry still names ``sitekey``
         (:meth:`sitekey_for_secret`): when it does not (a secret rotated out or removed a
-        moment ago), nothing is counted and ``secret_current`` is False.
+        moment ago), nothing is counted and ``secret_current`` is False. ``layer_sum`` is
+        the sum of the layer the caller holds: a layer stored with that sum is not sent
+        again (``adaptation_held``).
         """
         values = list(domains)
         usage = self._key("{usage}", month)
@@ -413,13 +423,16 @@ class Store:
         keys = [domains_key, self._adaptation_key(sitekey), usage]
         if secret_hash:
             keys.append(self._sites_key("secret", secret_hash))
-        reply = self._run(self._comment_state, keys, [sitekey, _USAGE_TTL, *values],
-                          budgets=budgets)
+        reply = self._run(self._comment_state, keys,
+                          [sitekey, _USAGE_TTL, layer_sum, *values], budgets=budgets)
         if not int(reply[0]):
             return CommentState(set(), 0, None, secret_current=False)
-        _, found, rev, state = reply
+        _, found, rev, state, stored_sum = reply
         return CommentState({d for d, hit in zip(values, found, strict=True) if hit},
-                            int(rev or 0), str(state) if state else None)
+                            int(rev or 0), str(state) if state else None,
+                            adaptation_sum=str(stored_sum) if stored_sum else None,
+                            adaptation_held=bool(layer_sum) and not state
+                            and stored_sum == layer_sum)
 
     def _cluster_comment_state(self, sitekey: str, values: list[str], usage: str,
                                domains_key: str, secret_hash: str) -> CommentState:
@@ -430,7 +443,7 @@ class Store:
             pipe.get(self._sites_key("secret", secret_hash))
         if values:
             pipe.smismember(domains_key, values)
-        pipe.hmget(self._adaptation_key(sitekey), ["rev", "state"])
+        pipe.hmget(self._adaptation_key(sitekey), ["rev", "state", "sum"])
         pipe.hincrby(usage, sitekey, 1)
         pipe.expire(usage, _USAGE_TTL)
         replies = pipe.execute()
@@ -438,9 +451,10 @@ class Store:
         if not current:
             self.client.hincrby(usage, sitekey, -1)
         found = replies.pop(0) if values else []
-        rev, state = replies[0]
+        rev, state, stored_sum = replies[0]
         return CommentState({d for d, hit in zip(values, found, strict=True) if hit},
-                            int(rev or 0), str(state) if state else None, current)
+                            int(rev or 0), str(state) if state else None, current,
+                            adaptation_sum=str(stored_sum) if stored_sum else None)
 
     # -- usage ------------------------------------------------------------------------
     def usage(self, sitekey: str, month: str) -> int:

@@ -13,6 +13,7 @@ from flask import Flask
 from model.adaptation import Features, SiteLayer, features, logit
 from service import create_app
 from service.sites.registry import Site
+from service.spam import adaptation as adaptation_module
 from service.spam.adaptation import REASON_HAM, REASON_SPAM, SiteAdaptation
 from service.spam.decision import SpamModel
 from service.web.state import AppState
@@ -231,3 +232,72 @@ def adaptation_features(layer: SiteLayer, model: SpamModel) -> Features:
     """The layer's input for the unseen comment, as a check would build it."""
     probability = float(model.score(UNSEEN, reasons=False).probability)
     return features(UNSEEN, logit(probability), layer.params)
+
+
+def _check_state(store: Any, adaptation: SiteAdaptation, sitekey: str) -> Any:
+    """What a comment check of ``sitekey`` reads, saying which layer this worker holds."""
+    return store.comment_state(sitekey, [], "2026-01", layer_sum=adaptation.held_sum(sitekey))
+
+
+def test_a_layer_the_worker_holds_is_not_sent_again_until_it_changes(state: AppState) -> None:
+    store, model = state.store, state.models.current()
+    adaptation = SiteAdaptation(store)
+    teacher = SiteAdaptation(store)  # another worker, taking the verdicts
+    assert teacher.learn("hk_held", seo("kimchi"), True, model) is not None
+
+    first = _check_state(store, adaptation, "hk_held")
+    assert first.adaptation_state is not None and not first.adaptation_held
+    scored = adaptation.apply_stored("hk_held", model, first).score(UNSEEN)
+    again = _check_state(store, adaptation, "hk_held")
+    assert again.adaptation_held and again.adaptation_state is None  # not sent
+    assert adaptation.apply_stored("hk_held", model, again).score(UNSEEN) == scored
+
+    # A verdict taken by another worker changes the layer: it is sent, and applied.
+    assert teacher.learn("hk_held", seo("winter cycling"), True, model) is not None
+    changed = _check_state(store, adaptation, "hk_held")
+    assert changed.adaptation_state is not None and not changed.adaptation_held
+    moved = adaptation.apply_stored("hk_held", model, changed).score(UNSEEN)
+    assert moved.probability > scored.probability
+    assert moved == SiteAdaptation(store).apply("hk_held", model).score(UNSEEN)
+
+    # Reset: no layer, the shared model.
+    teacher.reset("hk_held")
+    after = _check_state(store, adaptation, "hk_held")
+    assert after.adaptation_state is None and not after.adaptation_held
+    assert adaptation.apply_stored("hk_held", model, after) is model
+
+
+def test_a_layer_without_its_sum_or_with_a_wrong_one_is_sent_every_time(
+    state: AppState
+) -> None:
+    store, model = state.store, state.models.current()
+    teacher = SiteAdaptation(store)
+    assert teacher.learn("hk_old", seo("kimchi"), True, model) is not None
+    key = store._adaptation_key("hk_old")
+    text = store.client.hget(key, "state")
+    for stored_sum in (None, "0" * 40):  # an earlier version's layer; another writer's sum
+        if stored_sum is None:
+            store.client.hdel(key, "sum")
+        else:
+            store.client.hset(key, "sum", stored_sum)
+        adaptation = SiteAdaptation(store)
+        for _ in range(2):
+            read = _check_state(store, adaptation, "hk_old")
+            assert read.adaptation_state == text and not read.adaptation_held
+            adaptation.apply_stored("hk_old", model, read)
+            assert adaptation.held_sum("hk_old") == ""  # never held under a sum not its own
+
+
+def test_a_worker_holds_a_bounded_number_of_layers(
+    state: AppState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(adaptation_module, "PARSED_LAYERS", 2)
+    store, model = state.store, state.models.current()
+    adaptation = SiteAdaptation(store)
+    for sitekey in ("hk_1", "hk_2", "hk_3"):
+        assert adaptation.learn(sitekey, seo("kimchi"), True, model) is not None
+        adaptation.apply_stored(sitekey, model, _check_state(store, adaptation, sitekey))
+    assert [adaptation.held_sum(k) != "" for k in ("hk_1", "hk_2", "hk_3")] == [
+        False, True, True]
+    # One dropped is read in full again.
+    assert not _check_state(store, adaptation, "hk_1").adaptation_held
