@@ -21,7 +21,7 @@ from model.adaptation import Params, SiteLayer, features, logit, probability
 from model.features import PreparedComment
 from model.fields import COMMENT_FIELDS
 from service.spam.decision import ModelScore, SpamModel
-from service.store.redis_store import CommentState, Store
+from service.store.redis_store import CommentState, Store, layer_version
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +76,8 @@ class SiteAdaptation:
         # Keyed by the text itself, so a layer read back is always the one stored: no
         # revision to trust, nothing stale after a reset or a lost Redis.
         self._parsed = functools.lru_cache(maxsize=PARSED_LAYERS)(self._parse)
-        # Each site's layer as last read, by the SHA-1 of its text: a check says which it
-        # holds, and Redis sends the text only when the stored one differs.
+        # Each site's layer as last read, by its revision and the SHA-1 of its text: a
+        # check says which it holds, and Redis sends the text only when the stored differs.
         self._held: dict[str, tuple[str, SiteLayer]] = {}
         self._held_lock = threading.Lock()
 
@@ -110,15 +110,15 @@ class SiteAdaptation:
         layer.weights.flags.writeable = False
         return layer, error
 
-    def held_sum(self, sitekey: str) -> str:
-        """The sum of the site's layer this worker holds ('' for none), for
+    def held_layer(self, sitekey: str) -> str:
+        """The revision and sum of the site's layer this worker holds ('' for none), for
         :meth:`Store.comment_state` to send only a layer that differs."""
         held = self._held.get(sitekey)
         return held[0] if held is not None else ""
 
     def apply_stored(self, sitekey: str, model: SpamModel, stored: CommentState) -> SpamModel:
         """As :meth:`apply`, with the site's layer as :meth:`Store.comment_state` read it
-        (given the :meth:`held_sum` of the site)."""
+        (given the :meth:`held_layer` of the site)."""
         if stored.adaptation_held:
             held = self._held.get(sitekey)
             layer = held[1] if held is not None else self.layer(sitekey)  # dropped meanwhile
@@ -126,19 +126,20 @@ class SiteAdaptation:
             return model
         else:
             layer = self.layer_from(sitekey, stored.adaptation_state)
-            self._hold(sitekey, stored.adaptation_state, stored.adaptation_sum, layer)
+            self._hold(sitekey, stored, layer)
         return model if layer.empty else AdaptedModel(model, layer)
 
-    def _hold(self, sitekey: str, state: str, stored_sum: str | None, layer: SiteLayer) -> None:
+    def _hold(self, sitekey: str, stored: CommentState, layer: SiteLayer) -> None:
         # Held only under the sum of the text it was parsed from, computed here: a sum
         # stored by anything but adaptation_replace.lua never stands for another layer.
-        if not stored_sum or hashlib.sha1(state.encode()).hexdigest() != stored_sum:
+        text, stored_sum = stored.adaptation_state, stored.adaptation_sum
+        if text is None or hashlib.sha1(text.encode()).hexdigest() != stored_sum:
             return
         with self._held_lock:
             self._held.pop(sitekey, None)
             while len(self._held) >= PARSED_LAYERS:
                 del self._held[next(iter(self._held))]
-            self._held[sitekey] = (stored_sum, layer)
+            self._held[sitekey] = (layer_version(stored.adaptation_rev, stored_sum), layer)
 
     def layer(self, sitekey: str) -> SiteLayer:
         """The site's current layer (all zeros for a new or reset site)."""

@@ -115,7 +115,7 @@ class Moderator:
         stored = self.store.comment_state(
             site.sitekey, list(domains), time.strftime("%Y-%m", time.gmtime(arrived)),
             secret_hash, budgets,
-            self.adaptation.held_sum(site.sitekey) if self.adaptation is not None else "")
+            self.adaptation.held_layer(site.sitekey) if self.adaptation is not None else "")
         if not stored.secret_current:
             raise SecretNotCurrent(site.sitekey)
         signals = self._signals(site, fields, response, arrived)

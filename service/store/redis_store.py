@@ -86,12 +86,19 @@ class ResponseSpent:
     secret_current: bool = True  # False: nothing was spent, the secret is not the site's
 
 
+def layer_version(rev: object, stored_sum: object) -> str:
+    """A stored adaptation layer's revision and sum as one ``"rev:sum"`` string ('' when
+    it has no sum)."""
+    return f"{rev}:{stored_sum}" if rev and stored_sum else ""
+
+
 @dataclass(frozen=True)
 class CommentState:
     """What a comment check reads of its site, in one round trip.
 
     ``adaptation_state`` is None when the site has no layer, and also when its layer's
-    ``adaptation_sum`` is the one the caller said it holds (``adaptation_held``).
+    revision and ``adaptation_sum`` are those the caller said it holds
+    (``adaptation_held``).
     """
 
     known_domains: set[str]
@@ -402,7 +409,7 @@ class Store:
 
     def comment_state(self, sitekey: str, domains: Sequence[str], month: str,
                       secret_hash: str = "", budgets: Budgets = NO_BUDGETS,
-                      layer_sum: str = "") -> CommentState:
+                      held_layer: str = "") -> CommentState:
         """For a comment check, in one round trip: which of ``domains`` the site's accepted
         comments had (:meth:`add_known_domains`), its adaptation layer
         (:meth:`adaptation_state`), and one more check counted in ``month`` (read back by
@@ -411,9 +418,9 @@ class Store:
         With ``secret_hash`` (the caller's secret, which named ``sitekey`` through the
         worker's caches), whether that secret's index entry still names ``sitekey``
         (:meth:`sitekey_for_secret`): when it does not (a secret rotated out or removed a
-        moment ago), nothing is counted and ``secret_current`` is False. ``layer_sum`` is
-        the sum of the layer the caller holds: a layer stored with that sum is not sent
-        again (``adaptation_held``).
+        moment ago), nothing is counted and ``secret_current`` is False. ``held_layer`` is
+        the layer the caller holds, as ``"rev:sum"`` (:func:`layer_version`): a layer
+        stored with that revision and sum is not sent again (``adaptation_held``).
         """
         values = list(domains)
         usage = self._key("{usage}", month)
@@ -424,15 +431,15 @@ class Store:
         if secret_hash:
             keys.append(self._sites_key("secret", secret_hash))
         reply = self._run(self._comment_state, keys,
-                          [sitekey, _USAGE_TTL, layer_sum, *values], budgets=budgets)
+                          [sitekey, _USAGE_TTL, held_layer, *values], budgets=budgets)
         if not int(reply[0]):
             return CommentState(set(), 0, None, secret_current=False)
         _, found, rev, state, stored_sum = reply
         return CommentState({d for d, hit in zip(values, found, strict=True) if hit},
                             int(rev or 0), str(state) if state else None,
                             adaptation_sum=str(stored_sum) if stored_sum else None,
-                            adaptation_held=bool(layer_sum) and not state
-                            and stored_sum == layer_sum)
+                            adaptation_held=bool(held_layer) and not state
+                            and layer_version(rev, stored_sum) == held_layer)
 
     def _cluster_comment_state(self, sitekey: str, values: list[str], usage: str,
                                domains_key: str, secret_hash: str) -> CommentState:

@@ -3,11 +3,14 @@
 -- with rev, state and the state's SHA-1 sum); KEYS[3]: this month's usage counts (a hash
 -- by sitekey); KEYS[4], when given: the index entry of the secret the caller sent, which
 -- must name ARGV[1].
--- ARGV[1]: the sitekey; ARGV[2]: the usage hash's TTL in seconds; ARGV[3]: the sum of the
--- layer the caller holds ('' for none); ARGV[4...]: the comment's link domains.
+-- ARGV[1]: the sitekey; ARGV[2]: the usage hash's TTL in seconds; ARGV[3]: the layer the
+-- caller holds, as "rev:sum" ('' for none); ARGV[4...]: the comment's link domains.
 -- Returns {1, which domains are known (1/0 each), rev, state, sum}, or {0} when the
 -- secret no longer names the site (then nothing is counted). The state is left out
--- (false) when its sum is the caller's: the caller has it already.
+-- (false) when its revision and sum are the caller's: the caller has it already. Both,
+-- because every write moves the revision on (an earlier version's too, which leaves the
+-- sum as it was), and a layer regrown to the same revision after Redis lost it differs
+-- in its sum.
 if KEYS[4] and redis.call('GET', KEYS[4]) ~= ARGV[1] then
   return {0}
 end
@@ -25,7 +28,7 @@ local layer = redis.call('HMGET', KEYS[2], 'rev', 'sum')
 local state = false
 -- No revision: the site never had a layer. A layer without a sum was stored by an
 -- earlier version: sent every time, as then.
-if layer[1] and (not layer[2] or layer[2] ~= ARGV[3]) then
+if layer[1] and (not layer[2] or layer[1] .. ':' .. layer[2] ~= ARGV[3]) then
   state = redis.call('HGET', KEYS[2], 'state')
 end
 redis.call('HINCRBY', KEYS[3], ARGV[1], 1)

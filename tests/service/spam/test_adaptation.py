@@ -236,7 +236,7 @@ def adaptation_features(layer: SiteLayer, model: SpamModel) -> Features:
 
 def _check_state(store: Any, adaptation: SiteAdaptation, sitekey: str) -> Any:
     """What a comment check of ``sitekey`` reads, saying which layer this worker holds."""
-    return store.comment_state(sitekey, [], "2026-01", layer_sum=adaptation.held_sum(sitekey))
+    return store.comment_state(sitekey, [], "2026-01", held_layer=adaptation.held_layer(sitekey))
 
 
 def test_a_layer_the_worker_holds_is_not_sent_again_until_it_changes(state: AppState) -> None:
@@ -285,7 +285,7 @@ def test_a_layer_without_its_sum_or_with_a_wrong_one_is_sent_every_time(
             read = _check_state(store, adaptation, "hk_old")
             assert read.adaptation_state == text and not read.adaptation_held
             adaptation.apply_stored("hk_old", model, read)
-            assert adaptation.held_sum("hk_old") == ""  # never held under a sum not its own
+            assert adaptation.held_layer("hk_old") == ""  # never held under a sum not its own
 
 
 def test_a_worker_holds_a_bounded_number_of_layers(
@@ -297,7 +297,29 @@ def test_a_worker_holds_a_bounded_number_of_layers(
     for sitekey in ("hk_1", "hk_2", "hk_3"):
         assert adaptation.learn(sitekey, seo("kimchi"), True, model) is not None
         adaptation.apply_stored(sitekey, model, _check_state(store, adaptation, sitekey))
-    assert [adaptation.held_sum(k) != "" for k in ("hk_1", "hk_2", "hk_3")] == [
+    assert [adaptation.held_layer(k) != "" for k in ("hk_1", "hk_2", "hk_3")] == [
         False, True, True]
     # One dropped is read in full again.
     assert not _check_state(store, adaptation, "hk_1").adaptation_held
+
+
+def test_a_layer_an_earlier_version_rewrote_is_sent_though_its_sum_stayed(
+    state: AppState
+) -> None:
+    store, model = state.store, state.models.current()
+    adaptation = SiteAdaptation(store)
+    teacher = SiteAdaptation(store)
+    assert teacher.learn("hk_mixed", seo("kimchi"), True, model) is not None
+    adaptation.apply_stored("hk_mixed", model, _check_state(store, adaptation, "hk_mixed"))
+    assert _check_state(store, adaptation, "hk_mixed").adaptation_held
+    # A verdict taken by a worker of the version before, during a rolling upgrade: the
+    # revision moves on and the text changes, the sum stays as it was.
+    rev, _ = store.adaptation_state("hk_mixed")
+    newer = teacher.layer("hk_mixed").learn(adaptation_features(teacher.layer("hk_mixed"),
+                                                                model), True)
+    key = store._adaptation_key("hk_mixed")
+    store.client.hincrby(key, "rev", 1)
+    store.client.hset(key, "state", newer.to_json())
+    read = _check_state(store, adaptation, "hk_mixed")
+    assert not read.adaptation_held and read.adaptation_state == newer.to_json()
+    assert read.adaptation_rev == rev + 1
