@@ -327,7 +327,7 @@ def table(results: dict[str, list[dict[str, Any]]], bare: str) -> str:
             f"| {_median([r['p99_us'] for r in runs]) / 1000:.1f} | {ratio['p99_us']:.2f} "
             f"| {_median([r['cpu_us'] for r in runs]):,.0f} | {ratio['cpu_us']:.2f} "
             f"| {_median([r['switches'] for r in runs]):.1f} "
-            f"| {_median([r.get('redis_us', 0.0) for r in runs]):,.0f} | {ok:.1%} |")
+            f"| {_median([r['redis_us'] for r in runs]):,.0f} | {ok:.1%} |")
     return "\n".join(rows)
 
 

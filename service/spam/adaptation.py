@@ -21,7 +21,7 @@ from model.adaptation import Params, SiteLayer, features, logit, probability
 from model.features import PreparedComment
 from model.fields import COMMENT_FIELDS
 from service.spam.decision import ModelScore, SpamModel
-from service.store.redis_store import CommentState, Store, layer_version
+from service.store.redis_store import CommentState, Store
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +139,7 @@ class SiteAdaptation:
             self._held.pop(sitekey, None)
             while len(self._held) >= PARSED_LAYERS:
                 del self._held[next(iter(self._held))]
-            self._held[sitekey] = (layer_version(stored.adaptation_rev, stored_sum), layer)
+            self._held[sitekey] = (stored.layer_version, layer)
 
     def layer(self, sitekey: str) -> SiteLayer:
         """The site's current layer (all zeros for a new or reset site)."""

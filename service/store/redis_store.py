@@ -9,6 +9,7 @@ slot of a Redis Cluster.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -86,12 +87,6 @@ class ResponseSpent:
     secret_current: bool = True  # False: nothing was spent, the secret is not the site's
 
 
-def layer_version(rev: object, stored_sum: object) -> str:
-    """A stored adaptation layer's revision and sum as one ``"rev:sum"`` string ('' when
-    it has no sum)."""
-    return f"{rev}:{stored_sum}" if rev and stored_sum else ""
-
-
 @dataclass(frozen=True)
 class CommentState:
     """What a comment check reads of its site, in one round trip.
@@ -107,6 +102,14 @@ class CommentState:
     secret_current: bool = True
     adaptation_sum: str | None = None
     adaptation_held: bool = False
+
+    @property
+    def layer_version(self) -> str:
+        """The layer read, as ``"rev:sum"`` ('' when it has no sum): what a caller that
+        holds it sends as ``held_layer``."""
+        if not self.adaptation_rev or not self.adaptation_sum:
+            return ""
+        return f"{self.adaptation_rev}:{self.adaptation_sum}"
 
 
 @dataclass(frozen=True)
@@ -419,7 +422,7 @@ class Store:
         worker's caches), whether that secret's index entry still names ``sitekey``
         (:meth:`sitekey_for_secret`): when it does not (a secret rotated out or removed a
         moment ago), nothing is counted and ``secret_current`` is False. ``held_layer`` is
-        the layer the caller holds, as ``"rev:sum"`` (:func:`layer_version`): a layer
+        the layer the caller holds (:attr:`CommentState.layer_version`): a layer
         stored with that revision and sum is not sent again (``adaptation_held``).
         """
         values = list(domains)
@@ -435,11 +438,12 @@ class Store:
         if not int(reply[0]):
             return CommentState(set(), 0, None, secret_current=False)
         _, found, rev, state, stored_sum = reply
-        return CommentState({d for d, hit in zip(values, found, strict=True) if hit},
+        read = CommentState({d for d, hit in zip(values, found, strict=True) if hit},
                             int(rev or 0), str(state) if state else None,
-                            adaptation_sum=str(stored_sum) if stored_sum else None,
-                            adaptation_held=bool(held_layer) and not state
-                            and layer_version(rev, stored_sum) == held_layer)
+                            adaptation_sum=str(stored_sum) if stored_sum else None)
+        if held_layer and read.adaptation_state is None and read.layer_version == held_layer:
+            return dataclasses.replace(read, adaptation_held=True)
+        return read
 
     def _cluster_comment_state(self, sitekey: str, values: list[str], usage: str,
                                domains_key: str, secret_hash: str) -> CommentState:
