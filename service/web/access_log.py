@@ -41,13 +41,13 @@ HEADER = "X-Request-Id"
 GATHER_SECONDS = 0.05
 # Gathered lines past this many characters are written at once, without waiting.
 GATHER_LIMIT = 64 * 1024
-_SANE_ID = re.compile(r"^[A-Za-z0-9._:+=/-]{8,128}$")
+_SANE_ID = re.compile(r"[A-Za-z0-9._:+=/-]{8,128}")
 
 
 def request_id_from(sent: str | None) -> str:
     """The id to use for a request whose client sent ``sent``: 32 random hex digits
     unless it sent a sane one."""
-    if sent and _SANE_ID.match(sent):
+    if sent and _SANE_ID.fullmatch(sent):
         return sent
     return randomness.token_hex(16)
 

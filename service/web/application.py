@@ -6,8 +6,9 @@ from collections.abc import Callable, Mapping
 from contextvars import Token
 from typing import Any
 
-from flask import Flask, Request, g
+from flask import Flask, Request, Response, g
 from flask.ctx import RequestContext
+from flask.sessions import NullSession, SessionInterface
 from werkzeug.exceptions import BadHost
 from werkzeug.routing import MapAdapter, Rule
 
@@ -32,11 +33,13 @@ class HedgerowFlask(Flask):
     request's path against every rule, for the same few paths (the matcher also leaves a
     reference cycle behind each time, for the garbage collector to find): a rule without
     arguments, once matched, is remembered for its path, method and host. And each
-    request's context, as it is pushed, is recorded for :mod:`service.web.current`.
+    request's context, as it is pushed, is recorded for :mod:`service.web.current`. The
+    service keeps no sessions, so no request builds one (see :class:`_NoSessions`).
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.session_interface = _NoSessions()
         self._sync: dict[Callable[..., Any], Callable[..., Any]] = {}
         self._hosts: dict[tuple[Any, ...], tuple[str, str, str, str | None, str]] = {}
         self._routes: dict[tuple[Any, ...], Rule] = {}
@@ -111,6 +114,25 @@ class HedgerowFlask(Flask):
             "/" if path_info is None else _decoded(path_info), environ["REQUEST_METHOD"],
             None if query is None else _decoded(query),
         )
+
+
+class _NoSessions(SessionInterface):
+    """No sessions: every answer depends on signed tokens and secrets, never a cookie.
+
+    Flask's default, without a secret key, makes a new empty session for every request
+    (a dict and a closure) to refuse writes to; this hands every request the same one,
+    which refuses them as well.
+    """
+
+    def __init__(self) -> None:
+        self._none = NullSession()
+
+    def open_session(self, app: Flask, request: Request) -> NullSession:
+        """The one empty, read-only session."""
+        return self._none
+
+    def save_session(self, app: Flask, session: Any, response: Response) -> None:
+        """Nothing to save."""
 
 
 class _Context(RequestContext):

@@ -12,7 +12,7 @@ from flask import Response
 from service.sites.registry import Site
 from service.web import current
 from service.web.errors import Forbidden
-from service.web.headers import names_in
+from service.web.headers import add_own, names_in
 
 PREFLIGHT_MAX_AGE = "600"
 
@@ -45,7 +45,7 @@ def allow(response: Response, site: Site | None) -> Response:
     if "vary" in names_in(response.headers):
         response.vary.add("Origin")
     else:  # the usual case, without parsing the header into a set and writing it back
-        response.headers.add("Vary", "Origin")
+        add_own(response.headers, "Vary", "Origin")
     if origin and site is not None and site.allows_origin(origin):
         response.headers["Access-Control-Allow-Origin"] = origin
     return response

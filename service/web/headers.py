@@ -1,17 +1,20 @@
-"""Making text safe to send as an HTTP header value.
+"""Making text safe to send as an HTTP header value, and putting the service's own in place.
 
 Header values must not contain CR or LF (a response-splitting hazard, and Werkzeug
 refuses them) and go out as Latin-1. Anything a client sent that may end up in a
 response header passes through :func:`header_value` first.
+
+Werkzeug checks every value it is given for a line break. The headers every answer
+carries (its type and length, the security headers, a checked request id) are the
+service's own constants and numbers, so :func:`own_headers` and :func:`add_own` put them
+in place as they are rather than check them again on every request.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from werkzeug.datastructures import Headers
+from werkzeug.datastructures import Headers
 
 MAX_HEADER_VALUE = 300
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f]+")
@@ -38,3 +41,17 @@ def names_in(headers: Headers) -> set[str]:
     exception inside; looking at the few names there are costs a fraction of that.
     """
     return {name.lower() for name, _ in headers}
+
+
+def own_headers(pairs: list[tuple[str, str]]) -> Headers:
+    """Werkzeug headers holding ``pairs`` (the list itself), names and values the service
+    wrote: never anything a client sent, which goes through :meth:`Headers.add` (and
+    :func:`header_value` first)."""
+    headers = Headers()
+    headers._list = pairs  # the list Werkzeug's own methods read and write
+    return headers
+
+
+def add_own(headers: Headers, name: str, value: str) -> None:
+    """Add a header the service wrote (as :func:`own_headers`) to ``headers``."""
+    headers._list.append((name, value))

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from flask import Flask, Response
 
 from service.web import access_log, current, request_data
-from service.web.headers import names_in
+from service.web.headers import add_own, names_in
 
 if TYPE_CHECKING:
     from service.web.metrics import Metrics
@@ -58,12 +58,13 @@ def init_app(app: Flask, app_state: AppState, app_metrics: Metrics, *, access_li
         # Added rather than set: set would first look for (and remove) a copy there isn't.
         for name, value in _SECURITY_HEADERS:
             if name.lower() not in present:
-                headers.add(name, value)
+                add_own(headers, name, value)
+        # Generated, or the client's when it matched access_log's pattern (no line break).
         request_id = ctx_globals.get("request_id") or access_log.request_id_from(None)
         if _REQUEST_ID in present:
             headers[access_log.HEADER] = request_id
         else:
-            headers.add(access_log.HEADER, request_id)
+            add_own(headers, access_log.HEADER, request_id)
         app_metrics.note_model(models.loaded_version)
         started = ctx_globals.get("hedgerow_started")
         seconds = time.perf_counter() - started if started is not None else None

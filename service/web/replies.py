@@ -7,7 +7,9 @@ provider (:func:`service.create_app`: UTF-8, keys in their order, compact; a fin
 newline) serves them all: the same bytes.
 
 The answer is a :class:`JSONReply`, made with its length and type in hand, that goes out
-with its headers as they are unless one of them needs Werkzeug's fixing.
+with its headers as they are unless one of them needs Werkzeug's fixing. Its headers are
+the service's own constants and numbers, so they are put in place as they are
+(:func:`own_headers`) rather than checked for line breaks one by one.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 from flask import Response
 from werkzeug.datastructures import Headers
 
-from service.web.headers import names_in
+from service.web.headers import names_in, own_headers
 
 # Anything else is written as its text rather than failing the answer (an error answer
 # must never become a 500).
@@ -50,9 +52,10 @@ class JSONReply(Response):
 
 def json_reply(body: Any, status: int = 200, headers: dict[str, str] | None = None
                ) -> Response:
-    """``body`` (plain JSON types only) as a JSON response with ``status``."""
+    """``body`` (plain JSON types only) as a JSON response with ``status``; ``headers``
+    are the service's own (see :func:`own_headers`)."""
     data = (_ENCODER.encode(body) + "\n").encode()
     given = [("Content-Type", _JSON), ("Content-Length", str(len(data)))]
     if headers:
         given.extend(headers.items())
-    return JSONReply([data], status, given)
+    return JSONReply([data], status, own_headers(given))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections import Counter
 
 import pytest
@@ -46,6 +47,58 @@ def test_a_forked_child_draws_a_stream_of_its_own() -> None:
     os.waitpid(pid, 0)
     os.close(read)
     assert len(child) == 32 and child != randomness.token_bytes(32)
+
+
+def test_draws_from_the_pool_never_repeat_within_or_across_threads() -> None:
+    # Every byte of a thread's pool is handed out once: 16-byte draws across many refills
+    # (and a draw larger than a pool, taken straight from the generator) never repeat.
+    drawn: list[bytes] = []
+    lock = threading.Lock()
+
+    def draw() -> None:
+        mine = [randomness.token_bytes(16) for _ in range(3 * randomness.POOL_BYTES // 16)]
+        mine.append(randomness.token_bytes(randomness.POOL_BYTES + 1))
+        with lock:
+            drawn.extend(mine)
+
+    threads = [threading.Thread(target=draw) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(drawn) == 4 * (3 * randomness.POOL_BYTES // 16 + 1)
+    assert len(set(drawn)) == len(drawn)
+    assert all(len(x) == randomness.POOL_BYTES + 1 for x in drawn if len(x) != 16)
+
+
+def test_a_child_forked_twice_never_hands_out_its_parents_bytes() -> None:
+    randomness.token_bytes(16)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            inner = os.fork()  # a grandchild: the count of forks goes on from the child's
+            os.write(write, randomness.token_bytes(64 if inner == 0 else 32))
+            if inner:
+                os.waitpid(inner, 0)
+        finally:
+            os._exit(0)
+    os.close(write)
+    got = b""
+    while len(got) < 96:
+        chunk = os.read(read, 96)
+        if not chunk:
+            break
+        got += chunk
+    os.waitpid(pid, 0)
+    os.close(read)
+    mine = randomness.token_bytes(96)
+    assert len(got) == 96
+    # The two writes arrive in either order, each whole: no 16 bytes of either are the
+    # parent's next ones, or the other's.
+    blocks = [got[start:start + 16] for start in range(0, 96, 16)]
+    assert len(set(blocks)) == 6
+    assert not any(block in mine for block in blocks)
 
 
 def test_below_is_uniform_in_range_and_refuses_a_range_it_cannot_draw() -> None:

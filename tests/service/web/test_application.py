@@ -8,7 +8,8 @@ import threading
 from typing import Any, TypeVar
 
 import pytest
-from flask import Flask
+from flask import Flask, session
+from flask.sessions import NullSession
 from werkzeug.exceptions import BadHost, SecurityError
 
 from service.web.application import HedgerowFlask
@@ -229,3 +230,22 @@ def test_a_request_leaves_no_reference_cycle_behind() -> None:
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+def test_no_request_builds_a_session_and_none_can_be_written() -> None:
+    app = HedgerowFlask(__name__)
+    seen: list[object] = []
+
+    @app.get("/write")
+    def write() -> str:
+        seen.append(session._get_current_object())  # type: ignore[attr-defined]
+        session["user"] = "x"
+        return "written"
+
+    client = app.test_client()
+    for _ in range(2):
+        reply = client.get("/write")
+        assert reply.status_code == 500  # Flask refuses the write, as without a secret key
+        assert "Set-Cookie" not in reply.headers
+    assert len(seen) == 2 and seen[0] is seen[1] and isinstance(seen[0], NullSession)
+    assert dict(seen[0]) == {}

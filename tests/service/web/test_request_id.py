@@ -28,6 +28,12 @@ def test_an_insane_id_is_replaced(http: requests.Session, sent: str) -> None:
     assert GENERATED.fullmatch(reply.headers["X-Request-Id"])
 
 
+@pytest.mark.parametrize("sent", ["abcdefgh\n", "abcdefgh\r\n", "\nabcdefgh"])
+def test_an_id_with_a_line_break_is_replaced(sent: str) -> None:
+    # It would go out as a header: the whole value must match, a final newline included.
+    assert GENERATED.fullmatch(request_id_from(sent))
+
+
 def test_generated_ids_differ() -> None:
     assert len({request_id_from(None) for _ in range(100)}) == 100
 
