@@ -18,7 +18,8 @@ from service.web.state import client_identity, rate_limit, state
 bp = Blueprint("captcha", __name__)
 bp.after_request(cors.expose_refusal)
 
-_NO_STORE = {"Cache-Control": "no-store"}
+# Fresh every time, and opened to the site's own pages (cors.allow).
+_REPLY_HEADERS = {"Cache-Control": "no-store", **cors.VARY}
 _SOLVE_STATUS = {"invalid-input-token": 400, "missing-input-token": 400}
 _SOLVE_MESSAGES = {
     "invalid-input-token": "The challenge token is malformed or was not issued here; "
@@ -67,7 +68,7 @@ def get_challenge() -> Response:
     captcha = app_state.captcha
     first_shown = captcha.first_shown_of(site, query_field("previous"))
     response = json_reply(captcha.issue(site, client, first_shown, mode, budgets).to_json(),
-                          headers=_NO_STORE)
+                          headers=_REPLY_HEADERS)
     return cors.allow(response, site)
 
 
@@ -130,5 +131,5 @@ def solve() -> Response:
         body["message"] = _SOLVE_MESSAGES.get(
             result.error_codes[0], "The answer was not accepted; fetch a new challenge.")
     note_outcome("solved" if result.success else result.error_codes[0])
-    response = json_reply(body, status, _NO_STORE)
+    response = json_reply(body, status, _REPLY_HEADERS)
     return cors.allow(response, result.site)

@@ -190,6 +190,8 @@ class Captcha:
     def first_shown_of(self, site: Site, previous: object) -> float | None:
         """When the chain of ``previous`` (a challenge token of ``site``) began, if it
         may be continued; None for anything else, which then starts a new chain."""
+        if not previous:  # a widget's first challenge: nothing to read
+            return None
         checked = self.signer.verify(
             Purpose.CHALLENGE, previous, self.challenge_ttl + self.response_ttl + 60
         )

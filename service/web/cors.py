@@ -12,9 +12,11 @@ from flask import Response
 from service.sites.registry import Site
 from service.web import current
 from service.web.errors import Forbidden
-from service.web.headers import add_own, names_in
 
 PREFLIGHT_MAX_AGE = "600"
+# Among the headers of every answer :func:`allow` may open to a page: what a cache keeps
+# must depend on the page's origin, whether this one is let in or not.
+VARY = {"Vary": "Origin"}
 
 
 def request_origin() -> str:
@@ -40,12 +42,9 @@ def origin_not_allowed(origin: str = "") -> Forbidden:
 
 
 def allow(response: Response, site: Site | None) -> Response:
-    """Let the caller's origin read ``response`` when it is one of ``site``'s origins."""
+    """Let the caller's origin read ``response`` (made with :data:`VARY` among its
+    headers) when it is one of ``site``'s origins."""
     origin = request_origin()
-    if "vary" in names_in(response.headers):
-        response.vary.add("Origin")
-    else:  # the usual case, without parsing the header into a set and writing it back
-        add_own(response.headers, "Vary", "Origin")
     if origin and site is not None and site.allows_origin(origin):
         response.headers["Access-Control-Allow-Origin"] = origin
     return response

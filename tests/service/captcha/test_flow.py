@@ -112,6 +112,14 @@ def test_cors_only_for_registered_origins(http: requests.Session, site: tuple[Si
     sitekey = site[0].sitekey
     ok = http.get("/v1/challenge", params={"sitekey": sitekey}, headers={"Origin": SITE_ORIGIN})
     assert ok.headers["Access-Control-Allow-Origin"] == SITE_ORIGIN
+    # What a cache keeps depends on the page's origin, whether a page asked or not.
+    plain = http.get("/v1/challenge", params={"sitekey": sitekey})
+    solve = http.post("/v1/solve", json={"token": ok.json()["token"], "answer": "1"},
+                      headers={"Origin": SITE_ORIGIN})
+    for reply in (ok, plain, solve):
+        assert reply.headers["Vary"] == "Origin" and reply.headers["Cache-Control"] == "no-store"
+    assert "Access-Control-Allow-Origin" not in plain.headers
+    assert solve.headers["Access-Control-Allow-Origin"] == SITE_ORIGIN
     evil = http.get(
         "/v1/challenge", params={"sitekey": sitekey}, headers={"Origin": "https://evil.example"}
     )
