@@ -34,52 +34,18 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+# The shared request makers, from this script's folder (the code measured is the one on
+# PYTHONPATH, which --compare points at another checkout).
+from apps import ENDPOINTS, call
 
 REPO = Path(__file__).resolve().parent.parent
 # The switch interval while hand-overs are counted: long enough that a request's own CPU
 # time is a small part of it.
 HAND_OVER_INTERVAL = 0.02
-LEARNED = "POST /v1/comment-check, a site that learned"
-ENDPOINTS = ("bare Flask GET /", "GET /healthz", "GET /v1/challenge", "POST /v1/siteverify",
-             "POST /v1/comment-check", "POST /1.1/comment-check", LEARNED)
-COMMENT = {
-    "comment_content": "Thanks for the write-up, the part about pruning hawthorn in late "
-                       "winter was new to me. See https://example.org/hedges for photos.",
-    "comment_author": "Ann Example", "comment_author_email": "ann@example.org",
-    "user_ip": "192.0.2.7", "user_agent": "Mozilla/5.0 (X11; Linux x86_64; rv:120.0)",
-}
-
-
-def _environ(method: str, path: str, query: str = "", body: bytes = b"",
-             content_type: str = "", headers: dict[str, str] | None = None) -> dict[str, Any]:
-    """A WSGI environ as gunicorn builds one for a request from 127.0.0.1."""
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": method, "SCRIPT_NAME": "", "PATH_INFO": path,
-        "QUERY_STRING": query, "SERVER_PROTOCOL": "HTTP/1.1", "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "8000", "REMOTE_ADDR": "127.0.0.1", "REMOTE_PORT": "5555",
-        "HTTP_HOST": "127.0.0.1:8000", "HTTP_USER_AGENT": "bench", "HTTP_ACCEPT": "*/*",
-        "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body), "wsgi.errors": sys.stderr,
-        "wsgi.multithread": True, "wsgi.multiprocess": True, "wsgi.run_once": False,
-        "wsgi.version": (1, 0),
-    }
-    if method == "POST":
-        environ["CONTENT_LENGTH"] = str(len(body))
-        environ["CONTENT_TYPE"] = content_type
-    for name, value in (headers or {}).items():
-        environ["HTTP_" + name.upper().replace("-", "_")] = value
-    return environ
-
-
-def _call(app: Any, environ: dict[str, Any], expect: str = "200") -> bytes:
-    statuses: list[str] = []
-    body = b"".join(app(environ, lambda status, headers, exc_info=None: statuses.append(status)))
-    if not statuses[0].startswith(expect):
-        raise RuntimeError(f"{environ['PATH_INFO']}: {statuses[0]} {body[:200]!r}")
-    return body
 
 
 def _cpu_us(app: Any, environs: Iterator[dict[str, Any]], threads: int) -> float:
@@ -96,7 +62,7 @@ def _cpu_us(app: Any, environs: Iterator[dict[str, Any]], threads: int) -> float
                 if environ is None:
                     return
                 requests += 1
-            _call(app, environ)
+            call(app, environ)
 
     started = time.process_time()
     pool = [threading.Thread(target=worker) for _ in range(threads)]
@@ -129,7 +95,7 @@ def _hand_overs(app: Any, environs: Iterator[dict[str, Any]]) -> float:
     try:
         started, count = time.perf_counter(), 0
         for environ in environs:
-            _call(app, environ)
+            call(app, environ)
             count += 1
         elapsed = time.perf_counter() - started
     finally:
@@ -170,7 +136,7 @@ def _releases(app: Any, environs: Iterator[dict[str, Any]]) -> dict[str, float]:
     try:
         sys.setprofile(watch)
         for environ in environs:
-            _call(app, environ)
+            call(app, environ)
             count += 1
     finally:
         sys.setprofile(None)
@@ -193,67 +159,17 @@ def _place(frame: Any) -> str:
     return f"{path}:{frame.f_lineno}"
 
 
-def _learned_site(app: Any, state: Any) -> str:
-    """A second site whose moderators sent the verdicts of :func:`apps.verdicts` (through
-    ``POST /v1/feedback``); its secret."""
-    from apps import ORIGIN, verdicts
-
-    _, secret = state.sites.add("Learned", [ORIGIN])
-    errors, sys.stderr = sys.stderr, io.StringIO()  # the feedback's access lines
-    try:
-        for body in verdicts():
-            _call(app, _environ("POST", "/v1/feedback", body=body,
-                                content_type="application/json",
-                                headers={"Authorization": f"Bearer {secret}"}), expect="201")
-    finally:
-        sys.stderr = errors
-    return secret
-
-
 def child(threads: int, requests: int, hand_overs: bool = False, where: bool = False,
           limits: bool = False) -> dict[str, Any]:
     """Measure every endpoint once in this process (the code on ``sys.path``): CPU µs
     per request, with ``hand_overs`` the GIL's hand-overs per request, or with ``where``
     the C functions they happen in."""
-    sys.path.insert(0, str(REPO / "bench"))
     import bare_flask
-    from apps import ORIGIN, bench_app
+    from apps import bench_app, limits_config, requests_of
 
-    from service.signing import Purpose, new_nonce
-
-    with bench_app("hr-threads-", **_limits_config(limits)) as (app, state, site, secret):
+    with bench_app("hr-threads-", **limits_config(limits)) as (app, state, site, secret):
         bare = bare_flask.create_app()
-        comment = json.dumps(COMMENT).encode()
-        akismet = urllib.parse.urlencode({**COMMENT, "api_key": secret, "blog": ORIGIN}).encode()
-
-        learned_secret = _learned_site(app, state)
-
-        def siteverify_body() -> bytes:
-            now = round(time.time(), 3)
-            token = state.signer.sign(Purpose.RESPONSE, {
-                "n": new_nonce(), "k": site.sitekey, "c": now, "f": now,
-                "h": "bench.example", "i": "bench"})
-            return urllib.parse.urlencode({"secret": secret, "response": token}).encode()
-
-        makers: dict[str, Callable[[], dict[str, Any]]] = {
-            "bare Flask GET /": lambda: _environ("GET", "/"),
-            "GET /healthz": lambda: _environ("GET", "/healthz"),
-            "GET /v1/challenge": lambda: _environ("GET", "/v1/challenge",
-                                                  f"sitekey={site.sitekey}"),
-            # Single-use tokens, minted before the clock starts.
-            "POST /v1/siteverify": lambda: _environ(
-                "POST", "/v1/siteverify", body=siteverify_body(),
-                content_type="application/x-www-form-urlencoded"),
-            "POST /v1/comment-check": lambda: _environ(
-                "POST", "/v1/comment-check", body=comment, content_type="application/json",
-                headers={"Authorization": f"Bearer {secret}"}),
-            "POST /1.1/comment-check": lambda: _environ(
-                "POST", "/1.1/comment-check", body=akismet,
-                content_type="application/x-www-form-urlencoded"),
-            LEARNED: lambda: _environ(
-                "POST", "/v1/comment-check", body=comment, content_type="application/json",
-                headers={"Authorization": f"Bearer {learned_secret}"}),
-        }
+        makers = requests_of(app, state, site, secret)
         # The access lines. Counting hand-overs, they go to memory: a file's write lets
         # go of the GIL, and requests that slow are too far apart for lines to gather.
         in_memory = hand_overs or where
@@ -263,7 +179,7 @@ def child(threads: int, requests: int, hand_overs: bool = False, where: bool = F
             for name, make in makers.items():
                 target = bare if name.startswith("bare") else app
                 for _ in range(200):
-                    _call(target, make())
+                    call(target, make())
                 environs = [make() for _ in range(requests)]
                 if where:
                     results[name] = _releases(target, iter(environs))
@@ -275,15 +191,6 @@ def child(threads: int, requests: int, hand_overs: bool = False, where: bool = F
             sys.stderr.close()
             sys.stderr = errors
         return results
-
-
-def _limits_config(limits: bool) -> dict[str, Any]:
-    """The app's settings: rate limits off, or on with budgets no run can spend."""
-    from apps import BUDGETS, UNSPENDABLE
-
-    if not limits:
-        return {"RATELIMIT_ENABLED": False}
-    return {"RATELIMIT_ENABLED": True, **{f"RATELIMIT_{name}": UNSPENDABLE for name in BUDGETS}}
 
 
 def _measure(code: Path, threads: int, requests: int, hand_overs: bool, where: bool = False,
