@@ -4,10 +4,14 @@ Starts a Redis server (Debian's ``redis-server`` on a loopback port), ``hedgerow
 as in production (2 workers × 4 threads, rate limits off so that the measured work is
 the endpoint's own) and a bare Flask app with one JSON route on the same gunicorn setup
 (``bench/bare_flask.py``), then drives each with ``wrk`` (Debian package ``wrk``) in
-interleaved rounds: in every round the bare app first, then each endpoint. Each
-endpoint's requests/s, p50 and p99 are reported as the median over the rounds, and as
-ratios to the bare app's in the same round (the median of those ratios, and beside it the
-lowest and highest of them: how far one round strays from another). So is the CPU
+interleaved rounds: in every round each endpoint (with ``--compare``, on both servers)
+between two runs of the bare app. Each endpoint's requests/s, p50 and p99 are reported
+as the median over the rounds, and as ratios to the bare app's runs on either side of it
+(the median of those ratios, and beside it the lowest and highest of them: how far one
+round strays from another). The bare app's own speed wanders on a shared machine (from
+2,887 to 4,844 requests/s from one round to the next in one run), and a ratio to the
+runs just before and after it is not moved by how fast the machine was a minute
+earlier, as a ratio to one bare run at the start of the round was. So is the CPU
 time the server's workers spent per request (from ``/proc``), which the load of other
 processes on the machine moves less than it moves requests/s, and beside it the context
 switches their threads made per request (a thread that waits, for Redis, the GIL or a
@@ -200,21 +204,43 @@ def _cpu_seconds(pids: list[int]) -> float:
 
 
 def round_order(targets: list[Target], round_no: int) -> list[Target]:
-    """The order of one round's runs: the two baselines, then each endpoint on every
-    server in turn (the service, then the one compared), the servers' order reversed
-    every other round.
+    """The order of one round's runs: the bare app's one-round-trip route, then each
+    endpoint on every server in turn (the service, then the one compared, the servers'
+    order reversed every other round), with a run of the bare app (``targets[0]``) before
+    the first, between each of them and after the last.
 
     Which server runs first moves the figures: measured one after the other, the second
     came out ahead by 3–9 % whichever code it ran. Side by side and taking turns, neither
-    gains from its place, and each pair runs close together in time.
+    gains from its place, and each pair runs close together in time, between the same
+    two runs of the bare app (:func:`with_references`).
     """
-    baselines, rest = targets[:2], targets[2:]
+    bare, round_trip, rest = targets[0], targets[1], targets[2:]
     servers = sorted({t.server_pid for t in rest}, key=[t.server_pid for t in rest].index)
     per_server = [[t for t in rest if t.server_pid == pid] for pid in servers]
     if round_no % 2:
         per_server.reverse()
-    return baselines + [t for side_by_side in zip(*per_server, strict=True)
-                        for t in side_by_side]
+    order = [bare, round_trip, bare]
+    for side_by_side in zip(*per_server, strict=True):
+        order += [*side_by_side, bare]
+    return order
+
+
+def with_references(runs: list[tuple[Target, dict[str, Any]]], bare: Target
+                    ) -> list[tuple[Target, dict[str, Any]]]:
+    """One round's runs (in order), each but the bare app's with ``"reference"``: the
+    mean of the bare app's runs just before and just after it (the one there is, at an
+    end), which its ratios are to."""
+    positions = [i for i, (target, _) in enumerate(runs) if target is bare]
+    for i, (target, result) in enumerate(runs):
+        if target is bare:
+            result["reference"] = result
+            continue
+        near = [runs[j][1] for j in (max((p for p in positions if p < i), default=None),
+                                     min((p for p in positions if p > i), default=None))
+                if j is not None]
+        result["reference"] = {key: statistics.fmean(r[key] for r in near)
+                               for key in ("rps", "p50_us", "p99_us", "cpu_us")}
+    return runs
 
 
 def worker_memory(server_pid: int) -> list[dict[str, float]]:
@@ -309,14 +335,14 @@ def _median(values: list[float]) -> float:
     return float(statistics.median(values))
 
 
-def table(results: dict[str, list[dict[str, Any]]], bare: str) -> str:
-    """The Markdown table of medians and median ratios to the bare app."""
+def table(results: dict[str, list[dict[str, Any]]]) -> str:
+    """The Markdown table of medians, and median ratios to each run's bare reference
+    (:func:`with_references`)."""
     rows = ["| endpoint | req/s | × bare | rounds' range | p50 ms | × bare | p99 ms | × bare "
             "| worker CPU µs/req | × bare | switches/req | Redis CPU µs/req | succeeded |",
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    base = results[bare]
     for name, runs in results.items():
-        ratios = {k: [r[k] / b[k] for r, b in zip(runs, base, strict=True)]
+        ratios = {k: [r[k] / r["reference"][k] for r in runs]
                   for k in ("rps", "p50_us", "p99_us", "cpu_us")}
         ratio = {k: _median(values) for k, values in ratios.items()}
         ok = sum(r["ok"] for r in runs) / max(1, sum(r["requests"] for r in runs))
@@ -465,13 +491,16 @@ def main() -> None:
                 run_wrk(target, 1, args.pool // 4, tmp)
             results: dict[str, list[dict[str, Any]]] = {t.name: [] for t in targets}
             for round_no in range(args.rounds):
+                runs = []
                 for target in round_order(targets, round_no):
                     result = run_wrk(target, args.seconds, args.pool, tmp, redis_server.pid)
-                    results[target.name].append(result)
+                    runs.append((target, result))
                     print(f"round {round_no + 1} {target.name}: {result['rps']:.0f} req/s, "
                           f"p50 {result['p50_us'] / 1000:.1f} ms, "
                           f"p99 {result['p99_us'] / 1000:.1f} ms, ok {result['ok']}"
                           f"/{result['requests']}", file=sys.stderr)
+                for target, result in with_references(runs, targets[0]):
+                    results[target.name].append(result)
             memory = memory_table(servers)
             if args.profile is not None:
                 profile([t for t in targets[2:] if not t.name.endswith(")")], service.pid,
@@ -480,9 +509,10 @@ def main() -> None:
             for process in reversed(processes):
                 terminate(process, timeout=30)
 
-    text = table(results, targets[0].name)
+    text = table(results)
     note = (f"wrk {WRK_THREADS} threads × {WRK_CONNECTIONS} connections, "
-            f"{args.seconds:g} s a run, median of {args.rounds} interleaved rounds; "
+            f"{args.seconds:g} s a run, median of {args.rounds} interleaved rounds, each "
+            "endpoint between two runs of the bare app; "
             f"{args.workers} workers × 4 threads; Redis on "
             + ("a Unix socket" if args.redis == "unix" else "a loopback TCP port")
             + "; rate limits "
