@@ -8,6 +8,7 @@ reason rather than raising, because a bad token is an expected outcome.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import json
@@ -25,7 +26,6 @@ from itsdangerous import (
 )
 from itsdangerous.encoding import (
     base64_decode,
-    base64_encode,
     bytes_to_int,
     int_to_bytes,
     want_bytes,
@@ -37,6 +37,13 @@ from service import randomness
 MAX_TOKEN_LENGTH = 2048
 # itsdangerous's compact JSON, made by one encoder rather than a new one per token.
 _PAYLOAD_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
+
+
+def _urlsafe(data: bytes) -> bytes:
+    """``data`` in unpadded URL-safe base64: itsdangerous's ``base64_encode`` of bytes (and
+    :func:`base64.urlsafe_b64encode`'s, unpadded), through one layer instead of three."""
+    return binascii.b2a_base64(data, newline=False).translate(_URLSAFE).rstrip(b"=")
 
 
 class Purpose(StrEnum):
@@ -116,6 +123,8 @@ class _Serializer(URLSafeTimedSerializer):
         # The HMAC keyed with the newest derived key, copied for each token: keying one
         # afresh hashes the key twice more.
         self._keyed = hmac.new(self._signer.derive_key(), digestmod="sha1")
+        # The timestamp part of the tokens signed within the same second.
+        self._stamp: tuple[int, bytes] = (-1, b"")
 
     def make_signer(self, salt: str | bytes | None = None) -> Signer:
         """The signer made up front (signers hold no per-token state)."""
@@ -125,16 +134,21 @@ class _Serializer(URLSafeTimedSerializer):
 
     def dump_payload(self, obj: Any) -> bytes:
         """The payload's compact JSON (as the library writes it), base64-encoded."""
-        return base64_encode(_PAYLOAD_ENCODER.encode(obj).encode())
+        return _urlsafe(_PAYLOAD_ENCODER.encode(obj).encode())
 
     def write(self, obj: Any) -> str:
         """What :meth:`dumps` makes of ``obj`` (the same token, byte for byte), put
-        together directly: the payload's base64, the time's, and their signature's."""
-        signed = b".".join((self.dump_payload(obj),
-                            base64_encode(int_to_bytes(int(time.time())))))
+        together directly: the payload's base64, the time's (encoded once a second), and
+        their signature's."""
+        now = int(time.time())
+        second, stamp = self._stamp
+        if second != now:
+            stamp = _urlsafe(int_to_bytes(now))
+            self._stamp = (now, stamp)
+        signed = b".".join((self.dump_payload(obj), stamp))
         mac = self._keyed.copy()
         mac.update(signed)
-        return b".".join((signed, base64_encode(mac.digest()))).decode("ascii")
+        return b".".join((signed, _urlsafe(mac.digest()))).decode("ascii")
 
     def read(self, token: str, max_age: int) -> TokenResult:
         """What :meth:`loads` makes of ``token``, as a verdict rather than an exception.
@@ -207,6 +221,8 @@ class TokenSigner:
         self._mac_keys = [
             hmac.new(k.encode(), b"hedgerow.answer-mac.v1", hashlib.sha256).digest() for k in keys
         ]
+        # Each MAC key's HMAC, keyed once and copied for every answer.
+        self._answer_macs = [hmac.new(k, digestmod="sha256") for k in self._mac_keys]
 
     def sign(self, purpose: Purpose, payload: dict[str, Any]) -> str:
         """Sign ``payload`` for ``purpose``; the token records when it was made."""
@@ -228,16 +244,16 @@ class TokenSigner:
 
     def answer_mac(self, nonce: str, answer: int) -> str:
         """A keyed MAC binding an answer to a nonce, made with the newest key."""
-        return _mac(self._mac_keys[0], nonce, answer)
+        return _mac(self._answer_macs[0], nonce, answer)
 
     def check_answer(self, nonce: str, answer: int, mac: object) -> bool:
         """True when ``answer`` matches ``mac`` under any configured key (constant time)."""
         if not isinstance(mac, str):
             return False
         matched = False
-        for key in self._mac_keys:
+        for keyed in self._answer_macs:
             # Check every key, so the time taken does not say which one matched.
-            matched |= hmac.compare_digest(_mac(key, nonce, answer), mac)
+            matched |= hmac.compare_digest(_mac(keyed, nonce, answer), mac)
         return matched
 
 
@@ -246,9 +262,10 @@ def _pseudonym(key: bytes, value: str) -> str:
     return base64.urlsafe_b64encode(digest[:12]).decode()
 
 
-def _mac(key: bytes, nonce: str, answer: int) -> str:
-    digest = hmac.new(key, f"{nonce}:{answer}".encode(), "sha256").digest()
-    return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode()
+def _mac(keyed: hmac.HMAC, nonce: str, answer: int) -> str:
+    mac = keyed.copy()
+    mac.update(f"{nonce}:{answer}".encode())
+    return _urlsafe(mac.digest()[:16]).decode()
 
 
 
