@@ -4,11 +4,13 @@ host (stock Flask, the service's Flask class), reading the request and its ``g``
 proxies, :mod:`service.web.current`), signing a challenge token and reading a response
 token (itsdangerous's ``dumps`` and ``loads``, :class:`TokenSigner`), building a
 challenge's rate-limit budgets (the ``limits`` library's keys, the budgets each worker
-keeps), counting a request's
-metrics (in one process, and in the memory-mapped files gunicorn's workers share), reading
-a 300-byte form body (Werkzeug's ``get_data``, a read of ``wsgi.input``) and matching a
-route. Then the garbage a request leaves in reference cycles (stock Flask, the service's
-Flask class), and the collector's work while the service answers challenges.
+keeps), counting a request's metrics (in one process, and in the memory-mapped files
+gunicorn's workers share), reading a 300-byte form body (Werkzeug's ``get_data``, a read
+of ``wsgi.input``), drawing random bytes (OpenSSL's generator, each thread's pool of
+them), writing a challenge's JSON body (the standard library's encoder, orjson) and
+matching a route. Then the garbage a request leaves in reference cycles (stock Flask,
+the service's Flask class), and the collector's work while the service answers
+challenges.
 
 Each figure is the best of ``--repeats`` timings of ``--calls`` calls. Run:
 ``.venv/bin/python bench/pieces_bench.py [--calls 50000] [--repeats 5]``.
@@ -180,6 +182,39 @@ def _body_reading(calls: int, repeats: int) -> list[tuple[str, float]]:
              _per_call(directly, calls, repeats))]
 
 
+def _random_bytes(calls: int, repeats: int) -> list[tuple[str, float]]:
+    import ssl
+
+    from service import randomness
+
+    return [
+        ("16 random bytes, OpenSSL's generator (ssl.RAND_bytes)",
+         _per_call(lambda: ssl.RAND_bytes(16), calls, repeats)),
+        ("4,096 random bytes, OpenSSL's generator",
+         _per_call(lambda: ssl.RAND_bytes(4096), calls // 10, repeats)),
+        ("16 random bytes, from the thread's pool (randomness.token_bytes)",
+         _per_call(lambda: randomness.token_bytes(16), calls, repeats)),
+    ]
+
+
+def _json_answers(calls: int, repeats: int) -> list[tuple[str, float]]:
+    import json
+
+    from service.web.replies import encoded
+
+    # A challenge's body, as the service answers it.
+    body = {"token": "eyJ" + "x" * 180 + ".aWSJ8A." + "s" * 27, "prompt": "12 + \u2610 = 30",
+            "expires_in": 300, "pow": {"difficulty": 1, "salt": "p" * 22},
+            "mode": "arithmetic"}
+    encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
+    return [
+        ("a challenge's JSON body, the standard library's encoder",
+         _per_call(lambda: (encoder.encode(body) + "\n").encode(), calls, repeats)),
+        ("a challenge's JSON body, orjson (replies.encoded)",
+         _per_call(lambda: encoded(body), calls, repeats)),
+    ]
+
+
 def _route_matching(calls: int, repeats: int) -> list[tuple[str, float]]:
     from bench.apps import bench_app
 
@@ -277,7 +312,7 @@ def main() -> None:
         return
     rows = []
     for piece in (_url_binding, _context_reading, _token_reading, _budget_building,
-                  _metrics_rows, _body_reading, _route_matching):
+                  _metrics_rows, _body_reading, _random_bytes, _json_answers, _route_matching):
         rows += piece(args.calls, args.repeats)
     print("| piece | µs per call |\n|---|---:|")
     for name, micros in rows:

@@ -12,8 +12,8 @@ share a stream with their parent or each other). It draws in this process and ke
 GIL, which for 16 bytes is far cheaper than letting go of it. Cold paths (site secrets,
 the signing key) keep :mod:`secrets`.
 
-Each call to it costs about the same (1.6 µs for 4 bytes, 2.7 for 4,096, measured with
-``timeit``), and a challenge draws five times. So each thread draws
+Each call to it costs about the same whatever it draws (16 bytes or 4,096:
+``bench/pieces_bench.py``), and a challenge draws five times. So each thread draws
 :data:`POOL_BYTES` at a time and hands them out in order, every byte once. A forked
 child never hands out what its parent drew: it throws away the pools it inherited
 before its first draw.

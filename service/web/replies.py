@@ -4,12 +4,11 @@
 UUID and dataclass fallbacks) for every answer. The bodies here are plain dicts, lists,
 strings, numbers and booleans, written with the output options the app gives its
 provider (:func:`service.create_app`: UTF-8, keys in their order, compact; a final
-newline) by ``orjson``, in a fifteenth of the standard library's time (0.26 µs against
-3.8–4.8 for a challenge's or a decision's body, ``timeit``). The bytes are
-``jsonify``'s, except a float with an exponent (``1e300`` for ``1e+300``: the same
-number) and a NaN or infinity (``null``, where ``jsonify`` writes what is not JSON). What
-``orjson`` cannot write (an integer past 64 bits, a key that is not a string) goes
-through the standard library's encoder, as before.
+newline) by ``orjson``, in a small part of the standard library's time
+(``bench/pieces_bench.py``). The bytes are ``jsonify``'s, except a float with an
+exponent (``1e300`` for ``1e+300``: the same number) and a NaN or infinity (``null``,
+where ``jsonify`` writes what is not JSON). What ``orjson`` cannot write (an integer past
+64 bits, a key that is not a string) goes through the standard library's encoder.
 
 The answer is a :class:`JSONReply`, made with its length and type in hand, that goes out
 with its headers as they are unless one of them needs Werkzeug's fixing. Its headers are
