@@ -1,4 +1,5 @@
-"""The app the in-process benchmarks measure: a fresh one, on its own Redis, with a site."""
+"""The app the in-process benchmarks measure (a fresh one, on its own Redis, with a site)
+and the requests they make of it."""
 
 from __future__ import annotations
 
@@ -34,9 +35,9 @@ COMMENT = {
 
 
 def environ(method: str, path: str, query: str = "", body: bytes = b"",
-             content_type: str = "", headers: dict[str, str] | None = None) -> dict[str, Any]:
+            content_type: str = "", headers: dict[str, str] | None = None) -> dict[str, Any]:
     """A WSGI environ as gunicorn builds one for a request from 127.0.0.1."""
-    environ: dict[str, Any] = {
+    made: dict[str, Any] = {
         "REQUEST_METHOD": method, "SCRIPT_NAME": "", "PATH_INFO": path,
         "QUERY_STRING": query, "SERVER_PROTOCOL": "HTTP/1.1", "SERVER_NAME": "127.0.0.1",
         "SERVER_PORT": "8000", "REMOTE_ADDR": "127.0.0.1", "REMOTE_PORT": "5555",
@@ -46,11 +47,11 @@ def environ(method: str, path: str, query: str = "", body: bytes = b"",
         "wsgi.version": (1, 0),
     }
     if method == "POST":
-        environ["CONTENT_LENGTH"] = str(len(body))
-        environ["CONTENT_TYPE"] = content_type
+        made["CONTENT_LENGTH"] = str(len(body))
+        made["CONTENT_TYPE"] = content_type
     for name, value in (headers or {}).items():
-        environ["HTTP_" + name.upper().replace("-", "_")] = value
-    return environ
+        made["HTTP_" + name.upper().replace("-", "_")] = value
+    return made
 
 
 def call(app: Any, environ: dict[str, Any], expect: str = "200") -> bytes:
