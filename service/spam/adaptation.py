@@ -30,7 +30,12 @@ PARAMS = Params(buckets=512)
 REASON_SHIFT = 0.5
 REASON_SPAM = "this site's moderators marked similar comments as spam"
 REASON_HAM = "this site's moderators marked similar comments as not spam"
-ATTEMPTS = 8
+# Tries at one verdict while others of the same site keep winning the race to write the
+# layer, each after a random wait that doubles up to MAX_WAIT_SECONDS: eight verdicts sent
+# at once on a busy machine could lose eight races in a row (a verdict is then late by
+# at most about a second and a half, never lost while fewer than this many race it).
+ATTEMPTS = 32
+MAX_WAIT_SECONDS = 0.05
 # Layers each worker keeps parsed, by their stored text: a site's text changes only with
 # a verdict, and every comment check of the site reads it (about 3 KiB, and 7 KiB parsed).
 PARSED_LAYERS = 256
@@ -165,7 +170,7 @@ class SiteAdaptation:
             updated = layer.learn(x, spam)
             if self.store.replace_adaptation_state(sitekey, rev, updated.to_json()) is not None:
                 return updated
-            time.sleep(random.uniform(0, 0.002 * 2**attempt))
+            time.sleep(random.uniform(0, min(MAX_WAIT_SECONDS, 0.002 * 2**attempt)))
         log.warning("adaptation of site %s skipped a verdict: too many at once", sitekey)
         return None
 

@@ -150,6 +150,42 @@ def test_concurrent_verdicts_are_all_counted(
     assert SiteAdaptation(state.store).layer(site[0].sitekey).updates == 24 == rev
 
 
+class _Outrun:
+    """A store on which another writer (a real write to Redis) gets each of a site's layer
+    writes in first, ``times`` times: the verdict being learned loses that many races."""
+
+    def __init__(self, store: Any, times: int) -> None:
+        self._store = store
+        self.left = times
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def replace_adaptation_state(self, sitekey: str, rev: int | None, text: str) -> int | None:
+        if self.left:
+            self.left -= 1
+            self._store.replace_adaptation_state(sitekey, None, self._store.adaptation_state(
+                sitekey)[1] or SiteLayer.zeros(adaptation_module.PARAMS).to_json())
+        return self._store.replace_adaptation_state(sitekey, rev, text)
+
+
+@pytest.mark.parametrize("lost", [adaptation_module.ATTEMPTS - 1, adaptation_module.ATTEMPTS])
+def test_a_verdict_outrun_by_others_is_learned_while_tries_are_left(
+    state: AppState, site: tuple[Site, str], lost: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(adaptation_module, "MAX_WAIT_SECONDS", 0.001)  # a quick test
+    sitekey = site[0].sitekey
+    store = _Outrun(state.store, lost)
+    learned = SiteAdaptation(store).learn(  # type: ignore[arg-type]
+        sitekey, seo("kimchi"), True, state.models.current())
+    layer = SiteAdaptation(state.store).layer(sitekey)
+    assert store.left == 0
+    if lost < adaptation_module.ATTEMPTS:
+        assert learned is not None and layer.updates == 1
+    else:  # every try lost: skipped (the verdict stays in the feedback log)
+        assert learned is None and layer.updates == 0
+
+
 def test_test_submissions_teach_nothing(
     http: requests.Session, site: tuple[Site, str], state: AppState
 ) -> None:
