@@ -227,17 +227,15 @@ def round_order(targets: list[Target], round_no: int) -> list[Target]:
 
 def with_references(runs: list[tuple[Target, dict[str, Any]]], bare: Target
                     ) -> list[tuple[Target, dict[str, Any]]]:
-    """One round's runs (in order), each but the bare app's with ``"reference"``: the
-    mean of the bare app's runs just before and just after it (the one there is, at an
-    end), which its ratios are to."""
+    """One round's runs (in order), each with ``"reference"``, what its ratios are to: for
+    a run of the bare app, itself; for any other, the mean of the bare app's runs just
+    before and just after it (the one there is, at an end)."""
     positions = [i for i, (target, _) in enumerate(runs) if target is bare]
     for i, (target, result) in enumerate(runs):
-        if target is bare:
-            result["reference"] = result
-            continue
-        near = [runs[j][1] for j in (max((p for p in positions if p < i), default=None),
-                                     min((p for p in positions if p > i), default=None))
-                if j is not None]
+        near = [result] if target is bare else [
+            runs[j][1] for j in (max((p for p in positions if p < i), default=None),
+                                 min((p for p in positions if p > i), default=None))
+            if j is not None]
         result["reference"] = {key: statistics.fmean(r[key] for r in near)
                                for key in ("rps", "p50_us", "p99_us", "cpu_us")}
     return runs

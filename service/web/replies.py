@@ -8,7 +8,8 @@ newline) by ``orjson``, in a small part of the standard library's time
 (``bench/pieces_bench.py``). The bytes are ``jsonify``'s, except a float with an
 exponent (``1e300`` for ``1e+300``: the same number) and a NaN or infinity (``null``,
 where ``jsonify`` writes what is not JSON). What ``orjson`` cannot write (an integer past
-64 bits, a key that is not a string) goes through the standard library's encoder.
+64 bits, a key that is not a string) goes through the standard library's encoder, and
+text UTF-8 cannot carry (a lone surrogate) is escaped rather than failing the answer.
 
 The answer is a :class:`JSONReply`, made with its length and type in hand, that goes out
 with its headers as they are unless one of them needs Werkzeug's fixing. Its headers are
@@ -31,6 +32,9 @@ from service.web.headers import names_in, own_headers
 # must never become a 500).
 _ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=False, separators=(",", ":"),
                             default=str)
+# For text UTF-8 cannot carry (a lone surrogate): escaped, so the answer is still JSON.
+_ASCII_ENCODER = json.JSONEncoder(ensure_ascii=True, sort_keys=False, separators=(",", ":"),
+                                  default=str)
 _JSON = "application/json"
 # Headers Werkzeug rewrites on the way out, and statuses whose answers it trims.
 _FIXED_ON_THE_WAY_OUT = frozenset({"location", "content-location"})
@@ -60,7 +64,11 @@ def encoded(body: Any) -> bytes:
     try:
         return orjson.dumps(body, default=str, option=orjson.OPT_APPEND_NEWLINE)
     except orjson.JSONEncodeError:
-        return (_ENCODER.encode(body) + "\n").encode()
+        text = _ENCODER.encode(body)
+    try:
+        return (text + "\n").encode()
+    except UnicodeEncodeError:
+        return (_ASCII_ENCODER.encode(body) + "\n").encode()
 
 
 def json_reply(body: Any, status: int = 200, headers: dict[str, str] | None = None

@@ -60,6 +60,12 @@ def test_what_orjson_cannot_write_is_written_as_jsonify_writes_it(app: Flask, bo
     assert json_reply(body).get_data() == expected.get_data()
 
 
+def test_text_utf8_cannot_carry_is_escaped_rather_than_failing_the_answer() -> None:
+    reply = json_reply({"message": "lone \ud800 surrogate", "ok": "é"}, 400)
+    assert reply.status_code == 400
+    assert json.loads(reply.get_data()) == {"message": "lone \ud800 surrogate", "ok": "é"}
+
+
 def test_a_number_that_is_not_one_is_written_as_null_not_as_invalid_json() -> None:
     reply = json_reply({"score": math.nan, "top": math.inf})
     assert json.loads(reply.get_data(), parse_constant=lambda name: pytest.fail(name)) == {
