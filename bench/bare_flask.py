@@ -6,7 +6,8 @@ trip (a one-line script, as the service's hot paths run theirs, through redis-py
 hiredis) and answers a small JSON object: the ceiling for any endpoint that has to touch
 Redis once.
 
-Run: ``.venv/bin/python bench/bare_flask.py --port 8001 [--workers 2] [--redis URL]``.
+Run: ``.venv/bin/python bench/bare_flask.py --port 8001 [--workers 2] [--threads 4]
+[--redis URL]``.
 """
 
 from __future__ import annotations

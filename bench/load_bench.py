@@ -1,8 +1,8 @@
 """Requests per second and latency of the hot endpoints under load, against bare Flask.
 
 Starts a Redis server (Debian's ``redis-server`` on a loopback port), ``hedgerow serve``
-as in production (2 workers × 4 threads, rate limits off so that the measured work is
-the endpoint's own) and a bare Flask app with one JSON route on the same gunicorn setup
+as in production (its default workers and threads, rate limits off so that the measured
+work is the endpoint's own) and a bare Flask app with one JSON route on the same gunicorn setup
 (``bench/bare_flask.py``), then drives each with ``wrk`` (Debian package ``wrk``) in
 interleaved rounds: in every round each endpoint (with ``--compare``, on both servers)
 between two runs of the bare app. Each endpoint's requests/s, p50 and p99 are reported
@@ -57,6 +57,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -76,6 +77,7 @@ sys.path.insert(0, str(REPO))  # the checkout's packages, and tests/ for the sol
 from bench.apps import BUDGETS, ORIGIN, UNSPENDABLE, verdicts  # noqa: E402
 from service.captcha.flow import Captcha  # noqa: E402
 from service.captcha.proof_of_work import Policy  # noqa: E402
+from service.config import Settings  # noqa: E402
 from service.signing import Purpose, TokenSigner, new_nonce  # noqa: E402
 from service.sites.registry import SiteRegistry  # noqa: E402
 from service.store.embedded import terminate  # noqa: E402
@@ -362,7 +364,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--pool", type=int, default=25000,
                         help="single-use requests minted per round and endpoint")
-    parser.add_argument("--workers", type=int, default=2)
+    # As `hedgerow serve` runs with no settings, on both servers.
+    parser.add_argument("--workers", type=int, default=Settings.model_fields["WORKERS"].default)
+    parser.add_argument("--threads", type=int, default=Settings.model_fields["THREADS"].default,
+                        help="threads per worker, on both servers (a --compare checkout "
+                             "older than HEDGEROW_THREADS runs its own 4)")
     parser.add_argument("--write", action="store_true")
     parser.add_argument("--profile", type=Path, default=None,
                         help="directory for py-spy flame graphs of one worker per endpoint")
@@ -384,6 +390,8 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("wrk") is None or shutil.which("redis-server") is None:
         sys.exit("needs wrk and redis-server: apt-get install wrk redis-server")
+    # Stopped with SIGTERM, it stops the servers it started too (the `finally` below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     processes: list[subprocess.Popen[bytes]] = []
     with tempfile.TemporaryDirectory(prefix="hedgerow-load-") as tmp_name:
@@ -420,16 +428,20 @@ def main() -> None:
             env = {k: v for k, v in os.environ.items() if not k.startswith("HEDGEROW_")}
             env.update(HEDGEROW_SECRET_KEY=key, HEDGEROW_REDIS_URL=redis_url,
                        HEDGEROW_DATA_DIR=str(tmp / "data"), HEDGEROW_KEY_PREFIX=PREFIX,
+                       HEDGEROW_WORKERS=str(args.workers), HEDGEROW_THREADS=str(args.threads),
                        HEDGEROW_RATELIMIT_ENABLED="true" if args.limits else "false")
             if args.limits:
                 env.update({f"HEDGEROW_RATELIMIT_{name}": UNSPENDABLE for name in BUDGETS})
             service_port, bare_port = _free_port(), _free_port()
+            # Workers and threads from the environment, which --compare-env can change for
+            # the other server.
             service = _start([sys.executable, "-m", "service", "serve", "--port",
-                              str(service_port), "--workers", str(args.workers)],
+                              str(service_port)],
                              env, tmp / "serve.log")
             processes.append(service)
             bare = _start([sys.executable, str(Path(__file__).with_name("bare_flask.py")),
                            "--port", str(bare_port), "--workers", str(args.workers),
+                           "--threads", str(args.threads),
                            "--redis", redis_url],
                           env, tmp / "bare.log")
             processes.append(bare)
@@ -443,7 +455,7 @@ def main() -> None:
                 other_port = _free_port()
                 other_env = {**env, **dict(v.split("=", 1) for v in args.compare_env)}
                 other = _start([sys.executable, "-m", "service", "serve", "--port",
-                                str(other_port), "--workers", str(args.workers)],
+                                str(other_port)],
                                other_env, tmp / "other.log", cwd=args.compare.resolve())
                 processes.append(other)
                 other_url = f"http://127.0.0.1:{other_port}"
@@ -511,7 +523,8 @@ def main() -> None:
     note = (f"wrk {WRK_THREADS} threads × {WRK_CONNECTIONS} connections, "
             f"{args.seconds:g} s a run, median of {args.rounds} interleaved rounds, each "
             "endpoint between two runs of the bare app; "
-            f"{args.workers} workers × 4 threads; Redis on "
+            f"{args.workers} workers × {args.threads} thread{'s' if args.threads > 1 else ''}; "
+            "Redis on "
             + ("a Unix socket" if args.redis == "unix" else "a loopback TCP port")
             + "; rate limits "
             + (f"on, every budget {UNSPENDABLE}." if args.limits else "off."))

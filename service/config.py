@@ -233,6 +233,8 @@ class Settings(BaseSettings):
                                json_schema_extra={"secret": True})
     WORKERS: int = Field(2, ge=1, le=64, description="worker processes `hedgerow serve` runs "
                          "behind its one port (`--workers` overrides)")
+    THREADS: int = Field(4, ge=1, le=64, description="threads per worker, each answering one "
+                         "request at a time (`--threads` overrides; see `docs/scaling.md`)")
     ACCESS_LOG: bool = Field(True, description="one JSON line per request on standard error, "
                              "with its request id (never secrets or comment text)")
 

@@ -114,11 +114,17 @@ def check_redis(url: str) -> None:
     help="Worker processes behind the one port [default: HEDGEROW_WORKERS, 2].",
 )
 @click.option(
+    "--threads", default=None, type=click.IntRange(1, 64),
+    help="Threads per worker, each answering one request at a time "
+    "[default: HEDGEROW_THREADS, 4].",
+)
+@click.option(
     "--demo", is_flag=True,
     help="Work with no configuration: a generated key kept in the data directory, "
     "a demo site and the demo page at /demo.",
 )
-def serve(host: str, port: int, workers: int | None, demo: bool) -> None:
+def serve(host: str, port: int, workers: int | None, threads: int | None, demo: bool
+          ) -> None:
     """Run the service."""
     config = load_config()
     if demo and not config.SECRET_KEY:
@@ -169,7 +175,8 @@ def serve(host: str, port: int, workers: int | None, demo: bool) -> None:
             click.echo(f"Hedgerow listening on {base}" + (f" — open {base}/demo" if demo else ""),
                        err=True)
 
-        run(config, listener, workers or config.WORKERS, on_ready=announce)
+        run(config, listener, workers or config.WORKERS, threads or config.THREADS,
+            on_ready=announce)
     except settings.ConfigError as error:
         raise ConfigProblem(str(error)) from None
     except EmbeddedRedisError as error:

@@ -130,7 +130,7 @@ def run(
     config: Settings,
     listener: socket.socket,
     workers: int,
-    threads: int = 4,
+    threads: int,
     on_ready: Callable[[], None] | None = None,
 ) -> None:
     """Serve on ``listener`` until stopped (SIGTERM: gracefully; SIGINT: at once)."""

@@ -22,7 +22,7 @@ def test_defaults_apply_when_nothing_is_set(tmp_path: Path) -> None:
     assert loaded.RATELIMIT_ON_ERROR == "allow"
     assert loaded.SECRET_KEY == [KEY]
     assert loaded.DATA_DIR == tmp_path
-    assert loaded.WORKERS == 2
+    assert loaded.WORKERS == 2 and loaded.THREADS == 4
 
 
 def test_settings_are_frozen_and_replace_validates(tmp_path: Path) -> None:
@@ -52,6 +52,7 @@ def test_booleans_take_the_usual_spellings(raw: str, expected: bool) -> None:
     ("POW_MAX_BITS", "40", "from 1 to 24"),
     ("IPV4_PREFIX", "33", "from 1 to 32"),
     ("WORKERS", "0", "from 1 to 64"),
+    ("THREADS", "65", "from 1 to 64, not '65'"),
     ("RATELIMIT_ON_ERROR", "sometimes", "must be allow or deny, not 'sometimes'"),
     ("RATELIMIT_CHALLENGE", "lots", "`limits` notation"),
     ("RATELIMIT_COMMENT_CHECK", "10 per fortnight", "`limits` notation"),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import secrets
+import select
+import socket
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -101,6 +103,37 @@ def test_serve_demo_runs_the_whole_flow_with_no_configuration(data_dir: Path) ->
     finally:
         server.stop()
     assert "Demo mode" in server.log_path.read_text()
+
+
+@pytest.mark.slow
+def test_serve_runs_the_threads_asked_for(redis_url: str, data_dir: Path) -> None:
+    """With one worker of one thread, a request waits while that thread waits for another
+    client's body, and is answered once that client goes (with the default four threads
+    it would be answered at once)."""
+    env = clean_env(HEDGEROW_REDIS_URL=redis_url, HEDGEROW_DATA_DIR=str(data_dir),
+                    HEDGEROW_SECRET_KEY=secrets.token_urlsafe(48))
+    server = ServeProcess(free_port(), env, "--workers", "1", "--threads", "1",
+                          log=data_dir / "serve.log")
+    stalled: socket.socket | None = None
+    try:
+        server.wait_ready()
+        stalled = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        stalled.sendall(b"POST /v1/siteverify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                        b"Content-Type: application/x-www-form-urlencoded\r\n"
+                        b"Expect: 100-continue\r\nContent-Length: 100\r\n\r\n")
+        # The interim answer comes from the thread that took the request, which then
+        # waits for a body that does not come.
+        assert stalled.recv(64).startswith(b"HTTP/1.1 100 Continue")
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as waiting:
+            waiting.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                            b"Connection: close\r\n\r\n")
+            assert select.select([waiting], [], [], 1.0)[0] == []
+            stalled.close()
+            assert waiting.recv(64).startswith(b"HTTP/1.1 200 ")
+    finally:
+        if stalled is not None:
+            stalled.close()
+        server.stop()
 
 
 @pytest.mark.slow
