@@ -10,12 +10,12 @@ sentence, ``X-akismet-pro-tip: discard``, ``X-akismet-guid`` and, on any error,
 from __future__ import annotations
 
 import time
-import uuid
 
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from model.fields import MAX_COMMENT_CHARS
+from service import randomness
 from service.sites.registry import Site, SiteError, normalize_origin
 from service.spam.moderation import SecretNotCurrent
 from service.store.budgets import OverBudget
@@ -25,6 +25,7 @@ from service.web.headers import header_value
 from service.web.metrics import note_outcome
 from service.web.quotas import refuse_over_quota
 from service.web.ratelimit import secret_identity
+from service.web.replies import text_reply
 from service.web.request_data import read_fields
 from service.web.state import rate_limit, spending_if_refused, state
 
@@ -42,12 +43,9 @@ class AkismetError(Exception):
 
 
 def _text(body: str, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    response = Response(body, status=status)
-    response.headers["Content-Type"] = "text/plain; charset=utf-8"
-    for name, value in (headers or {}).items():
-        # Help texts quote what the client sent (a "blog" value, a field name).
-        response.headers[name] = header_value(value)
-    return response
+    # Help texts quote what the client sent (a "blog" value, a field name).
+    return text_reply(body, status, {name: header_value(value)
+                                     for name, value in (headers or {}).items()})
 
 
 def _invalid(help_text: str, status: int = 200, headers: dict[str, str] | None = None
@@ -177,10 +175,10 @@ def comment_check() -> Response:
     except SecretNotCurrent:
         raise _unknown_key() from None
     note_outcome(decision.action)
-    headers = {"X-akismet-guid": str(uuid.uuid4())}
+    headers = {"X-akismet-guid": randomness.uuid4()}
     if decision.action == "discard":
         headers["X-akismet-pro-tip"] = "discard"
-    return _text("true" if decision.spam else "false", headers=headers)
+    return text_reply("true" if decision.spam else "false", headers=headers)
 
 
 def _submit(label: str) -> Response:

@@ -11,8 +11,9 @@ where ``jsonify`` writes what is not JSON). What ``orjson`` cannot write (an int
 64 bits, a key that is not a string) goes through the standard library's encoder, and
 text UTF-8 cannot carry (a lone surrogate) is escaped rather than failing the answer.
 
-The answer is a :class:`JSONReply`, made with its length and type in hand, that goes out
-with its headers as they are unless one of them needs Werkzeug's fixing. Its headers are
+The answer is a :class:`KnownLengthReply`, made with its length and type in hand, that
+goes out with its headers as they are unless one of them needs Werkzeug's fixing (so are
+the Akismet API's one-word answers, :func:`text_reply`). Its headers are
 the service's own constants and numbers, so they are put in place as they are
 (:func:`own_headers`) rather than checked for line breaks one by one.
 """
@@ -36,17 +37,18 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=False, separators=(","
 _ASCII_ENCODER = json.JSONEncoder(ensure_ascii=True, sort_keys=False, separators=(",", ":"),
                                   default=str)
 _JSON = "application/json"
+_TEXT = "text/plain; charset=utf-8"
 # Headers Werkzeug rewrites on the way out, and statuses whose answers it trims.
 _FIXED_ON_THE_WAY_OUT = frozenset({"location", "content-location"})
 _TRIMMED_STATUSES = frozenset({304, 412})
 
 
-class JSONReply(Response):
-    """A response whose body is one JSON document of known length.
+class KnownLengthReply(Response):
+    """A response whose body is one piece of known length.
 
     Werkzeug copies a response's headers on the way out, to make ``Location`` and
     ``Content-Location`` absolute URIs, trim a 304's or 412's entity headers and add a
-    missing ``Content-Length``. A JSON reply has its length and usually none of the
+    missing ``Content-Length``. Such a reply has its length and usually none of the
     others, and then its headers go out as they are; otherwise Werkzeug does its work.
     """
 
@@ -79,4 +81,15 @@ def json_reply(body: Any, status: int = 200, headers: dict[str, str] | None = No
     given = [("Content-Type", _JSON), ("Content-Length", str(len(data)))]
     if headers:
         given.extend(headers.items())
-    return JSONReply([data], status, own_headers(given))
+    return KnownLengthReply([data], status, own_headers(given))
+
+
+def text_reply(body: str, status: int = 200, headers: dict[str, str] | None = None
+               ) -> Response:
+    """``body`` as a UTF-8 plain-text response with ``status``; ``headers`` are the
+    service's own, or made safe by :func:`~service.web.headers.header_value`."""
+    data = body.encode()
+    given = [("Content-Type", _TEXT), ("Content-Length", str(len(data)))]
+    if headers:
+        given.extend(headers.items())
+    return KnownLengthReply([data], status, own_headers(given))

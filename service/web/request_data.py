@@ -13,7 +13,7 @@ import logging
 import re
 from collections.abc import Iterable
 from typing import Any, NoReturn
-from urllib.parse import parse_qsl
+from urllib.parse import unquote
 
 from flask import Request
 from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
@@ -85,22 +85,26 @@ def parse_query(raw: bytes, where: str = "query string") -> list[tuple[str, str]
         return []
     try:
         text = raw.decode("utf-8")
-        if "%" in text or "+" in text:
-            pairs = parse_qsl(
-                text, keep_blank_values=True, encoding="utf-8", errors="strict",
-                max_num_fields=MAX_FIELDS,
-            )
-        else:  # nothing to decode (the usual query string): parse_qsl's pairs, directly
-            if text.count("&") >= MAX_FIELDS:
-                raise ValueError("too many fields")
-            pairs = [(name, value) for name, _, value in
-                     (part.partition("=") for part in text.split("&") if part)]
+        if text.count("&") >= MAX_FIELDS:
+            raise ValueError("too many fields")
+        # urllib.parse.parse_qsl's pairs (blank values kept, decoding strict), with only the parts
+        # that hold a '+' or a '%' decoded: most hold neither.
+        pairs = [(_unquoted(name), _unquoted(value)) for name, _, value in
+                 (part.partition("=") for part in text.split("&") if part)]
     except UnicodeDecodeError:
         _bad_encoding(where)
     except ValueError:
         raise BadRequest(f"Too many fields in the {where} (at most {MAX_FIELDS}).",
                          code="too-many-fields") from None
     return pairs
+
+
+def _unquoted(part: str) -> str:
+    """One name or value of a URL-encoded text, decoded as
+    :func:`urllib.parse.parse_qsl` decodes it."""
+    if "+" in part:
+        part = part.replace("+", " ")
+    return unquote(part, encoding="utf-8", errors="strict") if "%" in part else part
 
 
 def check_request_text(request: Request) -> dict[str, str]:

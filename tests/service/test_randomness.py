@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import uuid
 from collections import Counter
 
 import pytest
@@ -22,6 +23,18 @@ def test_tokens_have_the_secrets_modules_shapes() -> None:
     assert len({randomness.token_urlsafe(16) for _ in range(1000)}) == 1000
 
 
+def test_uuids_are_version_4_of_the_usual_variant_and_random_elsewhere() -> None:
+    drawn = [randomness.uuid4() for _ in range(2000)]
+    assert len(set(drawn)) == len(drawn)
+    for text in drawn:
+        parsed = uuid.UUID(text)
+        assert str(parsed) == text
+        assert parsed.version == 4 and parsed.variant == uuid.RFC_4122
+    # The variant digit takes each of its four values, the others all sixteen.
+    assert {text[19] for text in drawn} == set("89ab")
+    assert {text[20] for text in drawn} == set("0123456789abcdef")
+
+
 def test_the_hot_paths_never_ask_the_operating_system(monkeypatch: pytest.MonkeyPatch) -> None:
     def refused(size: int) -> bytes:
         raise AssertionError("os.urandom called on a hot path")
@@ -30,6 +43,7 @@ def test_the_hot_paths_never_ask_the_operating_system(monkeypatch: pytest.Monkey
     for _ in range(200):
         assert len(new_nonce()) == 22
         assert len(request_id_from(None)) == 32
+        assert len(randomness.uuid4()) == 36
         arithmetic.generate()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from urllib.parse import parse_qsl
 
 import pytest
@@ -38,9 +39,28 @@ def test_outside_the_hooks_the_request_is_read_and_checked(app: Flask) -> None:
     "a=%E2%98%90&b=+x+", "a+b=c", "x=" + "y" * 5000,
     "&".join(f"f{i}=v" for i in range(64)), "&".join(f"f{i}" for i in range(63)) + "&",
 ])
-def test_a_query_without_escapes_parses_as_parse_qsl_parses_it(text: str) -> None:
+def test_a_query_parses_as_parse_qsl_parses_it(text: str) -> None:
     expected = parse_qsl(text, keep_blank_values=True, errors="strict", max_num_fields=64)
     assert parse_query(text.encode()) == expected
+
+
+def test_any_text_of_names_values_and_escapes_parses_as_parse_qsl_parses_it() -> None:
+    """Random texts of the characters that matter (separators, '+', escapes whole, cut
+    short, or of bytes that are not UTF-8): the same pairs, or both refused."""
+    rng = random.Random(20261130)
+    pieces = ["a", "é", "=", "&", "+", ";", "%", "%2", "%25", "%26", "%3D", "%2B", "%E2%98%90",
+              "%E2%98", "%FF", "%zz", " "]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
+        try:
+            expected = parse_qsl(text, keep_blank_values=True, errors="strict",
+                                 max_num_fields=64)
+        except UnicodeDecodeError:
+            with pytest.raises(BadRequest) as refused:
+                parse_query(text.encode())
+            assert refused.value.code != "too-many-fields", text
+            continue
+        assert parse_query(text.encode()) == expected, text
 
 
 @pytest.mark.parametrize("text", ["&".join(f"f{i}=v" for i in range(65)),
