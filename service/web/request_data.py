@@ -144,14 +144,7 @@ def _json_pairs(raw: bytes) -> list[tuple[str, Any]]:
         _bad_encoding("JSON body")
     _check_depth(text)
     try:
-        data = json.loads(
-            text,
-            object_pairs_hook=_Pairs,
-            # Numbers stay as written: no float overflow, no giant integer to convert.
-            parse_int=str,
-            parse_float=str,
-            parse_constant=_reject_constant,
-        )
+        data = _DECODER.decode(text)
     except RecursionError:  # _check_depth should have caught it; never a 500 regardless
         _too_deep()
     except ValueError:
@@ -167,6 +160,16 @@ class _Pairs(list[tuple[str, Any]]):
 
 def _reject_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not JSON")
+
+
+# Made once: json.loads with options builds a decoder (and its scanner) per call.
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=_Pairs,
+    # Numbers stay as written: no float overflow, no giant integer to convert.
+    parse_int=str,
+    parse_float=str,
+    parse_constant=_reject_constant,
+)
 
 
 def _check_depth(text: str) -> None:
