@@ -2,8 +2,8 @@
 
 Starts a Redis server (Debian's ``redis-server`` on a loopback port), ``hedgerow serve``
 as in production (its default workers and threads, rate limits off so that the measured
-work is the endpoint's own) and a bare Flask app with one JSON route on the same gunicorn setup
-(``bench/bare_flask.py``), then drives each with ``wrk`` (Debian package ``wrk``) in
+work is the endpoint's own) and a bare Flask app with one JSON route on the same gunicorn
+setup (``bench/bare_flask.py``), then drives each with ``wrk`` (Debian package ``wrk``) in
 interleaved rounds: in every round each endpoint (with ``--compare``, on both servers)
 between two runs of the bare app. Each endpoint's requests/s, p50 and p99 are reported
 as the median over the rounds, and as ratios to the bare app's runs on either side of it
@@ -32,7 +32,10 @@ With ``--compare DIR``, a second ``hedgerow serve`` runs the code of another che
 the previous release, ``git archive``d into DIR) on the same Redis, and its endpoints are
 measured in the same rounds, marked "(DIR's name)": a before-and-after from one run. Each
 endpoint runs on the two servers one after the other, the first of the two taking turns
-from round to round (:func:`round_order`).
+from round to round (:func:`round_order`). ``--workers`` and ``--threads`` set both
+servers' setup (the service's through ``HEDGEROW_WORKERS`` and ``HEDGEROW_THREADS``), and
+``--compare-env`` can give the other server another: ``--compare . --compare-env
+HEDGEROW_THREADS=1`` measures the same code on one thread a worker, in the same rounds.
 
 With ``--profile DIR``, each endpoint then gets one more run while ``py-spy`` samples one
 of the service's workers, writing a flame graph per endpoint into DIR.

@@ -77,19 +77,19 @@ def json_reply(body: Any, status: int = 200, headers: dict[str, str] | None = No
                ) -> Response:
     """``body`` (plain JSON types only) as a JSON response with ``status``; ``headers``
     are the service's own (see :func:`own_headers`)."""
-    data = encoded(body)
-    given = [("Content-Type", _JSON), ("Content-Length", str(len(data)))]
-    if headers:
-        given.extend(headers.items())
-    return KnownLengthReply([data], status, own_headers(given))
+    return _reply(encoded(body), _JSON, status, headers)
 
 
 def text_reply(body: str, status: int = 200, headers: dict[str, str] | None = None
                ) -> Response:
     """``body`` as a UTF-8 plain-text response with ``status``; ``headers`` are the
     service's own, or made safe by :func:`~service.web.headers.header_value`."""
-    data = body.encode()
-    given = [("Content-Type", _TEXT), ("Content-Length", str(len(data)))]
+    return _reply(body.encode(), _TEXT, status, headers)
+
+
+def _reply(data: bytes, content_type: str, status: int, headers: dict[str, str] | None
+           ) -> Response:
+    given = [("Content-Type", content_type), ("Content-Length", str(len(data)))]
     if headers:
         given.extend(headers.items())
     return KnownLengthReply([data], status, own_headers(given))
