@@ -25,11 +25,10 @@ import base64
 import os
 import ssl
 import threading
+import uuid
 
 _SPAN = 1 << 32
 POOL_BYTES = 4096
-# A UUID's variant digit for each random hex digit: its two top bits made 10.
-_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 
 
 class _Pool:
@@ -93,10 +92,9 @@ def token_hex(size: int) -> str:
 
 
 def uuid4() -> str:
-    """A random (version 4) UUID in its usual text form, as ``str(uuid.uuid4())``."""
-    digits = token_bytes(16).hex()
-    return (f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-"
-            f"{_VARIANT[digits[16]]}{digits[17:20]}-{digits[20:]}")
+    """A random (version 4) UUID in its usual text form, as ``str(uuid.uuid4())``, from
+    the pool rather than ``os.urandom``."""
+    return str(uuid.UUID(bytes=token_bytes(16), version=4))
 
 
 def below(n: int) -> int:
