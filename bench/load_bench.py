@@ -7,8 +7,10 @@ setup (``bench/bare_flask.py``), then drives each with ``wrk`` (Debian package `
 interleaved rounds: in every round each endpoint (with ``--compare``, on both servers)
 between two runs of the bare app. Each endpoint's requests/s, p50 and p99 are reported
 as the median over the rounds, and as ratios to the bare app's runs on either side of it
-(the median of those ratios, and beside it the lowest and highest of them: how far one
-round strays from another). The bare app's own speed wanders on a shared machine (from
+(the median of those ratios; beside it, from six rounds on, the range that holds the
+median of what the rounds sample with 95 % confidence whatever their distribution
+(:func:`median_interval`); and the lowest and highest of them: how far one round strays
+from another). The bare app's own speed wanders on a shared machine (from
 2,887 to 4,844 requests/s from one round to the next in one run), and a ratio to the
 runs just before and after it is not moved by how fast the machine was a minute
 earlier, as a ratio to one bare run at the start of the round was. So is the CPU
@@ -57,6 +59,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import os
 import secrets
 import shutil
@@ -338,20 +341,45 @@ def _median(values: list[float]) -> float:
     return float(statistics.median(values))
 
 
+def median_interval(values: list[float], confidence: float = 0.95
+                    ) -> tuple[float, float] | None:
+    """The range that holds the median of what the rounds sample with at least
+    ``confidence``, whatever their distribution: the k-th lowest and k-th highest of
+    ``values``, k the largest that keeps the chance of the median lying outside within
+    ``1 - confidence`` (each value falls either side of it with even odds). None when
+    there are too few values for any (at 95 %, fewer than six)."""
+    ordered = sorted(values)
+    count = len(ordered)
+    tail, outside, excluded = (1 - confidence) / 2, 0.0, 0
+    # ``excluded`` values can be dropped from each end while the chance that the median
+    # lies beyond the next one, on one side, stays within the tail.
+    while excluded < count:
+        outside += math.comb(count, excluded) / 2 ** count
+        if outside > tail:
+            break
+        excluded += 1
+    if excluded == 0:
+        return None
+    return ordered[excluded - 1], ordered[count - excluded]
+
+
 def table(results: dict[str, list[dict[str, Any]]]) -> str:
     """The Markdown table of medians, and median ratios to each run's bare reference
     (:func:`with_references`)."""
-    rows = ["| endpoint | req/s | × bare | rounds' range | p50 ms | × bare | p99 ms | × bare "
-            "| worker CPU µs/req | × bare | switches/req | Redis CPU µs/req | succeeded |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    rows = ["| endpoint | req/s | × bare | median's 95 % range | rounds' range | p50 ms "
+            "| × bare | p99 ms | × bare | worker CPU µs/req | × bare | switches/req "
+            "| Redis CPU µs/req | succeeded |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for name, runs in results.items():
         ratios = {k: [r[k] / r["reference"][k] for r in runs]
                   for k in ("rps", "p50_us", "p99_us", "cpu_us")}
         ratio = {k: _median(values) for k, values in ratios.items()}
         ok = sum(r["ok"] for r in runs) / max(1, sum(r["requests"] for r in runs))
+        interval = median_interval(ratios["rps"])
+        held = f"{interval[0]:.2f}–{interval[1]:.2f}" if interval else "—"
         rows.append(
             f"| {name} | {_median([r['rps'] for r in runs]):,.0f} | {ratio['rps']:.2f} "
-            f"| {min(ratios['rps']):.2f}–{max(ratios['rps']):.2f} "
+            f"| {held} | {min(ratios['rps']):.2f}–{max(ratios['rps']):.2f} "
             f"| {_median([r['p50_us'] for r in runs]) / 1000:.1f} | {ratio['p50_us']:.2f} "
             f"| {_median([r['p99_us'] for r in runs]) / 1000:.1f} | {ratio['p99_us']:.2f} "
             f"| {_median([r['cpu_us'] for r in runs]):,.0f} | {ratio['cpu_us']:.2f} "
