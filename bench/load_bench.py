@@ -94,6 +94,8 @@ from tests.support.solvers import solve_pow, solve_prompt  # noqa: E402
 RESULTS = REPO / "docs" / "benchmarks.md"
 MARKER = "<!-- load-bench -->"
 LIMITS_MARKER = "<!-- load-bench-limits -->"
+# The bare app's route that makes one Redis round trip: the ceiling of what touches Redis.
+ROUND_TRIP = "bare Flask GET /redis (one round trip)"
 POOL_SCRIPT = Path(__file__).resolve().parent / "wrk" / "pool.lua"
 PREFIX = "loadbench"
 WRK_THREADS = 2
@@ -363,6 +365,12 @@ def median_interval(values: list[float], confidence: float = 0.95
     return ordered[excluded - 1], ordered[count - excluded]
 
 
+def _held(values: list[float]) -> str:
+    """The cell of :func:`median_interval`'s range of ``values`` ("—" when none)."""
+    interval = median_interval(values)
+    return f"{interval[0]:.2f}–{interval[1]:.2f}" if interval else "—"
+
+
 def table(results: dict[str, list[dict[str, Any]]]) -> str:
     """The Markdown table of medians, and median ratios to each run's bare reference
     (:func:`with_references`)."""
@@ -375,16 +383,30 @@ def table(results: dict[str, list[dict[str, Any]]]) -> str:
                   for k in ("rps", "p50_us", "p99_us", "cpu_us")}
         ratio = {k: _median(values) for k, values in ratios.items()}
         ok = sum(r["ok"] for r in runs) / max(1, sum(r["requests"] for r in runs))
-        interval = median_interval(ratios["rps"])
-        held = f"{interval[0]:.2f}–{interval[1]:.2f}" if interval else "—"
         rows.append(
             f"| {name} | {_median([r['rps'] for r in runs]):,.0f} | {ratio['rps']:.2f} "
-            f"| {held} | {min(ratios['rps']):.2f}–{max(ratios['rps']):.2f} "
+            f"| {_held(ratios['rps'])} | {min(ratios['rps']):.2f}–{max(ratios['rps']):.2f} "
             f"| {_median([r['p50_us'] for r in runs]) / 1000:.1f} | {ratio['p50_us']:.2f} "
             f"| {_median([r['p99_us'] for r in runs]) / 1000:.1f} | {ratio['p99_us']:.2f} "
             f"| {_median([r['cpu_us'] for r in runs]):,.0f} | {ratio['cpu_us']:.2f} "
             f"| {_median([r['switches'] for r in runs]):.1f} "
             f"| {_median([r['redis_us'] for r in runs]):,.0f} | {ok:.1%} |")
+    return "\n".join(rows)
+
+
+def round_trip_table(results: dict[str, list[dict[str, Any]]]) -> str:
+    """Each endpoint's requests/s as a share of the bare app's one-round-trip route's in
+    the same round (both as ratios to their own bare runs), the median over the rounds
+    with its 95 % range: how near each comes to the ceiling of anything that touches
+    Redis once, with how fast a round trip was that round divided out."""
+    ceiling = [r["rps"] / r["reference"]["rps"] for r in results.get(ROUND_TRIP, [])]
+    rows = ["| endpoint | × one round trip | median's 95 % range |", "|---|---:|---:|"]
+    for name, runs in results.items():
+        if name.startswith("bare Flask") or len(runs) != len(ceiling):
+            continue
+        shares = [r["rps"] / r["reference"]["rps"] / top
+                  for r, top in zip(runs, ceiling, strict=True)]
+        rows.append(f"| {name} | {_median(shares):.2f} | {_held(shares)} |")
     return "\n".join(rows)
 
 
@@ -499,7 +521,7 @@ def main() -> None:
             akismet = urllib.parse.urlencode({**COMMENT, "api_key": secret, "blog": ORIGIN})
             targets = [Target("bare Flask GET / (baseline)", f"http://127.0.0.1:{bare_port}/",
                               server_pid=bare.pid),
-                       Target("bare Flask GET /redis (one round trip)",
+                       Target(ROUND_TRIP,
                               f"http://127.0.0.1:{bare_port}/redis", success='"count"',
                               server_pid=bare.pid)]
             for mark, (url, pid) in bases.items():
@@ -559,6 +581,9 @@ def main() -> None:
             + ("a Unix socket" if args.redis == "unix" else "a loopback TCP port")
             + "; rate limits "
             + (f"on, every budget {UNSPENDABLE}." if args.limits else "off."))
+    if ROUND_TRIP in results:
+        text += ("\n\nAgainst the bare app's one-round-trip route, round by round:\n\n"
+                 + round_trip_table(results))
     text += "\n\nWorker memory after the rounds:\n\n" + memory
     print(text)
     print(note)

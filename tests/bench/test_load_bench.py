@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 import random
+from typing import Any
 
-from bench.load_bench import median_interval
+from bench.load_bench import ROUND_TRIP, median_interval, round_trip_table
 
 
 def test_the_range_is_the_order_statistics_a_binomial_table_gives() -> None:
@@ -33,3 +34,20 @@ def test_the_range_holds_a_skewed_distributions_median_at_least_as_often_as_it_s
     # The n = 12 range's exact coverage is 1 - 2 * 79/4096 = 0.961.
     assert held / trials >= 0.95
     assert held / trials <= 0.975  # and not a range so wide that it says nothing
+
+
+def test_the_share_of_the_round_trip_route_divides_out_each_rounds_speed() -> None:
+    def runs(ratios: list[float]) -> list[dict[str, Any]]:
+        return [{"rps": 1000 * r, "reference": {"rps": 1000.0}} for r in ratios]
+
+    # The route is fast in some rounds and slow in others; the challenge follows it at
+    # nine tenths every time, so its share is 0.90 with no spread at all.
+    route = [0.5, 0.7, 0.6, 0.75, 0.55, 0.65]
+    text = round_trip_table({
+        "bare Flask GET / (baseline)": runs([1.0] * 6),
+        ROUND_TRIP: runs(route),
+        "GET /v1/challenge": runs([0.9 * r for r in route]),
+        "POST /v1/siteverify": runs([0.5] * 5),  # a round short: no pairing, no row
+    })
+    assert "| GET /v1/challenge | 0.90 | 0.90–0.90 |" in text
+    assert "siteverify" not in text and "baseline" not in text
