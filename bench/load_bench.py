@@ -18,8 +18,9 @@ time the server's workers spent per request (from ``/proc``), which the load of 
 processes on the machine moves less than it moves requests/s, and beside it the context
 switches their threads made per request (a thread that waits, for Redis, the GIL or a
 socket, gives up its core; one preempted has it taken), and the CPU time the Redis
-server spent per request, which on one machine comes out of the same cores. After the
-rounds, each server's workers' RSS and PSS are read from ``/proc/PID/smaps_rollup``.
+server spent per request, and wrk's own, both of which on one machine come out of the
+same cores. After the rounds, each server's workers' RSS and PSS are read from
+``/proc/PID/smaps_rollup``.
 
 ``POST /v1/solve`` and ``POST /v1/siteverify`` spend single-use tokens, so each round
 gets a fresh pool, minted in this process with the server's key before the round: correct
@@ -61,6 +62,7 @@ import dataclasses
 import json
 import math
 import os
+import resource
 import secrets
 import shutil
 import signal
@@ -173,7 +175,9 @@ def run_wrk(target: Target, seconds: float, pool: int, tmp: Path,
     redis = [redis_pid] if redis_pid else []
     cpu_before, switches_before = _cpu_seconds(workers), _switches(workers)
     redis_before = _cpu_seconds(redis)
+    wrk_before = _children_cpu_seconds()
     run = subprocess.run(command, capture_output=True, text=True)
+    wrk_after = _children_cpu_seconds()
     cpu_after, switches_after = _cpu_seconds(workers), _switches(workers)
     redis_after = _cpu_seconds(redis)
     if run.returncode != 0:
@@ -185,7 +189,15 @@ def run_wrk(target: Target, seconds: float, pool: int, tmp: Path,
     result["cpu_us"] = (cpu_after - cpu_before) * 1e6 / max(1, result["requests"])
     result["switches"] = (switches_after - switches_before) / max(1, result["requests"])
     result["redis_us"] = (redis_after - redis_before) * 1e6 / max(1, result["requests"])
+    result["wrk_us"] = (wrk_after - wrk_before) * 1e6 / max(1, result["requests"])
     return result
+
+
+def _children_cpu_seconds() -> float:
+    """CPU time of this process's children that have ended and been waited for: each wrk
+    run's own, the servers' not (they run until the end)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def _switches(pids: list[int]) -> int:
@@ -376,8 +388,8 @@ def table(results: dict[str, list[dict[str, Any]]]) -> str:
     (:func:`with_references`)."""
     rows = ["| endpoint | req/s | × bare | median's 95 % range | rounds' range | p50 ms "
             "| × bare | p99 ms | × bare | worker CPU µs/req | × bare | switches/req "
-            "| Redis CPU µs/req | succeeded |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+            "| Redis CPU µs/req | wrk CPU µs/req | succeeded |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for name, runs in results.items():
         ratios = {k: [r[k] / r["reference"][k] for r in runs]
                   for k in ("rps", "p50_us", "p99_us", "cpu_us")}
@@ -390,7 +402,8 @@ def table(results: dict[str, list[dict[str, Any]]]) -> str:
             f"| {_median([r['p99_us'] for r in runs]) / 1000:.1f} | {ratio['p99_us']:.2f} "
             f"| {_median([r['cpu_us'] for r in runs]):,.0f} | {ratio['cpu_us']:.2f} "
             f"| {_median([r['switches'] for r in runs]):.1f} "
-            f"| {_median([r['redis_us'] for r in runs]):,.0f} | {ok:.1%} |")
+            f"| {_median([r['redis_us'] for r in runs]):,.0f} "
+            f"| {_median([r['wrk_us'] for r in runs]):,.0f} | {ok:.1%} |")
     return "\n".join(rows)
 
 
