@@ -9,7 +9,7 @@ between two runs of the bare app. Each endpoint's requests/s, p50 and p99 are re
 as the median over the rounds, and as ratios to the bare app's runs on either side of it
 (the median of those ratios; beside it, from six rounds on, the range that holds the
 median of what the rounds sample with 95 % confidence whatever their distribution
-(:func:`median_interval`); and the lowest and highest of them: how far one round strays
+(``bench/rounds.py``); and the lowest and highest of them: how far one round strays
 from another). The bare app's own speed wanders on a shared machine (from
 2,887 to 4,844 requests/s from one round to the next in one run), and a ratio to the
 runs just before and after it is not moved by how fast the machine was a minute
@@ -60,7 +60,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import math
 import os
 import resource
 import secrets
@@ -83,6 +82,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # the checkout's packages, and tests/ for the solvers
 
 from bench.apps import BUDGETS, ORIGIN, UNSPENDABLE, verdicts  # noqa: E402
+from bench.rounds import ROUND_TRIP, held, median, round_trip_table  # noqa: E402
 from service.captcha.flow import Captcha  # noqa: E402
 from service.captcha.proof_of_work import Policy  # noqa: E402
 from service.config import Settings  # noqa: E402
@@ -96,8 +96,6 @@ from tests.support.solvers import solve_pow, solve_prompt  # noqa: E402
 RESULTS = REPO / "docs" / "benchmarks.md"
 MARKER = "<!-- load-bench -->"
 LIMITS_MARKER = "<!-- load-bench-limits -->"
-# The bare app's route that makes one Redis round trip: the ceiling of what touches Redis.
-ROUND_TRIP = "bare Flask GET /redis (one round trip)"
 POOL_SCRIPT = Path(__file__).resolve().parent / "wrk" / "pool.lua"
 PREFIX = "loadbench"
 WRK_THREADS = 2
@@ -351,38 +349,6 @@ def profile(targets: list[Target], server_pid: int, args: argparse.Namespace, tm
         print(f"profile: {out}", file=sys.stderr)
 
 
-def _median(values: list[float]) -> float:
-    return float(statistics.median(values))
-
-
-def median_interval(values: list[float], confidence: float = 0.95
-                    ) -> tuple[float, float] | None:
-    """The range that holds the median of what the rounds sample with at least
-    ``confidence``, whatever their distribution: the k-th lowest and k-th highest of
-    ``values``, k the largest that keeps the chance of the median lying outside within
-    ``1 - confidence`` (each value falls either side of it with even odds). None when
-    there are too few values for any (at 95 %, fewer than six)."""
-    ordered = sorted(values)
-    count = len(ordered)
-    tail, outside, excluded = (1 - confidence) / 2, 0.0, 0
-    # ``excluded`` values can be dropped from each end while the chance that the median
-    # lies beyond the next one, on one side, stays within the tail.
-    while excluded < count:
-        outside += math.comb(count, excluded) / 2 ** count
-        if outside > tail:
-            break
-        excluded += 1
-    if excluded == 0:
-        return None
-    return ordered[excluded - 1], ordered[count - excluded]
-
-
-def _held(values: list[float]) -> str:
-    """The cell of :func:`median_interval`'s range of ``values`` ("—" when none)."""
-    interval = median_interval(values)
-    return f"{interval[0]:.2f}–{interval[1]:.2f}" if interval else "—"
-
-
 def table(results: dict[str, list[dict[str, Any]]]) -> str:
     """The Markdown table of medians, and median ratios to each run's bare reference
     (:func:`with_references`)."""
@@ -393,33 +359,17 @@ def table(results: dict[str, list[dict[str, Any]]]) -> str:
     for name, runs in results.items():
         ratios = {k: [r[k] / r["reference"][k] for r in runs]
                   for k in ("rps", "p50_us", "p99_us", "cpu_us")}
-        ratio = {k: _median(values) for k, values in ratios.items()}
+        ratio = {k: median(values) for k, values in ratios.items()}
         ok = sum(r["ok"] for r in runs) / max(1, sum(r["requests"] for r in runs))
         rows.append(
-            f"| {name} | {_median([r['rps'] for r in runs]):,.0f} | {ratio['rps']:.2f} "
-            f"| {_held(ratios['rps'])} | {min(ratios['rps']):.2f}–{max(ratios['rps']):.2f} "
-            f"| {_median([r['p50_us'] for r in runs]) / 1000:.1f} | {ratio['p50_us']:.2f} "
-            f"| {_median([r['p99_us'] for r in runs]) / 1000:.1f} | {ratio['p99_us']:.2f} "
-            f"| {_median([r['cpu_us'] for r in runs]):,.0f} | {ratio['cpu_us']:.2f} "
-            f"| {_median([r['switches'] for r in runs]):.1f} "
-            f"| {_median([r['redis_us'] for r in runs]):,.0f} "
-            f"| {_median([r['wrk_us'] for r in runs]):,.0f} | {ok:.1%} |")
-    return "\n".join(rows)
-
-
-def round_trip_table(results: dict[str, list[dict[str, Any]]]) -> str:
-    """Each endpoint's requests/s as a share of the bare app's one-round-trip route's in
-    the same round (both as ratios to their own bare runs), the median over the rounds
-    with its 95 % range: how near each comes to the ceiling of anything that touches
-    Redis once, with how fast a round trip was that round divided out."""
-    ceiling = [r["rps"] / r["reference"]["rps"] for r in results.get(ROUND_TRIP, [])]
-    rows = ["| endpoint | × one round trip | median's 95 % range |", "|---|---:|---:|"]
-    for name, runs in results.items():
-        if name.startswith("bare Flask") or len(runs) != len(ceiling):
-            continue
-        shares = [r["rps"] / r["reference"]["rps"] / top
-                  for r, top in zip(runs, ceiling, strict=True)]
-        rows.append(f"| {name} | {_median(shares):.2f} | {_held(shares)} |")
+            f"| {name} | {median([r['rps'] for r in runs]):,.0f} | {ratio['rps']:.2f} "
+            f"| {held(ratios['rps'])} | {min(ratios['rps']):.2f}–{max(ratios['rps']):.2f} "
+            f"| {median([r['p50_us'] for r in runs]) / 1000:.1f} | {ratio['p50_us']:.2f} "
+            f"| {median([r['p99_us'] for r in runs]) / 1000:.1f} | {ratio['p99_us']:.2f} "
+            f"| {median([r['cpu_us'] for r in runs]):,.0f} | {ratio['cpu_us']:.2f} "
+            f"| {median([r['switches'] for r in runs]):.1f} "
+            f"| {median([r['redis_us'] for r in runs]):,.0f} "
+            f"| {median([r['wrk_us'] for r in runs]):,.0f} | {ok:.1%} |")
     return "\n".join(rows)
 
 

@@ -1,4 +1,5 @@
-"""The load bench's statistics: the range it gives for the median of its rounds."""
+"""The load bench's statistics (`bench/rounds.py`): the range it gives for the median of its
+rounds, and each endpoint's share of the one-round-trip route."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import math
 import random
 from typing import Any
 
-from bench.load_bench import ROUND_TRIP, median_interval, round_trip_table
+from bench.rounds import ROUND_TRIP, median_interval, round_trip_table
 
 
 def test_the_range_is_the_order_statistics_a_binomial_table_gives() -> None:
