@@ -23,7 +23,15 @@ import regex
 
 from model.confusables import unconfuse
 from model.reputation import Reputation, classify_host
-from model.text_hints import ALL_HINTS, LEET, LONG_RUN, SPACED_DOT, SPACED_LETTERS, batch_hints
+from model.text_hints import (
+    ALL_HINTS,
+    LEET,
+    LONG_RUN,
+    SPACED_DOT,
+    SPACED_LETTERS,
+    batch_hints,
+    hints_of,
+)
 
 # Characters that render as nothing and are used to split words past filters: every format
 # character (general category Cf: zero-width spaces and joiners, soft hyphen, invisible
@@ -58,7 +66,12 @@ _TLD_AFTER_DOT = re.compile(rf"\.(?:{_TLDS})\b")
 _LETTER_SEPARATORS = re.compile(r"[ .\-_*]")
 # A link is either a scheme or "www." with what follows it up to a space, quote or bracket,
 # or a bare domain: dot-separated labels ending in one of _TLDS, then an optional path.
-_LINK_START = re.compile(r"(?:https?://|www\.)(?=[^\s<>\"'()\[\]])", re.IGNORECASE)
+# Case by case rather than IGNORECASE, written to start with a class of the first letters:
+# the engine then skips straight to the h's and w's of a text (with IGNORECASE it tries a
+# match at every character). "ſ" is the one letter besides "s" and "S" that IGNORECASE
+# takes for an "s".
+_LINK_START = re.compile(
+    r"[hHwW](?:(?<=[hH])[tT][tT][pP][sSſ]?://|(?<=[wW])[wW][wW]\.)(?=[^\s<>\"'()\[\]])")
 _LINK_REST = re.compile(r"[^\s<>\"'()\[\]]+")
 # A run of dot-separated labels, from a word boundary on.
 _DOMAIN_LABELS = re.compile(r"\b[a-z0-9][a-z0-9-]*+(?:\.[a-z0-9-]++)*+", re.IGNORECASE)
@@ -76,10 +89,10 @@ _SPACED_DOT = re.compile(
     rf"\s*+(?=(?:{_SPACED_TLDS})\b)",
     re.IGNORECASE,
 )
-# Written to start with the "h" itself (the word boundary before it checked behind), so the
-# engine skips straight to each "h" of a text.
-_SPACED_SCHEME = re.compile(r"h(?<=\bh)\s*+t\s*+t\s*+p\s*+(s?)\s*+:\s*+/\s*+/\s*+",
-                            re.IGNORECASE)
+# Written to start with the "h" itself (the word boundary before it checked behind), case
+# by case as _LINK_START is, so the engine skips straight to each "h" of a text.
+_SPACED_SCHEME = re.compile(
+    r"[hH](?<=\b[hH])\s*+[tT]\s*+[tT]\s*+[pP]\s*+([sSſ]?)\s*+:\s*+/\s*+/\s*+")
 _SPACED_LETTERS = re.compile(r"\b(?:[A-Za-z][ .\-_*]){3,}[A-Za-z]\b")
 # What every match of _SPACED_LETTERS holds, found several times faster than a match.
 _SPACED_LETTERS_HINT = re.compile(r"[ .\-_*][A-Za-z][ .\-_*][A-Za-z][ .\-_*]")
@@ -307,7 +320,8 @@ def clean(raw: str) -> CleanText:
     ``<a href>`` markup (within the first :data:`MAX_RAW_CHARS` of ``raw``), and counts
     the words that mixed alphabets before look-alike letters were mapped to Latin.
     """
-    return _finish(*_unmask(raw))
+    text, hrefs, mixed, scripts = _unmask(raw)
+    return _finish(text, hrefs, mixed, scripts, hints_of(text))
 
 
 def clean_many(raws: list[str]) -> list[CleanText]:

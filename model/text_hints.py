@@ -1,11 +1,13 @@
-"""Quick looks at a whole batch of texts: which of them could hold a de-obfuscation pattern.
+"""Quick looks at texts: which of them could hold a de-obfuscation pattern.
 
 :func:`model.normalize.deobfuscate` tries each of its rare rewrites only when a quick test
-says it could apply. For one text those tests are regular-expression scans; for a batch,
-NumPy answers them for every text at once, over the texts laid end to end. Each answer is
+says it could apply. Those tests are regular-expression scans that try a match at many of
+a text's characters; the hints here stand in for them for less. For a batch, NumPy
+answers them for every text at once, over the texts laid end to end (:func:`batch_hints`);
+for one text, byte translations and substring searches do (:func:`hints_of`). Each answer is
 a necessary condition for the test it stands in for: a text without a hint's flag cannot
-match, and a text with it is tested exactly as it would be alone, so a batch's results
-never differ from its texts' results one by one.
+match, and a text with it is tested exactly as it would be alone, so the results never
+differ from running every test.
 """
 
 from __future__ import annotations
@@ -35,6 +37,22 @@ _WORD = _table(_ASCII_LETTERS + "0123456789_")
 # ASCII white space as ``\s`` matches it (str.isspace).
 _SPACE = _table("".join(c for c in map(chr, range(128)) if c.isspace()))
 _DOT = _table(".")
+
+
+def _marks(*groups: tuple[str, bytes]) -> bytes:
+    """A byte translation giving each character of a group its group's mark and ``-`` to
+    the rest (the groups are ASCII and disjoint)."""
+    table = bytearray(b"-" * 256)
+    for chars, mark in groups:
+        for char in chars:
+            table[ord(char)] = mark[0]
+    return bytes(table)
+
+
+# What one text's hints look for, as runs of marks (see hints).
+_SEPARATOR_OR_LETTER = _marks((" .-_*", b"s"), (_ASCII_LETTERS, b"a"))
+_LETTER_OR_LEET = _marks((_ASCII_LETTERS, b"a"), ("013457$", b"1"))
+_WORD_BYTES = frozenset(c for c in range(256) if _WORD[c])
 
 
 def batch_hints(texts: list[str]) -> list[int]:
@@ -74,3 +92,44 @@ def batch_hints(texts: list[str]) -> list[int]:
     beyond_ascii = np.fromiter((not t.isascii() for t in texts), dtype=bool, count=len(texts))
     flags[beyond_ascii] |= SPACED_DOT | LONG_RUN
     return flags.tolist()
+
+
+def hints_of(text: str) -> int:
+    """The flags :func:`batch_hints` gives ``text`` alone, and :data:`SPACED_DOT`, found
+    without NumPy: for one text a few byte translations and searches cost less than
+    setting up its arrays.
+
+    :data:`SPACED_DOT` is always among them: prose has a space after nearly every full
+    stop, and the test it stands in for costs less than looking.
+    """
+    flags = SPACED_DOT
+    if text.isascii():
+        data = text.encode("ascii")
+        if _has_triple_word(data):
+            flags |= LONG_RUN
+    else:
+        data = text.encode("ascii", "replace")
+        flags |= LONG_RUN
+    if b"sasas" in data.translate(_SEPARATOR_OR_LETTER):
+        flags |= SPACED_LETTERS
+    if b"a1" in data.translate(_LETTER_OR_LEET):
+        flags |= LEET
+    return flags
+
+
+def _has_triple_word(data: bytes) -> bool:
+    """Whether ``data`` holds three equal word characters in a row.
+
+    Byte ``k`` of ``data`` XOR ``data`` moved on by one byte is zero where ``data[k]``
+    equals the byte before it, so two zero bytes in a row (from the second byte on) mark
+    three equal bytes: one big-integer shift and XOR rather than a pattern tried at every
+    byte. Only where that happens is the byte itself looked at.
+    """
+    number = int.from_bytes(data, "big")
+    equal = (number ^ (number >> 8)).to_bytes(len(data), "big")
+    at = equal.find(b"\0\0", 1)
+    while at >= 0:
+        if data[at] in _WORD_BYTES:
+            return True
+        at = equal.find(b"\0\0", at + 1)
+    return False

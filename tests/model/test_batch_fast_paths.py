@@ -85,11 +85,20 @@ def test_a_missing_batch_hint_means_its_pattern_cannot_match() -> None:
     texts = [normalize._SURROGATE.sub("\ufffd", t) for t in texts]
     found = dict.fromkeys([flag for flag, _ in checks], 0)
     for text, hints in zip(texts, text_hints.batch_hints(texts), strict=True):
+        alone = text_hints.hints_of(text)
         for flag, search in checks:
             if search(text):
-                assert hints & flag, (flag, repr(text))
+                assert hints & flag and alone & flag, (flag, repr(text))
                 found[flag] += 1
     assert all(found.values()), found  # every pattern did match somewhere
+
+
+def test_one_texts_hints_are_its_batch_hints_and_a_spaced_dot() -> None:
+    # Runs of NUL and of equal bytes at either end test the XOR of neighbouring bytes.
+    texts = _strings(40_000, seed=32) + SCORER_SHAPES + [
+        "", "a", "aa", "aaa", "\0\0\0", "\0aaa", "aaa\0", "a\0\0\0a", "..a..", "ab" * 40 + "ccc"]
+    expected = [hints | text_hints.SPACED_DOT for hints in text_hints.batch_hints(texts)]
+    assert [text_hints.hints_of(text) for text in texts] == expected
 
 
 def test_texts_normalised_together_are_normalised_as_alone() -> None:

@@ -20,6 +20,9 @@ PLAIN_SPACES = re.compile(r"[ \t\r\f\v]+")
 PLAIN_LEET = re.compile(r"(?<=[A-Za-z])[013457$]{1,2}(?=[A-Za-z])")
 PLAIN_SPACED_DOT_HINT = re.compile(rf"(?:\s\.|\.\s)\s*(?:{normalize._SPACED_TLDS})\b")
 PLAIN_LONG_REPEAT = re.compile(r"(\S)\1{3,}")
+PLAIN_LINK_START = re.compile(r"(?:https?://|www\.)(?=[^\s<>\"'()\[\]])", re.IGNORECASE)
+PLAIN_SPACED_SCHEME = re.compile(r"h(?<=\bh)\s*+t\s*+t\s*+p\s*+(s?)\s*+:\s*+/\s*+/\s*+",
+                                 re.IGNORECASE)
 PLAIN_OWN_THINGS = re.compile(
     r"\bmy\s+(?:channel|page|videos?|music|songs?|site|website|blog|profile|account|cover|"
     r"shop|store)\b")
@@ -47,6 +50,26 @@ def test_rewritten_patterns_match_their_plain_forms() -> None:
             assert normalize._LONG_RUN_HINT.search(text), repr(text)
         lower = text.lower()
         assert (features._OWN_THINGS.findall(lower) == PLAIN_OWN_THINGS.findall(lower)), repr(text)
+
+
+def test_case_by_case_link_patterns_match_as_ignoring_case() -> None:
+    # Every letter IGNORECASE takes for one of the schemes' (ſ for s, K for no k here), in
+    # both cases, spaced and not, next to what ends a link or a word.
+    pieces = ["h", "H", "t", "T", "p", "P", "s", "S", "ſ", "w", "W", "\u212a", ":", "/", ".",
+              " ", "\t", "x", "é", "<", "'", "http://", "HtTpS://", "wWw.", "h t t p s : / / ",
+              "https:// ", "xhttp://", "_www.", "www.x"]
+    rng = random.Random(7)
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
+             for _ in range(60_000)]
+    matched = 0
+    for text in texts:
+        spans = [m.span() for m in normalize._LINK_START.finditer(text)]
+        assert spans == [m.span() for m in PLAIN_LINK_START.finditer(text)], repr(text)
+        schemes = [(m.span(), m.group(1)) for m in normalize._SPACED_SCHEME.finditer(text)]
+        assert schemes == [(m.span(), m.group(1)) for m in PLAIN_SPACED_SCHEME.finditer(text)], (
+            repr(text))
+        matched += bool(spans) + bool(schemes)
+    assert matched > 10_000  # the pieces do make both patterns match, often
 
 
 def test_letters_are_counted_by_alphabet_as_one_by_one() -> None:
