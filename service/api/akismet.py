@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from model.fields import MAX_COMMENT_CHARS
 from service import randomness
-from service.sites.registry import Site, SiteError, normalize_origin
+from service.sites.registry import Site, SiteError, hash_secret, normalize_origin
 from service.spam.moderation import SecretNotCurrent
 from service.store.budgets import OverBudget
 from service.web.auth import bearer_secret, note_site
@@ -161,9 +161,10 @@ def comment_check() -> Response:
     key = _key_sent(fields)
     app_state = state()
     # Spent in the check's one round trip, or alone when the call is refused before it.
-    budgets = app_state.limits.budgets(("comment_check", secret_identity(key)))
+    digest = hash_secret(key)  # once, for the budget's identity and the claim
+    budgets = app_state.limits.budgets(("comment_check", secret_identity(key, digest)))
     with spending_if_refused(budgets, (AkismetError,)):
-        claim = app_state.sites.claim(key)
+        claim = app_state.sites.claim(key, digest)
         if claim is None:
             raise _unknown_key()
         _check_blog(fields, claim.site, need_blog=True)

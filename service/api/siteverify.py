@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
+from service.sites.registry import hash_secret
 from service.web.errors import ApiError
 from service.web.metrics import note_outcome
 from service.web.ratelimit import secret_identity
@@ -69,13 +70,14 @@ def siteverify() -> Response:
         return _answer(False, missing)
     app_state = state()
     # Spent in the round trip that spends the response, or alone when refused before it.
-    budgets = app_state.limits.budgets(("siteverify", secret_identity(secret)))
+    digest = hash_secret(secret)  # once, for the budget's identity and the claim
+    budgets = app_state.limits.budgets(("siteverify", secret_identity(secret, digest)))
     idempotency_key = fields.get("idempotency_key", "")
     if len(idempotency_key) > MAX_IDEMPOTENCY_KEY:
         app_state.store.spend_budgets(budgets)
         return _answer(False, ["bad-request"], 400,
                        f"idempotency_key is longer than {MAX_IDEMPOTENCY_KEY} characters.")
-    claim = app_state.sites.claim(secret)
+    claim = app_state.sites.claim(secret, digest)
     if claim is None:
         app_state.store.spend_budgets(budgets)
         return _answer(False, ["invalid-input-secret"])

@@ -355,16 +355,17 @@ class SiteRegistry:
             return site
         return None
 
-    def claim(self, secret: object) -> SecretClaim | None:
+    def claim(self, secret: object, digest: str = "") -> SecretClaim | None:
         """The site ``secret`` names, from this worker's caches without a round trip to
-        Redis when they hold it; None when it names no site.
+        Redis when they hold it; None when it names no site. ``digest`` is
+        :func:`hash_secret` of ``secret`` when the caller has made it already.
 
         For the hot paths, whose one round trip then checks that the secret's index entry
         still names the site (``secret_hash`` of :meth:`Store.spend_response` and
         :meth:`Store.comment_state`): that is what makes a rotation or a removal apply at
         once. Changes of settings apply within the cache's seconds, as for sitekeys.
         """
-        digest, sitekey = self._indexed(secret)
+        digest, sitekey = self._indexed(secret, digest)
         if not sitekey:
             return None
         site = self.get(sitekey)
@@ -376,12 +377,13 @@ class SiteRegistry:
                 return None
         return SecretClaim(site, digest)
 
-    def _indexed(self, secret: object) -> tuple[str, str | None]:
-        """A secret's hash and the sitekey the (cached) index has for it, if any."""
+    def _indexed(self, secret: object, digest: str = "") -> tuple[str, str | None]:
+        """A secret's hash (``digest`` when given) and the sitekey the (cached) index has
+        for it, if any."""
         if not is_secret(secret):
             return "", None
         assert isinstance(secret, str)
-        digest = hash_secret(secret)
+        digest = digest or hash_secret(secret)
         return digest, self._sitekey_for_secret(digest)
 
     def all(self) -> list[Site]:

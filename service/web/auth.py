@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.sites.registry import SecretClaim, Site
+from service.sites.registry import SecretClaim, Site, hash_secret
 from service.store.budgets import Budgets
 from service.web import current
 from service.web.errors import ApiError
@@ -40,9 +40,10 @@ def claim_for_secret(secret: str, scope: str) -> tuple[SecretClaim, Budgets]:
     confirms the claim. A secret that names no site spends the budget here."""
     _require(secret)
     app_state = state()
-    budgets = app_state.limits.budgets((scope, secret_identity(secret)))
+    digest = hash_secret(secret)  # once, for the budget's identity and the claim
+    budgets = app_state.limits.budgets((scope, secret_identity(secret, digest)))
     with spending_if_refused(budgets):
-        claim = app_state.sites.claim(secret)
+        claim = app_state.sites.claim(secret, digest)
         if claim is None:
             raise no_such_site()
     note_site(claim.site)

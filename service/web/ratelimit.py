@@ -71,9 +71,10 @@ def storage_uri(redis_url: str) -> str:
     return redis_url
 
 
-def secret_identity(secret: str) -> str:
-    """A rate-limit identity for a secret that does not put the secret in a key."""
-    return hashlib.sha256(secret.encode()).hexdigest()[:24]
+def secret_identity(secret: str, digest: str = "") -> str:
+    """A rate-limit identity for a secret that does not put the secret in a key: the start
+    of its SHA-256 hex digest (``digest``, when the caller has made it already)."""
+    return (digest or hashlib.sha256(secret.encode()).hexdigest())[:24]
 
 
 @dataclass

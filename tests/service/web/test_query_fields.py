@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import random
+import re
 from urllib.parse import parse_qsl
 
 import pytest
 from flask import Flask, g
 
 from service.web.errors import BadRequest
-from service.web.request_data import parse_query, query_field
+from service.web.request_data import MAX_FIELD_NAME, _check_names, parse_query, query_field
 
 
 def test_a_view_reads_the_fields_checked_before_it(app: Flask) -> None:
@@ -72,3 +73,23 @@ def test_past_the_field_limit_either_way_is_refused(text: str) -> None:
     with pytest.raises(BadRequest) as refused:
         parse_query(text.encode())
     assert refused.value.code == "too-many-fields"
+
+
+def test_field_names_are_the_printable_ascii_ones() -> None:
+    printable = re.compile(r"[\x20-\x7e]+")
+    # Every character up to past Latin and the surrogates, then a sample of the rest.
+    chars = [chr(c) for c in range(0xE000)] + [chr(c) for c in range(0xE000, 0x110000, 97)]
+    rng = random.Random(12)
+    names = chars + ["", "a" * MAX_FIELD_NAME, "a" * (MAX_FIELD_NAME + 1)] + [
+        "".join(rng.choice(chars[:300]) for _ in range(rng.randint(1, 6))) for _ in range(5_000)]
+    refused = 0
+    for name in names:
+        allowed = len(name) <= MAX_FIELD_NAME and printable.fullmatch(name) is not None
+        try:
+            _check_names([name])
+        except BadRequest as error:
+            assert not allowed and error.code == "invalid-field-name", repr(name)
+            refused += 1
+        else:
+            assert allowed, repr(name)
+    assert 0 < refused < len(names)
