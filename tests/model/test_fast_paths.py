@@ -53,8 +53,9 @@ def test_rewritten_patterns_match_their_plain_forms() -> None:
 
 
 def test_case_by_case_link_patterns_match_as_ignoring_case() -> None:
-    # Every letter IGNORECASE takes for one of the schemes' (ſ for s, K for no k here), in
-    # both cases, spaced and not, next to what ends a link or a word.
+    # The schemes' letters in both cases, ſ (which IGNORECASE takes for an s) and the Kelvin
+    # sign (taken for a k, in neither pattern), spaced and not, beside what ends a link or a
+    # word.
     pieces = ["h", "H", "t", "T", "p", "P", "s", "S", "ſ", "w", "W", "\u212a", ":", "/", ".",
               " ", "\t", "x", "é", "<", "'", "http://", "HtTpS://", "wWw.", "h t t p s : / / ",
               "https:// ", "xhttp://", "_www.", "www.x"]
