@@ -22,9 +22,19 @@ LONG_RUN = 8
 ALL_HINTS = SPACED_DOT | SPACED_LETTERS | LEET | LONG_RUN
 
 
+def _marks(*groups: tuple[str, int]) -> bytes:
+    """A byte translation giving each character of a group its group's mark and 0 to the
+    rest (the groups are ASCII and disjoint)."""
+    table = bytearray(256)
+    for chars, mark in groups:
+        for char in chars:
+            table[ord(char)] = mark
+    return bytes(table)
+
+
 def _table(chars: str) -> bytes:
     """A byte translation giving 1 for each of ``chars`` (all ASCII) and 0 for the rest."""
-    return bytes(1 if chr(c) in chars else 0 for c in range(256))
+    return _marks((chars, 1))
 
 
 _ASCII_LETTERS = "".join(map(chr, range(65, 91))) + "".join(map(chr, range(97, 123)))
@@ -39,20 +49,9 @@ _SPACE = _table("".join(c for c in map(chr, range(128)) if c.isspace()))
 _DOT = _table(".")
 
 
-def _marks(*groups: tuple[str, bytes]) -> bytes:
-    """A byte translation giving each character of a group its group's mark and ``-`` to
-    the rest (the groups are ASCII and disjoint)."""
-    table = bytearray(b"-" * 256)
-    for chars, mark in groups:
-        for char in chars:
-            table[ord(char)] = mark[0]
-    return bytes(table)
-
-
-# What one text's hints look for, as runs of marks (see hints).
-_SEPARATOR_OR_LETTER = _marks((" .-_*", b"s"), (_ASCII_LETTERS, b"a"))
-_LETTER_OR_LEET = _marks((_ASCII_LETTERS, b"a"), ("013457$", b"1"))
-_WORD_BYTES = frozenset(c for c in range(256) if _WORD[c])
+# What one text's hints look for, as runs of marks (see hints_of).
+_SEPARATOR_OR_LETTER = _marks((" .-_*", ord("s")), (_ASCII_LETTERS, ord("a")))
+_LETTER_OR_LEET = _marks((_ASCII_LETTERS, ord("a")), ("013457$", ord("1")))
 
 
 def batch_hints(texts: list[str]) -> list[int]:
@@ -129,7 +128,7 @@ def _has_triple_word(data: bytes) -> bool:
     equal = (number ^ (number >> 8)).to_bytes(len(data), "big")
     at = equal.find(b"\0\0", 1)
     while at >= 0:
-        if data[at] in _WORD_BYTES:
+        if _WORD[data[at]]:
             return True
         at = equal.find(b"\0\0", at + 1)
     return False

@@ -12,7 +12,6 @@ answers 503.
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
 import math
 import threading
@@ -28,6 +27,7 @@ from limits.storage import RedisStorage, storage_from_string
 from limits.strategies import SlidingWindowCounterRateLimiter
 from redis.exceptions import RedisError
 
+from service.sites.registry import hash_secret
 from service.store.budgets import (
     NO_BUDGETS,
     Budgets,
@@ -73,8 +73,9 @@ def storage_uri(redis_url: str) -> str:
 
 def secret_identity(secret: str, digest: str = "") -> str:
     """A rate-limit identity for a secret that does not put the secret in a key: the start
-    of its SHA-256 hex digest (``digest``, when the caller has made it already)."""
-    return (digest or hashlib.sha256(secret.encode()).hexdigest())[:24]
+    of its stored hash (``digest``, :func:`hash_secret` of it when the caller has made it
+    already)."""
+    return (digest or hash_secret(secret))[:24]
 
 
 @dataclass
